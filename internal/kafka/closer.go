@@ -1,0 +1,26 @@
+package kafka
+
+import (
+	"fmt"
+	"time"
+)
+
+// closeWithin runs closeFn and gives up after d: several kafka-go Close
+// methods can block indefinitely on a broken connection (kafka-go issues 428,
+// 1248, 1353), and a shutdown must never hang on one. When it gives up, the
+// close goroutine is left to finish on its own and the error says so.
+func closeWithin(d time.Duration, what string, closeFn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("close %s: %w", what, err)
+		}
+		return nil
+	case <-t.C:
+		return fmt.Errorf("close %s: still blocked after %s; abandoned", what, d)
+	}
+}

@@ -1,0 +1,257 @@
+package kafka
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Ordering is how a subscription's messages may be processed concurrently.
+type Ordering string
+
+// OrderingPartition processes each partition strictly in offset order with
+// one worker.
+const OrderingPartition Ordering = "partition"
+
+// Config is the engine's configuration. Durations are Go duration strings in
+// YAML ("30s").
+type Config struct {
+	// Brokers is the bootstrap list; empty starts the embedded broker.
+	Brokers []string `yaml:"brokers"`
+	GroupID string   `yaml:"group_id"`
+	// StartOffset applies to partitions the group has never committed:
+	// "earliest" or "latest".
+	StartOffset       string        `yaml:"start_offset"`
+	SessionTimeout    time.Duration `yaml:"session_timeout"`
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
+	RebalanceTimeout  time.Duration `yaml:"rebalance_timeout"`
+	JoinGroupBackoff  time.Duration `yaml:"join_group_backoff"`
+	CommitInterval    time.Duration `yaml:"commit_interval"`
+	// DrainTimeout bounds how long in-flight work may finish after a revoke
+	// or at shutdown; then the handler's context is cancelled.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// HandlerTimeout is the context deadline of one handler call.
+	HandlerTimeout time.Duration `yaml:"handler_timeout"`
+	// CloseTimeout bounds every kafka-go Close, which can hang (kafka-go
+	// issues 428, 1248, 1353).
+	CloseTimeout time.Duration `yaml:"close_timeout"`
+	// MaxInflight is how many fetched messages a partition may hold before
+	// its reader stops fetching.
+	MaxInflight int `yaml:"max_inflight"`
+	// FetchMaxWait is how long a fetch waits for data on an idle partition.
+	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
+	// RetryBackoff and MaxRetryBackoff shape the in-place retry of a
+	// transient handler error (exponential with jitter).
+	RetryBackoff    time.Duration  `yaml:"retry_backoff"`
+	MaxRetryBackoff time.Duration  `yaml:"max_retry_backoff"`
+	TLS             TLSConfig      `yaml:"tls"`
+	SASL            SASLConfig     `yaml:"sasl"`
+	Subscriptions   []Subscription `yaml:"subscriptions"`
+	Embedded        EmbeddedConfig `yaml:"embedded"`
+}
+
+// Subscription binds a topic to a registered handler.
+type Subscription struct {
+	Topic    string   `yaml:"topic"`
+	Handler  string   `yaml:"handler"`
+	Ordering Ordering `yaml:"ordering"`
+	// Batch, when Size > 0, delivers the topic to a BatchHandler.
+	Batch BatchConfig `yaml:"batch"`
+}
+
+// BatchConfig says when a batch is handed to its BatchHandler: when it holds
+// Size messages, or Linger after its first message arrived (a fixed
+// deadline, never extended by later messages), or on revoke and shutdown.
+type BatchConfig struct {
+	Size   int           `yaml:"size"`
+	Linger time.Duration `yaml:"linger"`
+}
+
+// EmbeddedConfig shapes the in-process broker used when Brokers is empty.
+type EmbeddedConfig struct {
+	// Topics are created at start with Partitions partitions each.
+	Topics     []string `yaml:"topics"`
+	Partitions int      `yaml:"partitions"`
+	// Port is the listening port on 127.0.0.1; 0 picks a free one.
+	Port int `yaml:"port"`
+}
+
+// TLSConfig enables TLS to the brokers.
+type TLSConfig struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// SASLConfig enables SASL authentication: PLAIN, SCRAM-SHA-256 or
+// SCRAM-SHA-512. Password is a secret and is redacted when printed.
+type SASLConfig struct {
+	Mechanism string `yaml:"mechanism"`
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+}
+
+// DefaultConfig is the configuration of the example service on the embedded
+// broker.
+func DefaultConfig() Config {
+	return Config{
+		GroupID:           "consumerkit-example",
+		StartOffset:       "earliest",
+		SessionTimeout:    30 * time.Second,
+		HeartbeatInterval: 3 * time.Second,
+		RebalanceTimeout:  30 * time.Second,
+		JoinGroupBackoff:  2 * time.Second,
+		CommitInterval:    time.Second,
+		DrainTimeout:      10 * time.Second,
+		HandlerTimeout:    30 * time.Second,
+		CloseTimeout:      5 * time.Second,
+		MaxInflight:       1000,
+		FetchMaxWait:      time.Second,
+		RetryBackoff:      100 * time.Millisecond,
+		MaxRetryBackoff:   10 * time.Second,
+		Subscriptions: []Subscription{{
+			Topic: "orders", Handler: "orders-enricher", Ordering: OrderingPartition,
+			Batch: BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+		}},
+		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched"}, Partitions: 4},
+	}
+}
+
+// UsesEmbedded reports whether the engine runs on the in-process broker.
+func (c Config) UsesEmbedded() bool { return len(c.Brokers) == 0 }
+
+// Validate returns every problem with the configuration, each naming its
+// setting. It makes no connection.
+func (c Config) Validate() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for _, b := range c.Brokers {
+		host, port, err := net.SplitHostPort(strings.TrimSpace(b))
+		if err != nil || host == "" {
+			bad("kafka.brokers: %q is not host:port", b)
+			continue
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			bad("kafka.brokers: %q has an invalid port", b)
+		}
+	}
+	if c.GroupID == "" {
+		bad("kafka.group_id must not be empty")
+	}
+	if c.StartOffset != "earliest" && c.StartOffset != "latest" {
+		bad("kafka.start_offset %q: must be earliest or latest", c.StartOffset)
+	}
+	positive := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"kafka.session_timeout", c.SessionTimeout},
+		{"kafka.heartbeat_interval", c.HeartbeatInterval},
+		{"kafka.rebalance_timeout", c.RebalanceTimeout},
+		{"kafka.join_group_backoff", c.JoinGroupBackoff},
+		{"kafka.commit_interval", c.CommitInterval},
+		{"kafka.drain_timeout", c.DrainTimeout},
+		{"kafka.handler_timeout", c.HandlerTimeout},
+		{"kafka.close_timeout", c.CloseTimeout},
+		{"kafka.fetch_max_wait", c.FetchMaxWait},
+		{"kafka.retry_backoff", c.RetryBackoff},
+		{"kafka.max_retry_backoff", c.MaxRetryBackoff},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			bad("%s must be > 0, got %s", p.name, p.d)
+		}
+	}
+	if c.HeartbeatInterval > 0 && c.SessionTimeout > 0 && c.HeartbeatInterval >= c.SessionTimeout {
+		bad("kafka.heartbeat_interval (%s) must be less than kafka.session_timeout (%s)", c.HeartbeatInterval, c.SessionTimeout)
+	}
+	if c.DrainTimeout > 0 && c.RebalanceTimeout > 0 && c.DrainTimeout >= c.RebalanceTimeout {
+		bad("kafka.drain_timeout (%s) must be less than kafka.rebalance_timeout (%s), or a slow drain evicts the member", c.DrainTimeout, c.RebalanceTimeout)
+	}
+	if c.RetryBackoff > c.MaxRetryBackoff {
+		bad("kafka.retry_backoff (%s) must not exceed kafka.max_retry_backoff (%s)", c.RetryBackoff, c.MaxRetryBackoff)
+	}
+	if c.MaxInflight < 1 {
+		bad("kafka.max_inflight must be >= 1, got %d", c.MaxInflight)
+	}
+	if len(c.Subscriptions) == 0 {
+		bad("kafka.subscriptions must list at least one topic")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Subscriptions {
+		at := fmt.Sprintf("kafka.subscriptions[%d]", i)
+		if s.Topic == "" {
+			bad("%s.topic must not be empty", at)
+		} else if seen[s.Topic] {
+			bad("%s.topic %q is subscribed twice", at, s.Topic)
+		}
+		seen[s.Topic] = true
+		if s.Handler == "" {
+			bad("%s.handler must not be empty", at)
+		}
+		if s.Ordering != OrderingPartition {
+			bad("%s.ordering %q: must be %q", at, s.Ordering, OrderingPartition)
+		}
+		if s.Batch.Size < 0 {
+			bad("%s.batch.size must be >= 0, got %d", at, s.Batch.Size)
+		}
+		if s.Batch.Size > 0 && s.Batch.Linger <= 0 {
+			bad("%s.batch.linger must be > 0 when batch.size is set, or a partial batch would wait forever", at)
+		}
+		if s.Batch.Size > c.MaxInflight && c.MaxInflight > 0 {
+			bad("%s.batch.size (%d) must not exceed kafka.max_inflight (%d)", at, s.Batch.Size, c.MaxInflight)
+		}
+	}
+	if c.UsesEmbedded() {
+		if c.Embedded.Partitions < 1 {
+			bad("kafka.embedded.partitions must be >= 1, got %d", c.Embedded.Partitions)
+		}
+		if c.Embedded.Port < 0 || c.Embedded.Port > 65535 {
+			bad("kafka.embedded.port %d is not a port", c.Embedded.Port)
+		}
+	}
+	errs = append(errs, c.TLS.validate()...)
+	errs = append(errs, c.SASL.validate()...)
+	return errs
+}
+
+func (t TLSConfig) validate() []error {
+	if !t.Enabled && (t.CAFile != "" || t.CertFile != "" || t.KeyFile != "") {
+		return []error{fmt.Errorf("kafka.tls: files are set but kafka.tls.enabled is false")}
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return []error{fmt.Errorf("kafka.tls.cert_file and kafka.tls.key_file must be set together")}
+	}
+	return nil
+}
+
+func (s SASLConfig) validate() []error {
+	switch s.Mechanism {
+	case "":
+		if s.Username != "" || s.Password != "" {
+			return []error{fmt.Errorf("kafka.sasl: username or password set without kafka.sasl.mechanism")}
+		}
+		return nil
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if s.Username == "" || s.Password == "" {
+			return []error{fmt.Errorf("kafka.sasl.mechanism %s needs kafka.sasl.username and kafka.sasl.password", s.Mechanism)}
+		}
+		return nil
+	default:
+		return []error{fmt.Errorf("kafka.sasl.mechanism %q: must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", s.Mechanism)}
+	}
+}
+
+// Redacted returns a copy with secrets replaced, for printing.
+func (c Config) Redacted() Config {
+	if c.SASL.Password != "" {
+		c.SASL.Password = "REDACTED"
+	}
+	c.Brokers = append([]string(nil), c.Brokers...)
+	c.Subscriptions = append([]Subscription(nil), c.Subscriptions...)
+	return c
+}

@@ -1,0 +1,209 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/consumerkit/consumerkit/internal/lifecycle"
+	"github.com/consumerkit/consumerkit/internal/message"
+)
+
+// Engine consumes the subscribed topics as one member of a consumer group
+// and runs each message through its handler to one recorded outcome.
+//
+// Start joins the group in the background; Stop stops fetching, lets
+// in-flight work finish within DrainTimeout, flushes batches, commits what
+// is done and leaves the group. Stop must be called once Start succeeded.
+type Engine struct {
+	cfg     Config
+	cluster *Cluster
+	subs    map[string]*subscription // by topic
+	metrics *Metrics
+	log     *zap.Logger
+	group   *lifecycle.Group
+
+	mu       sync.Mutex
+	cg       *kafkago.ConsumerGroup
+	conn     connection
+	joined   atomic.Bool
+	stopping atomic.Bool
+}
+
+// subscription is a Subscription bound to its handler and metrics.
+type subscription struct {
+	Subscription
+	handle  func(ctx context.Context, msgs []*message.Message) error
+	metrics subscriptionMetrics
+	batches batchMetrics
+}
+
+// NewEngine binds every subscription to its registered handler. It returns
+// an error, listing every problem, when a handler is missing or is of the
+// wrong kind for its subscription (batch or not). It starts nothing.
+func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, log *zap.Logger) (*Engine, error) {
+	e := &Engine{
+		cfg: cfg, cluster: cluster, metrics: metrics,
+		subs: map[string]*subscription{}, log: log.Named("engine"),
+		group: lifecycle.NewGroup("engine"),
+	}
+	var errs []error
+	for _, s := range cfg.Subscriptions {
+		sub := &subscription{Subscription: s, metrics: metrics.forSubscription(s.Topic, s.Handler)}
+		if s.Batch.Size > 0 {
+			h, ok := handlers.BatchHandler(s.Handler)
+			if !ok {
+				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered batch handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
+				continue
+			}
+			sub.handle = h.HandleBatch
+			sub.batches = metrics.forBatches(s.Handler)
+		} else {
+			h, ok := handlers.Handler(s.Handler)
+			if !ok {
+				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered per-message handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
+				continue
+			}
+			sub.handle = func(ctx context.Context, msgs []*message.Message) error { return h.Handle(ctx, msgs[0]) }
+		}
+		e.subs[s.Topic] = sub
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Name identifies the engine in lifecycle logs.
+func (e *Engine) Name() string { return "consumer" }
+
+// Start joins the consumer group in the background.
+func (e *Engine) Start(context.Context) error {
+	conn, err := newConnection(e.cfg)
+	if err != nil {
+		return err
+	}
+	topics := make([]string, 0, len(e.cfg.Subscriptions))
+	for _, s := range e.cfg.Subscriptions {
+		topics = append(topics, s.Topic)
+	}
+	start := kafkago.FirstOffset
+	if e.cfg.StartOffset == "latest" {
+		start = kafkago.LastOffset
+	}
+	cg, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
+		ID:                e.cfg.GroupID,
+		Brokers:           e.cluster.Addrs(),
+		Dialer:            conn.dialer(),
+		Topics:            topics,
+		HeartbeatInterval: e.cfg.HeartbeatInterval,
+		SessionTimeout:    e.cfg.SessionTimeout,
+		RebalanceTimeout:  e.cfg.RebalanceTimeout,
+		JoinGroupBackoff:  e.cfg.JoinGroupBackoff,
+		StartOffset:       start,
+		ErrorLogger:       kafkaLogger(e.log.Named("group")),
+		Timeout:           10 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer group %s: %w", e.cfg.GroupID, err)
+	}
+	e.mu.Lock()
+	e.cg, e.conn = cg, conn
+	e.mu.Unlock()
+	e.log.Info("joining consumer group", zap.String("group", e.cfg.GroupID), zap.Strings("topics", topics))
+	return e.group.Go("group-loop", func(ctx context.Context) error { return e.run(ctx, cg) })
+}
+
+// run hands each new generation to startGeneration until the group closes.
+func (e *Engine) run(ctx context.Context, cg *kafkago.ConsumerGroup) error {
+	for {
+		gen, err := cg.Next(ctx)
+		switch {
+		case err == nil:
+			e.startGeneration(gen)
+		case errors.Is(err, kafkago.ErrGroupClosed), ctx.Err() != nil:
+			return nil
+		default:
+			// kafka-go retries joining by itself, backing off; each failed
+			// attempt surfaces here once.
+			e.log.Warn("consumer group join failed; retrying", zap.String("group", e.cfg.GroupID), zap.Error(err))
+		}
+	}
+}
+
+// Stop drains and leaves the group within ctx. Safe to call more than once.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.stopping.Store(true)
+	e.mu.Lock()
+	cg := e.cg
+	e.mu.Unlock()
+	var errs []error
+	if cg != nil {
+		// Close ends the current generation: every partition drains, the
+		// committer makes its final commit, then the member leaves.
+		if err := closeWithin(remaining(ctx, e.cfg.CloseTimeout), "consumer group", cg.Close); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := e.group.Stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Failed is closed when the engine's group loop fails.
+func (e *Engine) Failed() <-chan struct{} { return e.group.Failed() }
+
+// Err says why the engine failed.
+func (e *Engine) Err() error { return e.group.Err() }
+
+// Ready reports nil once the engine has joined the group and until it stops.
+func (e *Engine) Ready() error {
+	switch {
+	case e.stopping.Load():
+		return errors.New("consumer is stopping")
+	case !e.joined.Load():
+		return fmt.Errorf("consumer has not yet joined group %s", e.cfg.GroupID)
+	}
+	return nil
+}
+
+// Live reports an error when the engine's background work has failed.
+func (e *Engine) Live() error {
+	if err := e.group.Err(); err != nil {
+		return fmt.Errorf("consumer failed: %w", err)
+	}
+	return nil
+}
+
+// remaining is how long is left before ctx's deadline, or fallback.
+func remaining(ctx context.Context, fallback time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl); d > 0 {
+			return d
+		}
+		return time.Millisecond
+	}
+	return fallback
+}
+
+// kafkaLogger routes kafka-go's error log to zap, so its errors are never
+// silent. Lines caused by our own cancellation (at revoke or stop) are
+// expected and dropped.
+func kafkaLogger(log *zap.Logger) kafkago.LoggerFunc {
+	sugar := log.Sugar()
+	return func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		if strings.HasSuffix(line, context.Canceled.Error()) {
+			return
+		}
+		sugar.Warn(line)
+	}
+}

@@ -1,0 +1,127 @@
+package kafka
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consumerkit/consumerkit/internal/message"
+)
+
+// Metrics are the engine's Prometheus metrics, named as in DESIGN.md. Built
+// once per process; label children used per message are resolved once per
+// subscription or partition, never on the hot path.
+type Metrics struct {
+	messages        *prometheus.CounterVec
+	handlerDuration *prometheus.HistogramVec
+	inflight        *prometheus.GaugeVec
+	commits         *prometheus.CounterVec
+	committedOffset *prometheus.GaugeVec
+	rebalances      prometheus.Counter
+	fetchPaused     *prometheus.GaugeVec
+	batchSize       *prometheus.HistogramVec
+	batchFlushes    *prometheus.CounterVec
+}
+
+// NewMetrics registers the engine's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_messages_total",
+			Help: "Messages that reached their one recorded outcome: success, retried (succeeded after failures), dead_lettered, failed.",
+		}, []string{"topic", "handler", "outcome"}),
+		handlerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kafka_consumer_handler_duration_seconds",
+			Help:    "Duration of one handler call (one message, or one batch for batch handlers).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"topic", "handler"}),
+		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafka_consumer_inflight_messages",
+			Help: "Messages fetched and not yet done, per subscription.",
+		}, []string{"topic", "handler"}),
+		commits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_commits_total",
+			Help: "Offset commit requests by result (success, error).",
+		}, []string{"result"}),
+		committedOffset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafka_consumer_committed_offset",
+			Help: "Last offset committed by this instance (the next offset to consume).",
+		}, []string{"topic", "partition"}),
+		rebalances: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kafka_consumer_rebalances_total",
+			Help: "Consumer group generations this instance joined.",
+		}),
+		fetchPaused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafka_consumer_fetch_paused",
+			Help: "1 while a partition's reader waits because its in-flight bound is full.",
+		}, []string{"topic", "partition"}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kafka_consumer_batch_size",
+			Help:    "Messages per batch handed to a batch handler.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}, []string{"handler"}),
+		batchFlushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_batch_flushes_total",
+			Help: "Batches flushed, by reason: size, linger, revoke, shutdown.",
+		}, []string{"handler", "reason"}),
+	}
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.inflight, m.commits, m.committedOffset, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register engine metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// subscriptionMetrics are the label children of one subscription.
+type subscriptionMetrics struct {
+	outcomes map[message.Outcome]prometheus.Counter
+	duration prometheus.Observer
+	inflight prometheus.Gauge
+}
+
+func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
+	s := subscriptionMetrics{
+		outcomes: map[message.Outcome]prometheus.Counter{},
+		duration: m.handlerDuration.WithLabelValues(topic, handler),
+		inflight: m.inflight.WithLabelValues(topic, handler),
+	}
+	for _, o := range []message.Outcome{message.OutcomeSuccess, message.OutcomeRetried, message.OutcomeDeadLettered, message.OutcomeFailed} {
+		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))
+	}
+	return s
+}
+
+// partitionMetrics are the label children of one topic partition.
+type partitionMetrics struct {
+	committed prometheus.Gauge
+	paused    prometheus.Gauge
+}
+
+func (m *Metrics) forPartition(topic string, partition int) partitionMetrics {
+	p := strconv.Itoa(partition)
+	return partitionMetrics{
+		committed: m.committedOffset.WithLabelValues(topic, p),
+		paused:    m.fetchPaused.WithLabelValues(topic, p),
+	}
+}
+
+// batchMetrics are the label children of one batch handler.
+type batchMetrics struct {
+	size    prometheus.Observer
+	flushes map[string]prometheus.Counter
+}
+
+func (m *Metrics) forBatches(handler string) batchMetrics {
+	b := batchMetrics{size: m.batchSize.WithLabelValues(handler), flushes: map[string]prometheus.Counter{}}
+	for _, r := range []string{"size", "linger", "revoke", "shutdown"} {
+		b.flushes[r] = m.batchFlushes.WithLabelValues(handler, r)
+	}
+	return b
+}
+
+func (b batchMetrics) observe(reason string, n int) {
+	b.flushes[reason].Inc()
+	b.size.Observe(float64(n))
+}

@@ -1,0 +1,10 @@
+// Package lifecycle owns background goroutines.
+//
+// Every long-running goroutine in consumerkit is started through Group.Go
+// with a name, so that shutdown can cancel it, wait for it, and — when it
+// does not stop in time — say by name what it is still waiting for. A
+// goroutine started any other way is one nobody is responsible for stopping,
+// which is how production failure F2 (a cache goroutine per message) began.
+//
+// The package imports only the standard library.
+package lifecycle

@@ -1,0 +1,163 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ErrStopping is returned by Go once Stop has begun: a group that is shutting
+// down never takes new work.
+var ErrStopping = errors.New("lifecycle: group is stopping")
+
+// Group runs named background tasks and stops them together.
+//
+// Guarantees:
+//   - Go never starts a task after Stop has begun.
+//   - Each task receives a context that is cancelled when Stop begins.
+//   - A task that returns a non-nil error (other than its context's
+//     cancellation after Stop began) or panics is reported: Failed is closed
+//     and Err returns the joined errors, each carrying the task's name; a
+//     panic carries its stack.
+//   - Stop waits for every task, is idempotent, and names the tasks still
+//     running when its context ends.
+//
+// The zero value is not usable; call NewGroup. A Group is safe for
+// concurrent use.
+type Group struct {
+	name   string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	stopping bool
+	running  map[uint64]string // task id -> name, for Stop's report
+	nextID   uint64
+	errs     []error
+	wg       sync.WaitGroup
+
+	failed     chan struct{}
+	failedOnce sync.Once
+	stopped    chan struct{}
+	stopOnce   sync.Once
+}
+
+// NewGroup returns an empty group; name prefixes its reports. It starts
+// nothing.
+func NewGroup(name string) *Group {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Group{
+		name:    name,
+		ctx:     ctx,
+		cancel:  cancel,
+		running: make(map[uint64]string),
+		failed:  make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+}
+
+// Go starts fn in a new goroutine under name. fn must return when its
+// context is cancelled. Go returns ErrStopping, and does not run fn, once
+// Stop has begun.
+func (g *Group) Go(name string, fn func(ctx context.Context) error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopping {
+		return fmt.Errorf("%s: start %s: %w", g.name, name, ErrStopping)
+	}
+	id := g.nextID
+	g.nextID++
+	g.running[id] = name
+	g.wg.Add(1)
+	go g.run(id, name, fn)
+	return nil
+}
+
+func (g *Group) run(id uint64, name string, fn func(ctx context.Context) error) {
+	defer g.wg.Done()
+	err := g.call(name, fn)
+	g.mu.Lock()
+	delete(g.running, id)
+	stopping := g.stopping
+	if err != nil && !(stopping && errors.Is(err, context.Canceled)) {
+		g.errs = append(g.errs, fmt.Errorf("%s: task %s: %w", g.name, name, err))
+	}
+	g.mu.Unlock()
+	if err != nil && !(stopping && errors.Is(err, context.Canceled)) {
+		g.failedOnce.Do(func() { close(g.failed) })
+	}
+}
+
+// call runs fn and turns a panic into an error, so one broken task is
+// reported instead of taking the process down without a word.
+func (g *Group) call(name string, fn func(ctx context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Task: name, Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn(g.ctx)
+}
+
+// Failed is closed when the first task fails; Err then says why.
+func (g *Group) Failed() <-chan struct{} { return g.failed }
+
+// Err returns every task failure so far, joined, or nil.
+func (g *Group) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return errors.Join(g.errs...)
+}
+
+// Running returns the names of the tasks that have not returned, sorted.
+func (g *Group) Running() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	names := make([]string, 0, len(g.running))
+	for _, n := range g.running {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Stop refuses new tasks, cancels every task's context and waits for all of
+// them to return. It returns nil once they have, or, when ctx ends first, an
+// error wrapping ctx.Err() that names the tasks still running (they keep
+// running: Go cannot kill a goroutine). Stop is idempotent: a later or
+// concurrent call waits for the same tasks under its own ctx. Task failures
+// are not returned by Stop; read them with Err.
+func (g *Group) Stop(ctx context.Context) error {
+	g.stopOnce.Do(func() {
+		g.mu.Lock()
+		g.stopping = true
+		g.mu.Unlock()
+		g.cancel()
+		go func() {
+			g.wg.Wait()
+			close(g.stopped)
+		}()
+	})
+	select {
+	case <-g.stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s: still running after stop: %s: %w",
+			g.name, strings.Join(g.Running(), ", "), ctx.Err())
+	}
+}
+
+// PanicError is a task's panic, recovered, with the stack where it happened.
+type PanicError struct {
+	Task  string
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack)
+}

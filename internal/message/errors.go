@@ -1,0 +1,64 @@
+package message
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// permanentError marks an error that no retry can fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as one that retrying cannot fix (malformed input, a
+// reference to something that does not exist). The framework skips retries
+// for it. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err, or any error it wraps, was marked
+// Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// BatchError fails some messages of a batch and not others. Failed maps an
+// index into the batch passed to HandleBatch to that message's error;
+// messages not listed succeeded.
+type BatchError struct {
+	Failed map[int]error
+}
+
+func (e *BatchError) Error() string {
+	idx := make([]int, 0, len(e.Failed))
+	for i := range e.Failed {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	parts := make([]string, 0, len(idx))
+	for _, i := range idx {
+		parts = append(parts, fmt.Sprintf("[%d] %v", i, e.Failed[i]))
+	}
+	return fmt.Sprintf("%d of the batch failed: %s", len(idx), strings.Join(parts, "; "))
+}
+
+// ErrorAt returns the error for the message at index i of a batch whose
+// HandleBatch returned err: nil when that message succeeded.
+func ErrorAt(err error, i int) error {
+	if err == nil {
+		return nil
+	}
+	var be *BatchError
+	if errors.As(err, &be) {
+		return be.Failed[i]
+	}
+	return err
+}
