@@ -138,12 +138,16 @@ func (s *Server) Start(context.Context) error {
 	}
 	s.log.Info("admin listening", zap.String("addr", ln.Addr().String()),
 		zap.String("metrics", "http://"+ln.Addr().String()+"/metrics"))
-	return s.group.Go("http", func(context.Context) error {
+	if err := s.group.Go("http", func(context.Context) error {
 		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 		}
 		return nil
-	})
+	}); err != nil {
+		_ = ln.Close() // nothing will serve it; do not hold the port
+		return err
+	}
+	return nil
 }
 
 // Addr returns the bound address once Start succeeded, else "".

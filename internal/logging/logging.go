@@ -33,14 +33,19 @@ func (c Config) Validate() []error {
 	return errs
 }
 
-// New returns the logger, its level (shared with the admin server) and a
-// cleanup that flushes buffered entries; call the cleanup once, last.
-func New(cfg Config) (*zap.Logger, zap.AtomicLevel, func(), error) {
+// NewLevel returns the level shared by the logger and the admin server's
+// /loglevel endpoint.
+func NewLevel(cfg Config) (zap.AtomicLevel, error) {
 	lvl, err := zapcore.ParseLevel(cfg.Level)
 	if err != nil {
-		return nil, zap.AtomicLevel{}, nil, fmt.Errorf("logging: %w", err)
+		return zap.AtomicLevel{}, fmt.Errorf("logging: %w", err)
 	}
-	level := zap.NewAtomicLevelAt(lvl)
+	return zap.NewAtomicLevelAt(lvl), nil
+}
+
+// New returns the logger writing at level, and a cleanup that flushes
+// buffered entries; call the cleanup once, last.
+func New(cfg Config, level zap.AtomicLevel) (*zap.Logger, func()) {
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -54,5 +59,5 @@ func New(cfg Config) (*zap.Logger, zap.AtomicLevel, func(), error) {
 	logger := zap.New(core, zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr)))
 	// Sync on a terminal or pipe returns EINVAL on some systems; nothing is
 	// lost by ignoring that, since stdout is unbuffered here.
-	return logger, level, func() { _ = logger.Sync() }, nil
+	return logger, func() { _ = logger.Sync() }
 }

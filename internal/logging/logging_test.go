@@ -24,10 +24,12 @@ func TestValidateListsEveryProblem(t *testing.T) {
 
 func TestNewHonoursLevel(t *testing.T) {
 	for _, format := range []string{"json", "console"} {
-		logger, level, cleanup, err := New(Config{Level: "warn", Format: format})
+		cfg := Config{Level: "warn", Format: format}
+		level, err := NewLevel(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
+		logger, cleanup := New(cfg, level)
 		if logger.Core().Enabled(-1) || !logger.Core().Enabled(1) {
 			t.Fatalf("%s: warn level must drop info and keep warn", format)
 		}

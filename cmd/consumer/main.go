@@ -1,0 +1,139 @@
+// Command consumer runs a consumerkit service.
+//
+//	consumer [run] [flags]   run the service (default); on the embedded broker when no brokers are set
+//	consumer config [flags]  print the effective configuration, secrets redacted
+//	consumer version         print the version
+//
+// Exit codes: 0 after a clean shutdown, 1 when the service failed, 2 on bad
+// usage or configuration (every problem is printed, one per line).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+
+	"github.com/consumerkit/consumerkit"
+	"github.com/consumerkit/consumerkit/internal/config"
+)
+
+// version is set at link time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runService(args, stderr)
+	case "config":
+		return printConfig(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "consumer: unknown command %q\n", cmd)
+		usage(stderr)
+		return exitUsage
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: consumer [run|config|version] [flags]
+
+  run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
+  config   print the effective configuration (file < environment < flags), secrets redacted
+  version  print the version
+
+flags (each also read from the environment variable named in brackets):
+`)
+	fs := config.FlagSet("consumer", w)
+	fs.PrintDefaults()
+}
+
+func loadConfig(args []string, stderr io.Writer) (config.Config, bool) {
+	cfg, err := config.Load("consumer", config.OSSource(args))
+	if err != nil {
+		fmt.Fprintf(stderr, "consumer: invalid configuration:\n%s\n", err)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func printConfig(args []string, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if err := config.Print(stdout, cfg); err != nil {
+		fmt.Fprintf(stderr, "consumer: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func runService(args []string, stderr io.Writer) int {
+	cfg, ok := loadConfig(args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	// GOMEMLIMIT follows the container's memory limit, so the GC works
+	// harder before the kernel's OOM killer does. No limit (a laptop) is fine.
+	// Set treats "no limit" as success; a machine without cgroups is only
+	// reported, never fatal.
+	if _, err := memlimit.Set(memlimit.WithProvider(memlimit.FromCgroup)); err != nil && !errors.Is(err, memlimit.ErrNoCgroup) {
+		fmt.Fprintf(stderr, "consumer: GOMEMLIMIT not derived from the cgroup limit: %v\n", err)
+	}
+	application, cleanup, err := consumerkit.InitializeApp(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "consumer: %v\n", err)
+		return exitUsage
+	}
+	defer cleanup()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one kills the process the default
+	// way: the operator's escape hatch from a shutdown that hangs.
+	context.AfterFunc(ctx, stop)
+	if err := application.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "consumer: %s\n", firstLine(err))
+		return exitFailure
+	}
+	return exitOK
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return fmt.Sprintf("consumer %s (%s)", v, bi.GoVersion)
+	}
+	return "consumer " + v
+}

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// binding ties one setting to its environment variable and flag.
+type binding struct {
+	env, flag, usage string
+	set              func(c *Config, v string) error
+}
+
+// bindings lists every setting that environment variables and flags can
+// override. The names are a contract: deploy/k8s and the README use them.
+func bindings() []binding {
+	return []binding{
+		{"KAFKA_BROKERS", "brokers", "comma-separated host:port list; empty runs the embedded broker",
+			func(c *Config, v string) error { c.Kafka.Brokers = splitList(v); return nil }},
+		{"KAFKA_GROUP_ID", "group-id", "consumer group id",
+			func(c *Config, v string) error { c.Kafka.GroupID = v; return nil }},
+		{"KAFKA_START_OFFSET", "start-offset", "where a new group starts: earliest or latest",
+			func(c *Config, v string) error { c.Kafka.StartOffset = v; return nil }},
+		{"KAFKA_TLS_ENABLED", "tls", "connect to the brokers with TLS (true/false)",
+			func(c *Config, v string) error { return parseBool(v, &c.Kafka.TLS.Enabled) }},
+		{"KAFKA_TLS_CA_FILE", "tls-ca-file", "PEM file of CAs to trust",
+			func(c *Config, v string) error { c.Kafka.TLS.CAFile = v; return nil }},
+		{"KAFKA_TLS_CERT_FILE", "tls-cert-file", "PEM client certificate",
+			func(c *Config, v string) error { c.Kafka.TLS.CertFile = v; return nil }},
+		{"KAFKA_TLS_KEY_FILE", "tls-key-file", "PEM client key",
+			func(c *Config, v string) error { c.Kafka.TLS.KeyFile = v; return nil }},
+		{"KAFKA_SASL_MECHANISM", "sasl-mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
+			func(c *Config, v string) error { c.Kafka.SASL.Mechanism = v; return nil }},
+		{"KAFKA_SASL_USERNAME", "sasl-username", "SASL user",
+			func(c *Config, v string) error { c.Kafka.SASL.Username = v; return nil }},
+		{"KAFKA_SASL_PASSWORD", "sasl-password", "SASL password (prefer the environment variable to the flag)",
+			func(c *Config, v string) error { c.Kafka.SASL.Password = v; return nil }},
+		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses",
+			func(c *Config, v string) error { return parseInt(v, &c.Kafka.MaxInflight) }},
+		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed",
+			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.CommitInterval) }},
+		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call",
+			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.HandlerTimeout) }},
+		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown",
+			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.DrainTimeout) }},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown",
+			func(c *Config, v string) error { return parseDuration(v, &c.App.ShutdownTimeout) }},
+		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address (metrics, probes, pprof)",
+			func(c *Config, v string) error { c.Admin.Addr = v; return nil }},
+		{"ADMIN_TOKEN", "admin-token", "bearer token required on /debug/* and PUT /loglevel (prefer the environment variable)",
+			func(c *Config, v string) error { c.Admin.Token = v; return nil }},
+		{"LOG_LEVEL", "log-level", "debug, info, warn or error",
+			func(c *Config, v string) error { c.Log.Level = v; return nil }},
+		{"LOG_FORMAT", "log-format", "json or console",
+			func(c *Config, v string) error { c.Log.Format = v; return nil }},
+		{"DEMO_RATE", "demo-rate", "demo orders per second on the embedded broker; 0 turns the demo producer off",
+			func(c *Config, v string) error { return parseInt(v, &c.Demo.Rate) }},
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parseDuration(v string, dst *time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 30s", v)
+	}
+	*dst = d
+	return nil
+}
+
+func parseInt(v string, dst *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
+func parseBool(v string, dst *bool) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	*dst = b
+	return nil
+}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"errors"
+
+	"github.com/consumerkit/consumerkit/internal/admin"
+	"github.com/consumerkit/consumerkit/internal/app"
+	"github.com/consumerkit/consumerkit/internal/cache"
+	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/internal/logging"
+	"github.com/consumerkit/consumerkit/internal/service"
+)
+
+// Config is the whole configuration; each section belongs to its package.
+type Config struct {
+	Kafka   kafka.Config     `yaml:"kafka"`
+	Demo    kafka.DemoConfig `yaml:"demo"`
+	Admin   admin.Config     `yaml:"admin"`
+	Log     logging.Config   `yaml:"log"`
+	App     app.Config       `yaml:"app"`
+	Cache   cache.Config     `yaml:"cache"`
+	Service service.Config   `yaml:"service"`
+}
+
+// Default is the configuration of the example service on the embedded
+// broker: what `consumer run` uses on a fresh machine.
+func Default() Config {
+	return Config{
+		Kafka:   kafka.DefaultConfig(),
+		Demo:    kafka.DefaultDemoConfig(),
+		Admin:   admin.DefaultConfig(),
+		Log:     logging.DefaultConfig(),
+		App:     app.DefaultConfig(),
+		Cache:   cache.DefaultConfig(),
+		Service: service.DefaultConfig(),
+	}
+}
+
+// Validate returns every problem of every section, joined one per line.
+func (c Config) Validate() error {
+	var errs []error
+	errs = append(errs, c.Kafka.Validate()...)
+	errs = append(errs, c.Demo.Validate()...)
+	errs = append(errs, c.Admin.Validate()...)
+	errs = append(errs, c.Log.Validate()...)
+	errs = append(errs, c.App.Validate()...)
+	errs = append(errs, c.Cache.Validate()...)
+	errs = append(errs, c.Service.Validate()...)
+	return errors.Join(errs...)
+}
+
+// Redacted returns a copy with every secret replaced, for printing.
+func (c Config) Redacted() Config {
+	c.Kafka = c.Kafka.Redacted()
+	if c.Admin.Token != "" {
+		c.Admin.Token = "REDACTED"
+	}
+	return c
+}

@@ -1,0 +1,166 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+)
+
+func source(args []string, env map[string]string, files map[string]string) Source {
+	return Source{
+		Args:      args,
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		ReadFile: func(p string) ([]byte, error) {
+			if f, ok := files[p]; ok {
+				return []byte(f), nil
+			}
+			return nil, fs.ErrNotExist
+		},
+	}
+}
+
+func TestDefaultsAreValidAndUseTheEmbeddedBroker(t *testing.T) {
+	cfg, err := Load("run", source(nil, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Kafka.UsesEmbedded() || cfg.Admin.Addr != "127.0.0.1:9090" || cfg.App.ShutdownTimeout != 30*time.Second {
+		t.Fatalf("unexpected defaults: %+v", cfg)
+	}
+}
+
+func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
+	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\napp:\n  shutdown_timeout: 12s\n"
+	env := map[string]string{"KAFKA_GROUP_ID": "from-env", "LOG_LEVEL": "error"}
+	args := []string{"--config", "c.yaml", "--group-id", "from-flag"}
+	cfg, err := Load("run", source(args, env, map[string]string{"c.yaml": file}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kafka.GroupID != "from-flag" {
+		t.Errorf("group id %q: flag must win", cfg.Kafka.GroupID)
+	}
+	if cfg.Log.Level != "error" {
+		t.Errorf("log level %q: env must beat file", cfg.Log.Level)
+	}
+	if cfg.App.ShutdownTimeout != 12*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
+		t.Errorf("file values lost: %s %v", cfg.App.ShutdownTimeout, cfg.Kafka.Brokers)
+	}
+	if cfg.Kafka.CommitInterval != time.Second {
+		t.Errorf("defaults not kept under the file: commit interval %s", cfg.Kafka.CommitInterval)
+	}
+}
+
+func TestConfigFileFromEnvironment(t *testing.T) {
+	cfg, err := Load("run", source(nil, map[string]string{"CONSUMER_CONFIG": "x.yaml"}, map[string]string{"x.yaml": "demo:\n  rate: 7\n"}))
+	if err != nil || cfg.Demo.Rate != 7 {
+		t.Fatalf("cfg.Demo.Rate=%d err=%v", cfg.Demo.Rate, err)
+	}
+}
+
+func TestBadInputListsEveryProblemOnItsOwnLine(t *testing.T) {
+	env := map[string]string{
+		"KAFKA_BROKERS":    "broker-without-port,ok:9092",
+		"SHUTDOWN_TIMEOUT": "-5s",
+		"HANDLER_TIMEOUT":  "0s",
+		"LOG_FORMAT":       "xml",
+	}
+	file := "kafka:\n  subscriptions:\n    - topic: orders\n      handler: orders-enricher\n      ordering: random\n"
+	_, err := Load("run", source([]string{"--config", "c.yaml"}, env, map[string]string{"c.yaml": file}))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, want := range []string{
+		`kafka.brokers: "broker-without-port" is not host:port`,
+		"app.shutdown_timeout must be > 0, got -5s",
+		"kafka.handler_timeout must be > 0, got 0s",
+		`log.format "xml"`,
+		`ordering "random"`,
+	} {
+		found := false
+		for _, l := range lines {
+			found = found || strings.Contains(l, want)
+		}
+		if !found {
+			t.Errorf("no line reports %q in:\n%s", want, err)
+		}
+	}
+}
+
+func TestUnparsableValuesAreAllReported(t *testing.T) {
+	env := map[string]string{"SHUTDOWN_TIMEOUT": "soon", "DEMO_RATE": "fast"}
+	_, err := Load("run", source([]string{"--drain-timeout", "later"}, env, nil))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{`SHUTDOWN_TIMEOUT: "soon" is not a duration`, `DEMO_RATE: "fast" is not a whole number`, `--drain-timeout: "later" is not a duration`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestUnknownFieldInFileIsRejected(t *testing.T) {
+	_, err := Load("run", source([]string{"--config", "c.yaml"}, nil, map[string]string{"c.yaml": "kafka:\n  grup_id: typo\n"}))
+	if err == nil || !strings.Contains(err.Error(), "grup_id") {
+		t.Fatalf("unknown field not reported: %v", err)
+	}
+}
+
+func TestMissingFileIsReported(t *testing.T) {
+	_, err := Load("run", source([]string{"--config", "nope.yaml"}, nil, nil))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestUnknownFlagIsRejected(t *testing.T) {
+	if _, err := Load("run", source([]string{"--no-such-flag"}, nil, nil)); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+}
+
+func TestPrintRedactsSecretsAndRoundTrips(t *testing.T) {
+	env := map[string]string{"KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "alice", "KAFKA_SASL_PASSWORD": "hunter2",
+		"ADMIN_TOKEN": "t0ken", "KAFKA_BROKERS": "b1:9092"}
+	cfg, err := Load("run", source(nil, env, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Print(&out, cfg); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	if strings.Contains(text, "hunter2") || strings.Contains(text, "t0ken") || strings.Count(text, "REDACTED") != 2 {
+		t.Fatalf("secrets not redacted:\n%s", text)
+	}
+	if !strings.Contains(text, "shutdown_timeout: 30s") {
+		t.Fatalf("durations must print as Go duration strings:\n%s", text)
+	}
+	if cfg.Kafka.SASL.Password != "hunter2" {
+		t.Fatal("Print must not change the live configuration")
+	}
+	// The printed file loads back (secrets aside) to the same settings.
+	back, err := Load("run", source([]string{"--config", "p.yaml"}, map[string]string{"KAFKA_SASL_PASSWORD": "x", "ADMIN_TOKEN": "y"}, map[string]string{"p.yaml": text}))
+	if err != nil {
+		t.Fatalf("printed config does not load: %v", err)
+	}
+	if back.Kafka.GroupID != cfg.Kafka.GroupID || back.Kafka.Subscriptions[0].Batch != cfg.Kafka.Subscriptions[0].Batch {
+		t.Fatalf("round trip changed settings")
+	}
+}
+
+func TestEveryBindingHasDistinctNames(t *testing.T) {
+	envs, flags := map[string]bool{}, map[string]bool{}
+	for _, b := range bindings() {
+		if envs[b.env] || flags[b.flag] {
+			t.Fatalf("duplicate binding %s/--%s", b.env, b.flag)
+		}
+		envs[b.env], flags[b.flag] = true, true
+	}
+}

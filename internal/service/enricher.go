@@ -1,0 +1,56 @@
+package service
+
+import (
+	"context"
+
+	"github.com/consumerkit/consumerkit/internal/message"
+)
+
+// OrdersEnricherName is the handler name subscriptions refer to.
+const OrdersEnricherName = "orders-enricher"
+
+// OrdersEnricher is a batch handler: it enriches each order of a batch and
+// writes the good ones to the sink in one call.
+//
+// Per-message outcomes: a malformed order or an unknown customer fails that
+// message alone, permanently; a failed write fails the rest of the batch
+// transiently, so the framework retries them and nothing is lost.
+type OrdersEnricher struct {
+	customers *CustomerService
+	sink      *EnrichedOrderSink
+}
+
+// NewOrdersEnricher wires the handler to its singletons.
+func NewOrdersEnricher(customers *CustomerService, sink *EnrichedOrderSink) *OrdersEnricher {
+	return &OrdersEnricher{customers: customers, sink: sink}
+}
+
+// HandleBatch implements message.BatchHandler.
+func (h *OrdersEnricher) HandleBatch(ctx context.Context, msgs []*message.Message) error {
+	failed := map[int]error{}
+	enriched := make([]EnrichedOrder, 0, len(msgs))
+	written := make([]int, 0, len(msgs))
+	for i, m := range msgs {
+		o, err := decodeOrder(m.Value)
+		if err != nil {
+			failed[i] = err
+			continue
+		}
+		c, err := h.customers.Customer(ctx, o.CustomerID)
+		if err != nil {
+			failed[i] = err
+			continue
+		}
+		enriched = append(enriched, EnrichedOrder{Order: o, CustomerName: c.Name, CustomerTier: c.Tier})
+		written = append(written, i)
+	}
+	if err := h.sink.Write(ctx, enriched); err != nil {
+		for _, i := range written {
+			failed[i] = err
+		}
+	}
+	if len(failed) > 0 {
+		return &message.BatchError{Failed: failed}
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+package service
+
+import "github.com/consumerkit/consumerkit/internal/message"
+
+// NewHandlers names every handler this service offers. To add one: write
+// it in its own file with a constructor, add the constructor to ProviderSet,
+// take it as a parameter here and register it; then subscribe a topic to its
+// name in the configuration.
+func NewHandlers(orders *OrdersEnricher) *message.Registry {
+	return message.NewRegistry().
+		AddBatch(OrdersEnricherName, orders)
+}

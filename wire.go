@@ -1,0 +1,36 @@
+//go:build wireinject
+
+package consumerkit
+
+import (
+	"github.com/google/wire"
+
+	"github.com/consumerkit/consumerkit/internal/admin"
+	"github.com/consumerkit/consumerkit/internal/app"
+	"github.com/consumerkit/consumerkit/internal/cache"
+	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/internal/logging"
+	"github.com/consumerkit/consumerkit/internal/service"
+)
+
+// InitializeApp builds the application from its configuration. The
+// returned cleanup releases what the providers own (caches, logger) and
+// must be called once, after App.Run returned.
+func InitializeApp(cfg config.Config) (*app.App, func(), error) {
+	wire.Build(
+		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "App", "Cache", "Service"),
+		logging.ProviderSet,
+		admin.ProviderSet,
+		cache.ProviderSet,
+		kafka.ProviderSet,
+		service.ProviderSet,
+		wire.Bind(new(service.Publisher), new(*kafka.Publisher)),
+		wire.Bind(new(kafka.DemoSource), new(*service.DemoOrders)),
+		wire.Bind(new(admin.Checker), new(*kafka.Engine)),
+		wire.Bind(new(app.Readiness), new(*admin.Server)),
+		newComponents,
+		app.New,
+	)
+	return nil, nil, nil
+}
