@@ -21,7 +21,7 @@ import (
 
 // hangGuard bounds waits for things that must happen; it is a safety net
 // against a hung test, never a timing assertion.
-const hangGuard = 20 * time.Second
+const hangGuard = 2 * time.Minute
 
 var topicSeq atomic.Int64
 
@@ -175,7 +175,7 @@ func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engine
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.InfoLevel)))
+	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
 	if err != nil {
 		b.t.Fatal(err)
 	}
