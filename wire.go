@@ -19,7 +19,7 @@ import (
 // must be called once, after App.Run returned.
 func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "App", "Cache", "Service"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service"),
 		logging.ProviderSet,
 		admin.ProviderSet,
 		cache.ProviderSet,

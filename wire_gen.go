@@ -22,7 +22,7 @@ import (
 // returned cleanup releases what the providers own (caches, logger) and
 // must be called once, after App.Run returned.
 func InitializeApp(cfg config.Config) (*app.App, func(), error) {
-	appConfig := cfg.App
+	shutdownConfig := cfg.Shutdown
 	loggingConfig := cfg.Log
 	atomicLevel, err := logging.NewLevel(loggingConfig)
 	if err != nil {
@@ -64,7 +64,7 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	demoOrders := service.NewDemoOrders(serviceConfig)
 	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)
 	components := newComponents(server, cluster, publisher, engine, demoFeed)
-	appApp := app.New(appConfig, logger, server, components)
+	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {
 		cleanup2()
 		cleanup()

@@ -41,7 +41,7 @@ var knownEnv = []string{
 
 // knownConfigSections are the top-level sections of the YAML config file;
 // the binary rejects any other field at start.
-var knownConfigSections = []string{"kafka", "admin", "log", "app", "demo", "cache", "service"}
+var knownConfigSections = []string{"kafka", "admin", "log", "shutdown", "demo", "cache", "service"}
 
 const (
 	adminPortName = "admin"

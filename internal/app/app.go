@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/consumerkit/consumerkit/internal/lifecycle"
 )
 
 // Component is one part of the service with a lifecycle.
@@ -35,33 +37,16 @@ type Readiness interface {
 // Components lists components in start order; they stop in reverse.
 type Components []Component
 
-// Config configures the app's lifecycle.
-type Config struct {
-	// ShutdownTimeout bounds the whole stop sequence.
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
-}
-
-// DefaultConfig allows 30s to shut down.
-func DefaultConfig() Config { return Config{ShutdownTimeout: 30 * time.Second} }
-
-// Validate returns every problem with the configuration.
-func (c Config) Validate() []error {
-	if c.ShutdownTimeout <= 0 {
-		return []error{fmt.Errorf("app.shutdown_timeout must be > 0, got %s", c.ShutdownTimeout)}
-	}
-	return nil
-}
-
 // App is the running service.
 type App struct {
-	cfg        Config
+	cfg        lifecycle.ShutdownConfig
 	log        *zap.Logger
 	readiness  Readiness
 	components Components
 }
 
 // New assembles the app; it starts nothing.
-func New(cfg Config, log *zap.Logger, readiness Readiness, components Components) *App {
+func New(cfg lifecycle.ShutdownConfig, log *zap.Logger, readiness Readiness, components Components) *App {
 	return &App{cfg: cfg, log: log.Named("app"), readiness: readiness, components: components}
 }
 
@@ -113,7 +98,7 @@ func (a *App) wait(ctx context.Context) error {
 // one deadline, continuing past failures so every component gets its turn.
 func (a *App) stop(started Components) error {
 	a.readiness.BeginShutdown()
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout)
 	defer cancel()
 	begin := time.Now()
 	var errs []error
@@ -125,8 +110,8 @@ func (a *App) stop(started Components) error {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			a.log.Error("stop overran the shutdown timeout", zap.String("component", c.Name()),
-				zap.Duration("took", took), zap.Duration("shutdown_timeout", a.cfg.ShutdownTimeout), zap.Error(err))
-			errs = append(errs, fmt.Errorf("stop %s: overran shutdown timeout %s: %w", c.Name(), a.cfg.ShutdownTimeout, err))
+				zap.Duration("took", took), zap.Duration("shutdown_timeout", a.cfg.Timeout), zap.Error(err))
+			errs = append(errs, fmt.Errorf("stop %s: overran shutdown timeout %s: %w", c.Name(), a.cfg.Timeout, err))
 		case err != nil:
 			a.log.Error("stop failed", zap.String("component", c.Name()), zap.Duration("took", took), zap.Error(err))
 			errs = append(errs, fmt.Errorf("stop %s: %w", c.Name(), err))

@@ -11,6 +11,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/consumerkit/consumerkit/internal/lifecycle"
 )
 
 // journal records lifecycle calls across components, in order.
@@ -66,7 +68,7 @@ func newApp(j *journal, timeout time.Duration, cs ...*fakeComponent) (*App, *obs
 		c.j = j
 		comps = append(comps, c)
 	}
-	return New(Config{ShutdownTimeout: timeout}, zap.New(core), j, comps), logs
+	return New(lifecycle.ShutdownConfig{Timeout: timeout}, zap.New(core), j, comps), logs
 }
 
 func TestRunStartsInOrderAndStopsInReverseAfterReadinessTurnsOff(t *testing.T) {

@@ -46,7 +46,7 @@ func bindings() []binding {
 		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.DrainTimeout) }},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown",
-			func(c *Config, v string) error { return parseDuration(v, &c.App.ShutdownTimeout) }},
+			func(c *Config, v string) error { return parseDuration(v, &c.Shutdown.Timeout) }},
 		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address (metrics, probes, pprof)",
 			func(c *Config, v string) error { c.Admin.Addr = v; return nil }},
 		{"ADMIN_TOKEN", "admin-token", "bearer token required on /debug/* and PUT /loglevel (prefer the environment variable)",

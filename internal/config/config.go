@@ -4,35 +4,35 @@ import (
 	"errors"
 
 	"github.com/consumerkit/consumerkit/internal/admin"
-	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/cache"
 	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/internal/lifecycle"
 	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
 )
 
 // Config is the whole configuration; each section belongs to its package.
 type Config struct {
-	Kafka   kafka.Config     `yaml:"kafka"`
-	Demo    kafka.DemoConfig `yaml:"demo"`
-	Admin   admin.Config     `yaml:"admin"`
-	Log     logging.Config   `yaml:"log"`
-	App     app.Config       `yaml:"app"`
-	Cache   cache.Config     `yaml:"cache"`
-	Service service.Config   `yaml:"service"`
+	Kafka    kafka.Config             `yaml:"kafka"`
+	Demo     kafka.DemoConfig         `yaml:"demo"`
+	Admin    admin.Config             `yaml:"admin"`
+	Log      logging.Config           `yaml:"log"`
+	Shutdown lifecycle.ShutdownConfig `yaml:"shutdown"`
+	Cache    cache.Config             `yaml:"cache"`
+	Service  service.Config           `yaml:"service"`
 }
 
 // Default is the configuration of the example service on the embedded
 // broker: what `consumer run` uses on a fresh machine.
 func Default() Config {
 	return Config{
-		Kafka:   kafka.DefaultConfig(),
-		Demo:    kafka.DefaultDemoConfig(),
-		Admin:   admin.DefaultConfig(),
-		Log:     logging.DefaultConfig(),
-		App:     app.DefaultConfig(),
-		Cache:   cache.DefaultConfig(),
-		Service: service.DefaultConfig(),
+		Kafka:    kafka.DefaultConfig(),
+		Demo:     kafka.DefaultDemoConfig(),
+		Admin:    admin.DefaultConfig(),
+		Log:      logging.DefaultConfig(),
+		Shutdown: lifecycle.DefaultShutdownConfig(),
+		Cache:    cache.DefaultConfig(),
+		Service:  service.DefaultConfig(),
 	}
 }
 
@@ -43,7 +43,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Demo.Validate()...)
 	errs = append(errs, c.Admin.Validate()...)
 	errs = append(errs, c.Log.Validate()...)
-	errs = append(errs, c.App.Validate()...)
+	errs = append(errs, c.Shutdown.Validate()...)
 	errs = append(errs, c.Cache.Validate()...)
 	errs = append(errs, c.Service.Validate()...)
 	return errors.Join(errs...)

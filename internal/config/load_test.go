@@ -27,13 +27,13 @@ func TestDefaultsAreValidAndUseTheEmbeddedBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.Kafka.UsesEmbedded() || cfg.Admin.Addr != "127.0.0.1:9090" || cfg.App.ShutdownTimeout != 30*time.Second {
+	if !cfg.Kafka.UsesEmbedded() || cfg.Admin.Addr != "127.0.0.1:9090" || cfg.Shutdown.Timeout != 30*time.Second {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
 }
 
 func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
-	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\napp:\n  shutdown_timeout: 12s\n"
+	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\nshutdown:\n  timeout: 12s\n"
 	env := map[string]string{"KAFKA_GROUP_ID": "from-env", "LOG_LEVEL": "error"}
 	args := []string{"--config", "c.yaml", "--group-id", "from-flag"}
 	cfg, err := Load("run", source(args, env, map[string]string{"c.yaml": file}))
@@ -46,8 +46,8 @@ func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
 	if cfg.Log.Level != "error" {
 		t.Errorf("log level %q: env must beat file", cfg.Log.Level)
 	}
-	if cfg.App.ShutdownTimeout != 12*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
-		t.Errorf("file values lost: %s %v", cfg.App.ShutdownTimeout, cfg.Kafka.Brokers)
+	if cfg.Shutdown.Timeout != 12*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
+		t.Errorf("file values lost: %s %v", cfg.Shutdown.Timeout, cfg.Kafka.Brokers)
 	}
 	if cfg.Kafka.CommitInterval != time.Second {
 		t.Errorf("defaults not kept under the file: commit interval %s", cfg.Kafka.CommitInterval)
@@ -76,7 +76,7 @@ func TestBadInputListsEveryProblemOnItsOwnLine(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	for _, want := range []string{
 		`kafka.brokers: "broker-without-port" is not host:port`,
-		"app.shutdown_timeout must be > 0, got -5s",
+		"shutdown.timeout must be > 0, got -5s",
 		"kafka.handler_timeout must be > 0, got 0s",
 		`log.format "xml"`,
 		`ordering "random"`,
@@ -139,7 +139,7 @@ func TestPrintRedactsSecretsAndRoundTrips(t *testing.T) {
 	if strings.Contains(text, "hunter2") || strings.Contains(text, "t0ken") || strings.Count(text, "REDACTED") != 2 {
 		t.Fatalf("secrets not redacted:\n%s", text)
 	}
-	if !strings.Contains(text, "shutdown_timeout: 30s") {
+	if !strings.Contains(text, "timeout: 30s") {
 		t.Fatalf("durations must print as Go duration strings:\n%s", text)
 	}
 	if cfg.Kafka.SASL.Password != "hunter2" {

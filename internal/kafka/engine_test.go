@@ -112,7 +112,9 @@ func TestBatchesFlushOnSizeAndOnLinger(t *testing.T) {
 
 type batchFunc func(context.Context, []*message.Message) error
 
-func (f batchFunc) HandleBatch(ctx context.Context, msgs []*message.Message) error { return f(ctx, msgs) }
+func (f batchFunc) HandleBatch(ctx context.Context, msgs []*message.Message) error {
+	return f(ctx, msgs)
+}
 
 // TestEveryMessageGetsOneOutcome: permanent errors and panics are counted
 // as failed and committed past; transient errors are retried in place until

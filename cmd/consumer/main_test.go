@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"version", []string{"version"}, exitOK, "consumer dev", ""},
+		{"config prints yaml", []string{"config", "--group-id", "g1"}, exitOK, "group_id: g1", ""},
+		{"bad config lists every problem", []string{"config", "--log-format", "xml", "--shutdown-timeout", "0s"}, exitUsage, "",
+			"invalid configuration:\nlog.format \"xml\": must be json or console\nshutdown.timeout must be > 0, got 0s"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
+		{"help", []string{"help"}, exitOK, "KAFKA_BROKERS", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(tt.args, &out, &errOut)
+			if code != tt.code || !strings.Contains(out.String(), tt.stdout) || !strings.Contains(errOut.String(), tt.stderr) {
+				t.Fatalf("code %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, out.String(), errOut.String())
+			}
+		})
+	}
+}
+
+func TestConfigPrintsNoSecrets(t *testing.T) {
+	t.Setenv("ADMIN_TOKEN", "very-secret")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"config"}, &out, &errOut); code != exitOK {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+	if strings.Contains(out.String(), "very-secret") {
+		t.Fatal("token printed")
+	}
+}
+
+// TestRunExitsZeroOnSIGTERM runs the real command in process, waits until
+// it is ready, sends the process SIGTERM and expects a clean exit.
+func TestRunExitsZeroOnSIGTERM(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"run", "--admin-addr", addr, "--log-level", "warn", "--demo-rate", "100"}, &bytes.Buffer{}, &errOut)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://%s/readyz", addr))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("service never became ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Ready means Run is under way, so the signal handler is installed.
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit code %d after SIGTERM: %s", code, errOut.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no exit after SIGTERM")
+	}
+}
