@@ -26,11 +26,25 @@ run: ## run the example service on the embedded broker (metrics: http://127.0.0.
 test: ## all tests with -race: unit, and integration on the embedded broker (or KAFKA_BROKERS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
+.PHONY: test-e2e
+test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked with kcat and Kafka's own tools
+	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \
+	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
+
+.PHONY: kafka-up
+kafka-up: ## start Apache Kafka $$KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)
+	scripts/kafka.sh up
+
+.PHONY: kafka-down
+kafka-down: ## stop the broker kafka-up started and delete its data
+	scripts/kafka.sh down
+
 .PHONY: lint
 lint: ## gofmt, go vet, and wire diff must all be clean
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags e2e ./e2e/
 	$(GO) tool wire diff $(PKGS)
 
 .PHONY: clean

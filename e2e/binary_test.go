@@ -1,0 +1,306 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const hangGuard = 3 * time.Minute
+
+// env holds what the test needs from its surroundings.
+type env struct {
+	brokers   string
+	classpath string
+	kcat      string
+}
+
+func requireEnv(t *testing.T) env {
+	t.Helper()
+	e := env{brokers: os.Getenv("KAFKA_BROKERS"), classpath: os.Getenv("KAFKA_CLASSPATH")}
+	if e.brokers == "" {
+		t.Fatal("KAFKA_BROKERS is not set: start a broker with `make kafka-up` and run `make test-e2e`")
+	}
+	if e.classpath == "" {
+		t.Fatal("KAFKA_CLASSPATH is not set: `make test-e2e` sets it from scripts/kafka.sh classpath")
+	}
+	k, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Fatal("kcat not found: apt-get install kcat (.ci/run installs it)")
+	}
+	e.kcat = k
+	return e
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "consumer")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/consumer")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type order struct {
+	ID          string `json:"id"`
+	CustomerID  string `json:"customer_id"`
+	AmountCents int64  `json:"amount_cents"`
+	CreatedAt   string `json:"created_at"`
+}
+
+// produceWithKcat writes lines "key|value" to topic with kcat (acks=all).
+func produceWithKcat(t *testing.T, e env, topic string, lines []string) {
+	t.Helper()
+	cmd := exec.Command(e.kcat, "-b", e.brokers, "-P", "-t", topic, "-K", "|", "-X", "acks=all")
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat produce: %v\n%s", err, out)
+	}
+}
+
+// consumeWithKcat reads topic from the beginning to its end: key, value.
+func consumeWithKcat(t *testing.T, e env, topic string) [][2]string {
+	t.Helper()
+	cmd := exec.Command(e.kcat, "-b", e.brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kcat consume %s: %v", topic, err)
+	}
+	var recs [][2]string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if k, v, ok := strings.Cut(line, "\t"); ok {
+			recs = append(recs, [2]string{k, v})
+		}
+	}
+	return recs
+}
+
+// groupLag asks Kafka's own ConsumerGroupCommand for the group's lag per
+// partition of topic.
+func groupLag(t *testing.T, e env, group, topic string) (map[int]int64, string) {
+	t.Helper()
+	cmd := exec.Command("java", "-cp", e.classpath, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+		"--bootstrap-server", e.brokers, "--describe", "--group", group)
+	out, _ := cmd.CombinedOutput() // a group being rebalanced exits non-zero; the caller polls
+	lags := map[int]int64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || f[0] != group || f[1] != topic {
+			continue
+		}
+		p, err1 := strconv.Atoi(f[2])
+		lag, err2 := strconv.ParseInt(f[5], 10, 64)
+		if err1 == nil && err2 == nil {
+			lags[p] = lag
+		}
+	}
+	return lags, string(out)
+}
+
+func metric(t *testing.T, admin, name string, match ...string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+next:
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		for _, m := range match {
+			if !strings.Contains(line, m) {
+				continue next
+			}
+		}
+		v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		sum += v
+	}
+	return sum
+}
+
+// syncBuffer collects a child process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestBinaryConsumesKcatOrdersAndLeavesNoLag: kcat produces N keyed JSON
+// orders (1% malformed); the consumer binary, pointed at the real broker
+// by KAFKA_BROKERS, processes them; /metrics shows every outcome; kcat
+// reads one enriched order per good input, keyed like it; Kafka's own
+// ConsumerGroupCommand shows lag 0 on every partition; SIGTERM exits 0.
+func TestBinaryConsumesKcatOrdersAndLeavesNoLag(t *testing.T) {
+	e := requireEnv(t)
+	bin := buildBinary(t)
+	const total, badEvery = 2000, 100
+	suffix := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	topic, group := "orders-e2e-"+suffix, "e2e-"+suffix
+
+	var lines []string
+	want := map[string]string{} // good order id -> customer
+	for i := range total {
+		customer := fmt.Sprintf("c-%05d", i%500+1)
+		if i%badEvery == 0 {
+			lines = append(lines, customer+`|{"id":"broken-`+strconv.Itoa(i)+`",`)
+			continue
+		}
+		o := order{ID: fmt.Sprintf("o-%d", i), CustomerID: customer, AmountCents: int64(100 + i), CreatedAt: "2026-11-22T12:00:00Z"}
+		v, _ := json.Marshal(o)
+		lines = append(lines, customer+"|"+string(v))
+		want[o.ID] = customer
+	}
+	produceWithKcat(t, e, topic, lines)
+
+	cfgFile := filepath.Join(t.TempDir(), "consumer.yaml")
+	cfg := fmt.Sprintf(`kafka:
+  group_id: %s
+  subscriptions:
+    - topic: %s
+      handler: orders-enricher
+      ordering: partition
+      batch: {size: 100, linger: 200ms}
+service:
+  input_topic: %s
+  output_topic: %s.enriched
+`, group, topic, topic, topic)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin := freeAddr(t)
+	var logs syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--admin-addr", admin)
+	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if t.Failed() {
+			t.Logf("consumer output:\n%s", logs.String())
+		}
+	}()
+
+	good, bad := float64(len(want)), float64(total-len(want))
+	// Good orders succeed, some only after a retry (the output topic is
+	// created by the first write); malformed ones fail permanently.
+	waitFor(t, "every order to reach its outcome", func() bool {
+		ok := metric(t, admin, "kafka_consumer_messages_total", `outcome="success"`, `topic="`+topic+`"`) +
+			metric(t, admin, "kafka_consumer_messages_total", `outcome="retried"`, `topic="`+topic+`"`)
+		return ok == good && metric(t, admin, "kafka_consumer_messages_total", `outcome="failed"`, `topic="`+topic+`"`) == bad
+	})
+
+	var lastDescribe string
+	waitFor(t, "ConsumerGroupCommand to report lag 0 on every partition", func() bool {
+		lags, out := groupLag(t, e, group, topic)
+		lastDescribe = out
+		if len(lags) == 0 {
+			return false
+		}
+		for _, lag := range lags {
+			if lag != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("ConsumerGroupCommand --describe:\n%s", lastDescribe)
+
+	out := consumeWithKcat(t, e, topic+".enriched")
+	seen := map[string]bool{}
+	for _, rec := range out {
+		var enriched struct {
+			order
+			CustomerName string `json:"customer_name"`
+		}
+		if err := json.Unmarshal([]byte(rec[1]), &enriched); err != nil {
+			t.Fatalf("enriched record is not JSON: %q", rec[1])
+		}
+		customer, ok := want[enriched.ID]
+		if !ok {
+			t.Fatalf("output has an order that was not a good input: %s", enriched.ID)
+		}
+		if rec[0] != customer || enriched.CustomerName == "" {
+			t.Fatalf("order %s: key %q customer_name %q, want key %q and a name", enriched.ID, rec[0], enriched.CustomerName, customer)
+		}
+		seen[enriched.ID] = true
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("%d distinct enriched orders read back, want %d", len(seen), len(want))
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("consumer exit after SIGTERM: %v", err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("consumer did not exit after SIGTERM")
+	}
+	if !strings.Contains(logs.String(), `"msg":"shutdown complete"`) {
+		t.Fatal("no shutdown-complete log line")
+	}
+}

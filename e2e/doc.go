@@ -1,0 +1,7 @@
+// Package e2e tests the built consumer binary against a real Apache Kafka
+// with clients nobody on this project wrote: kcat produces and reads, and
+// Kafka's own ConsumerGroupCommand reports the group's lag. The tests carry
+// the e2e build tag and need KAFKA_BROKERS, KAFKA_CLASSPATH and kcat; run
+// them with `make test-e2e` after `make kafka-up`. Missing any of these
+// fails the tests: they never skip.
+package e2e
