@@ -32,7 +32,7 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
 
 .PHONY: kafka-up
-kafka-up: ## start Apache Kafka $$KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)
+kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)
 	scripts/kafka.sh up
 
 .PHONY: kafka-down
