@@ -11,9 +11,18 @@ import (
 // Ordering is how a subscription's messages may be processed concurrently.
 type Ordering string
 
-// OrderingPartition processes each partition strictly in offset order with
-// one worker.
-const OrderingPartition Ordering = "partition"
+// The ordering modes.
+const (
+	// OrderingPartition processes each partition strictly in offset order
+	// with one worker.
+	OrderingPartition Ordering = "partition"
+	// OrderingKey runs Workers workers per partition; messages with the same
+	// key are processed in offset order by the same worker, different keys
+	// in parallel (messages without a key count as one key).
+	OrderingKey Ordering = "key"
+	// OrderingNone runs Workers workers per partition in any order.
+	OrderingNone Ordering = "none"
+)
 
 // Config is the engine's configuration. Durations are Go duration strings in
 // YAML ("30s").
@@ -37,9 +46,11 @@ type Config struct {
 	// CloseTimeout bounds every kafka-go Close, which can hang (kafka-go
 	// issues 428, 1248, 1353).
 	CloseTimeout time.Duration `yaml:"close_timeout"`
-	// MaxInflight is how many fetched messages a partition may hold before
-	// its reader stops fetching.
-	MaxInflight int `yaml:"max_inflight"`
+	// MaxInflight and MaxInflightBytes bound the fetched, unfinished
+	// messages of one partition; when either is reached the partition stops
+	// fetching until work completes.
+	MaxInflight      int   `yaml:"max_inflight"`
+	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// FetchMaxWait is how long a fetch waits for data on an idle partition.
 	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
 	// RetryBackoff and MaxRetryBackoff shape the in-place retry of a
@@ -57,15 +68,21 @@ type Subscription struct {
 	Topic    string   `yaml:"topic"`
 	Handler  string   `yaml:"handler"`
 	Ordering Ordering `yaml:"ordering"`
-	// Batch, when Size > 0, delivers the topic to a BatchHandler.
+	// Workers is the number of workers per partition in key and none
+	// ordering; partition ordering always has one.
+	Workers int `yaml:"workers"`
+	// Batch, when Size > 0, delivers the topic to a BatchHandler (partition
+	// ordering only: a batch is a run of one partition's offsets).
 	Batch BatchConfig `yaml:"batch"`
 }
 
 // BatchConfig says when a batch is handed to its BatchHandler: when it holds
-// Size messages, or Linger after its first message arrived (a fixed
-// deadline, never extended by later messages), or on revoke and shutdown.
+// Size messages or Bytes payload bytes, or Linger after its first message
+// arrived (a fixed deadline, never extended by later messages), or on
+// revoke and shutdown.
 type BatchConfig struct {
 	Size   int           `yaml:"size"`
+	Bytes  int           `yaml:"bytes"`
 	Linger time.Duration `yaml:"linger"`
 }
 
@@ -110,6 +127,7 @@ func DefaultConfig() Config {
 		HandlerTimeout:    30 * time.Second,
 		CloseTimeout:      5 * time.Second,
 		MaxInflight:       1000,
+		MaxInflightBytes:  8 << 20,
 		FetchMaxWait:      time.Second,
 		RetryBackoff:      100 * time.Millisecond,
 		MaxRetryBackoff:   10 * time.Second,
@@ -178,6 +196,9 @@ func (c Config) Validate() []error {
 	if c.MaxInflight < 1 {
 		bad("kafka.max_inflight must be >= 1, got %d", c.MaxInflight)
 	}
+	if c.MaxInflightBytes < 1 {
+		bad("kafka.max_inflight_bytes must be >= 1, got %d", c.MaxInflightBytes)
+	}
 	if len(c.Subscriptions) == 0 {
 		bad("kafka.subscriptions must list at least one topic")
 	}
@@ -193,11 +214,29 @@ func (c Config) Validate() []error {
 		if s.Handler == "" {
 			bad("%s.handler must not be empty", at)
 		}
-		if s.Ordering != OrderingPartition {
-			bad("%s.ordering %q: must be %q", at, s.Ordering, OrderingPartition)
+		switch s.Ordering {
+		case OrderingPartition:
+			if s.Workers > 1 {
+				bad("%s.workers %d: partition ordering has exactly one worker per partition; use ordering key or none for more", at, s.Workers)
+			}
+		case OrderingKey, OrderingNone:
+			if s.Workers < 1 || s.Workers > 1024 {
+				bad("%s.workers must be between 1 and 1024 for ordering %s, got %d", at, s.Ordering, s.Workers)
+			}
+			if s.Batch.Size > 0 {
+				bad("%s: batches need ordering partition, got %s", at, s.Ordering)
+			}
+		default:
+			bad("%s.ordering %q: must be partition, key or none", at, s.Ordering)
 		}
-		if s.Batch.Size < 0 {
-			bad("%s.batch.size must be >= 0, got %d", at, s.Batch.Size)
+		if s.Batch.Size < 0 || s.Batch.Bytes < 0 {
+			bad("%s.batch.size and batch.bytes must be >= 0", at)
+		}
+		if s.Batch.Size == 0 && s.Batch.Bytes > 0 {
+			bad("%s.batch.bytes is set without batch.size", at)
+		}
+		if int64(s.Batch.Bytes) > c.MaxInflightBytes && c.MaxInflightBytes > 0 {
+			bad("%s.batch.bytes (%d) must not exceed kafka.max_inflight_bytes (%d), or a batch could never fill", at, s.Batch.Bytes, c.MaxInflightBytes)
 		}
 		if s.Batch.Size > 0 && s.Batch.Linger <= 0 {
 			bad("%s.batch.linger must be > 0 when batch.size is set, or a partial batch would wait forever", at)

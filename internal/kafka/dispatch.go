@@ -80,11 +80,13 @@ func (p *partitionRun) invoke(ctx context.Context, msgs []*message.Message) (err
 	return p.sub.handle(ctx, msgs)
 }
 
-// finish records a message's outcome and releases its offset for commit.
+// finish records a message's outcome, releases its offset for commit and
+// returns its room in the in-flight bound.
 func (p *partitionRun) finish(m *message.Message, o message.Outcome) {
 	p.sub.metrics.outcomes[o].Inc()
 	p.sub.metrics.inflight.Dec()
 	p.tracker.Done(m.Offset)
+	p.limiter.release(m.Size())
 }
 
 // backoff is exponential from base, capped at maxDelay, with full jitter in

@@ -100,7 +100,7 @@ func (g *generationRun) commit(last map[*partitionRun]int64) {
 	for _, p := range moved {
 		off := offsets[p.topic][p.partition]
 		last[p] = off
-		p.pmetrics.committed.Set(float64(off))
+		p.position.Store(off)
 	}
 }
 

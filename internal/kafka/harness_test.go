@@ -108,9 +108,20 @@ func (b *testBroker) waitForTopic(client *kafkago.Client, topic string, partitio
 	b.t.Fatalf("topic %s not ready", topic)
 }
 
-// produce writes values to topic, each keyed by keyOf(i), spread over
-// partitions by key, and returns when all are acknowledged.
+// produce writes values i in [from, to) to topic, each keyed by keyOf(i),
+// spread over partitions by key, and returns when all are acknowledged.
 func (b *testBroker) produce(topic string, from, to int, keyOf func(i int) string) {
+	b.t.Helper()
+	b.produceRange(topic, from, to, func(i int) (string, string) { return keyOf(i), strconv.Itoa(i) })
+}
+
+// produceValues writes n messages whose key and value kv(i) gives.
+func (b *testBroker) produceValues(topic string, n int, kv func(i int) (key, value string)) {
+	b.t.Helper()
+	b.produceRange(topic, 0, n, kv)
+}
+
+func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (key, value string)) {
 	b.t.Helper()
 	tr := &kafkago.Transport{}
 	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Topic: topic, Balancer: kafkago.Murmur2Balancer{},
@@ -121,7 +132,8 @@ func (b *testBroker) produce(topic string, from, to int, keyOf func(i int) strin
 	for i := from; i < to; i += chunk {
 		var msgs []kafkago.Message
 		for j := i; j < min(i+chunk, to); j++ {
-			msgs = append(msgs, kafkago.Message{Key: []byte(keyOf(j)), Value: []byte(strconv.Itoa(j))})
+			k, v := kv(j)
+			msgs = append(msgs, kafkago.Message{Key: []byte(k), Value: []byte(v)})
 		}
 		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 			b.t.Fatalf("produce to %s: %v", topic, err)

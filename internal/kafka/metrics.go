@@ -17,11 +17,11 @@ type Metrics struct {
 	handlerDuration *prometheus.HistogramVec
 	inflight        *prometheus.GaugeVec
 	commits         *prometheus.CounterVec
-	committedOffset *prometheus.GaugeVec
 	rebalances      prometheus.Counter
 	fetchPaused     *prometheus.GaugeVec
 	batchSize       *prometheus.HistogramVec
 	batchFlushes    *prometheus.CounterVec
+	live            *liveCollector
 }
 
 // NewMetrics registers the engine's metrics on reg.
@@ -44,10 +44,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "kafka_consumer_commits_total",
 			Help: "Offset commit requests by result (success, error).",
 		}, []string{"result"}),
-		committedOffset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "kafka_consumer_committed_offset",
-			Help: "Last offset committed by this instance (the next offset to consume).",
-		}, []string{"topic", "partition"}),
 		rebalances: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kafka_consumer_rebalances_total",
 			Help: "Consumer group generations this instance joined.",
@@ -63,10 +59,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"handler"}),
 		batchFlushes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_batch_flushes_total",
-			Help: "Batches flushed, by reason: size, linger, revoke, shutdown.",
+			Help: "Batches flushed, by reason: size, bytes, linger, revoke, shutdown.",
 		}, []string{"handler", "reason"}),
+		live: newLiveCollector(),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.inflight, m.commits, m.committedOffset, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes} {
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.inflight, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register engine metrics: %w", err)
 		}
@@ -95,16 +92,11 @@ func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 
 // partitionMetrics are the label children of one topic partition.
 type partitionMetrics struct {
-	committed prometheus.Gauge
-	paused    prometheus.Gauge
+	paused prometheus.Gauge
 }
 
 func (m *Metrics) forPartition(topic string, partition int) partitionMetrics {
-	p := strconv.Itoa(partition)
-	return partitionMetrics{
-		committed: m.committedOffset.WithLabelValues(topic, p),
-		paused:    m.fetchPaused.WithLabelValues(topic, p),
-	}
+	return partitionMetrics{paused: m.fetchPaused.WithLabelValues(topic, strconv.Itoa(partition))}
 }
 
 // batchMetrics are the label children of one batch handler.
@@ -115,7 +107,7 @@ type batchMetrics struct {
 
 func (m *Metrics) forBatches(handler string) batchMetrics {
 	b := batchMetrics{size: m.batchSize.WithLabelValues(handler), flushes: map[string]prometheus.Counter{}}
-	for _, r := range []string{"size", "linger", "revoke", "shutdown"} {
+	for _, r := range []string{"size", "bytes", "linger", "revoke", "shutdown"} {
 		b.flushes[r] = m.batchFlushes.WithLabelValues(handler, r)
 	}
 	return b

@@ -3,6 +3,9 @@ package kafka
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -11,10 +14,11 @@ import (
 	"github.com/consumerkit/consumerkit/internal/message"
 )
 
-// partitionRun consumes one assigned partition for one generation: a fetcher
-// goroutine reads into a channel bounded by MaxInflight (a full channel
-// pauses fetching), and the worker — the goroutine kafka-go's Generation
-// started — handles messages strictly in offset order.
+// partitionRun consumes one assigned partition for one generation. The
+// goroutine kafka-go's Generation started for it fetches; its workers — one
+// in partition ordering, Workers in key and none ordering — handle. Fetched,
+// unfinished work is bounded by the partition's inflightLimiter: when it is
+// full the fetch loop waits, so the partition stops fetching.
 type partitionRun struct {
 	gen       *generationRun
 	sub       *subscription
@@ -22,22 +26,34 @@ type partitionRun struct {
 	partition int
 	start     int64
 	tracker   *offsetTracker
+	limiter   *inflightLimiter
 	pmetrics  partitionMetrics
 	log       *zap.Logger
+
+	// For lag: the partition's high-water mark as last fetched, and the
+	// offset last committed (or, before any commit, the first fetched).
+	highWater atomic.Int64
+	position  atomic.Int64
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
-	return &partitionRun{
+	cfg := g.engine.cfg
+	p := &partitionRun{
 		gen: g, sub: sub, topic: sub.Topic, partition: partition, start: start,
 		tracker:  newOffsetTracker(),
+		limiter:  newInflightLimiter(cfg.MaxInflight, cfg.MaxInflightBytes),
 		pmetrics: g.engine.metrics.forPartition(sub.Topic, partition),
 		log:      g.log.With(zap.String("topic", sub.Topic), zap.Int("partition", partition)),
 	}
+	p.highWater.Store(-1)
+	p.position.Store(start)
+	return p
 }
 
 // run consumes until genCtx ends (revoke or shutdown), then stops fetching,
-// lets the message or batch in hand finish within DrainTimeout and returns.
-// Messages fetched but not handled stay uncommitted and are redelivered.
+// lets the messages in hand finish within DrainTimeout, flushes a pending
+// batch and returns. Messages fetched but not started stay uncommitted and
+// are redelivered to the next owner.
 func (p *partitionRun) run(genCtx context.Context) {
 	cfg := p.gen.engine.cfg
 	reader := kafkago.NewReader(kafkago.ReaderConfig{
@@ -46,7 +62,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 		Partition:     p.partition,
 		Dialer:        p.gen.engine.conn.dialer(),
 		MinBytes:      1,
-		MaxBytes:      1 << 20,
+		MaxBytes:      int(min(cfg.MaxInflightBytes, 1<<20)),
 		MaxWait:       cfg.FetchMaxWait,
 		QueueCapacity: min(cfg.MaxInflight, 100),
 		ErrorLogger:   kafkaLogger(p.log),
@@ -63,34 +79,37 @@ func (p *partitionRun) run(genCtx context.Context) {
 	}
 
 	// Handlers keep their context through the drain and lose it when the
-	// drain deadline passes, so a well-behaved handler ends in time.
-	handlerCtx, cancelHandlers := context.WithCancel(context.Background())
-	defer cancelHandlers()
+	// drain deadline passes, so a well-behaved handler ends in time; the
+	// cause says why.
+	handlerCtx, cancelHandlers := context.WithCancelCause(context.Background())
+	defer cancelHandlers(errors.New("partition run ended"))
 	stopDrainTimer := context.AfterFunc(genCtx, func() {
-		time.AfterFunc(cfg.DrainTimeout, cancelHandlers)
+		reason := p.gen.engine.endReason()
+		time.AfterFunc(cfg.DrainTimeout, func() {
+			cancelHandlers(fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, reason, cfg.DrainTimeout))
+		})
 	})
 	defer stopDrainTimer()
 
-	fetchCtx, stopFetching := context.WithCancel(genCtx)
-	defer stopFetching()
-	inbox := make(chan *message.Message, cfg.MaxInflight)
-	fetched := make(chan struct{})
-	go func() {
-		defer close(fetched)
-		p.fetch(fetchCtx, reader, inbox)
-	}()
+	p.gen.engine.metrics.live.add(p)
+	defer p.gen.engine.metrics.live.remove(p)
 
-	w := worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx}
-	w.work(inbox)
-	stopFetching()
-	<-fetched
+	lanes := newLanes(p.sub, cfg.MaxInflight)
+	var workers sync.WaitGroup
+	for i := range lanes.workers() {
+		w := &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i)}
+		workers.Go(w.work)
+	}
+	p.fetch(genCtx, reader, lanes)
+	workers.Wait()
 	p.sub.metrics.inflight.Sub(float64(p.tracker.InFlight()))
 	p.pmetrics.paused.Set(0)
 }
 
-// fetch reads messages in offset order and hands them to the worker; when
-// the inbox is full it waits, so the reader stops fetching.
-func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, inbox chan<- *message.Message) {
+// fetch reads messages in offset order and routes each to its lane,
+// waiting (fetch paused) while the in-flight bound is full or its lane's
+// queue is.
+func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes *lanes) {
 	for {
 		km, err := reader.FetchMessage(ctx)
 		if err != nil {
@@ -98,16 +117,28 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, inbox 
 				return
 			}
 			p.log.Warn("fetch failed; retrying", zap.Error(err))
-			select {
-			case <-ctx.Done():
+			if !sleep(ctx, time.Second) {
 				return
-			case <-time.After(time.Second):
 			}
 			continue
 		}
 		msg := toMessage(km)
+		size := msg.Size()
+		if !p.limiter.tryAcquire(size) {
+			p.pmetrics.paused.Set(1)
+			err := p.limiter.acquire(ctx, size)
+			p.pmetrics.paused.Set(0)
+			if err != nil {
+				return
+			}
+		}
+		if p.highWater.Load() < 0 {
+			p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
+		}
+		p.highWater.Store(km.HighWaterMark)
 		p.tracker.Add(msg.Offset)
 		p.sub.metrics.inflight.Inc()
+		inbox := lanes.route(msg)
 		select {
 		case inbox <- msg:
 			continue
@@ -137,63 +168,64 @@ func toMessage(km kafkago.Message) *message.Message {
 	return m
 }
 
-// worker is the partition's one ordered consumer of its inbox.
+// worker is one consumer of a lane's queue.
 type worker struct {
 	p          *partitionRun
 	genCtx     context.Context // ends on revoke or shutdown
 	handlerCtx context.Context // ends DrainTimeout after genCtx
+	inbox      <-chan *message.Message
 }
 
-func (w *worker) work(inbox <-chan *message.Message) {
+func (w *worker) work() {
 	if w.p.sub.Batch.Size > 0 {
-		w.workBatches(inbox)
+		w.workBatches()
 		return
 	}
 	for w.genCtx.Err() == nil {
 		select {
 		case <-w.genCtx.Done():
 			return
-		case m := <-inbox:
+		case m := <-w.inbox:
 			w.p.process(w.genCtx, w.handlerCtx, []*message.Message{m})
 		}
 	}
 }
 
-// workBatches collects messages into batches and flushes each when it is
-// full, when Linger has passed since its first message (a fixed deadline:
-// later messages never extend it), or when the generation ends.
-func (w *worker) workBatches(inbox <-chan *message.Message) {
-	b := w.p.sub.Batch
-	batch := make([]*message.Message, 0, b.Size)
-	linger := time.NewTimer(time.Hour)
-	linger.Stop()
-	defer linger.Stop()
+// workBatches hands batches to the batch handler as the accumulator says
+// they are due, and flushes what it holds when the generation ends.
+func (w *worker) workBatches() {
+	acc := newBatchAccumulator(w.p.sub.Batch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	flush := func(reason string) {
-		if len(batch) == 0 {
-			return
-		}
-		linger.Stop()
+		timer.Stop()
+		batch := acc.take()
 		w.p.sub.batches.observe(reason, len(batch))
 		w.p.process(w.genCtx, w.handlerCtx, batch)
-		batch = make([]*message.Message, 0, b.Size)
 	}
 	for {
 		if w.genCtx.Err() != nil {
-			flush(w.p.gen.engine.endReason())
+			if !acc.empty() {
+				flush(w.p.gen.engine.endReason())
+			}
 			return
 		}
 		select {
 		case <-w.genCtx.Done():
-		case m := <-inbox:
-			batch = append(batch, m)
-			if len(batch) == 1 {
-				linger.Reset(b.Linger)
+		case m := <-w.inbox:
+			now := time.Now()
+			wasEmpty := acc.empty()
+			if reason := acc.add(m, now); reason != "" {
+				flush(reason)
+			} else if wasEmpty {
+				deadline, _ := acc.nextDeadline()
+				timer.Reset(deadline.Sub(now))
 			}
-			if len(batch) >= b.Size {
-				flush("size")
+		case now := <-timer.C:
+			if acc.due(now) {
+				flush("linger")
 			}
-		case <-linger.C:
-			flush("linger")
 		}
 	}
 }

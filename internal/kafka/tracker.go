@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 )
 
 // offsetTracker knows, for one partition, which fetched offsets are done and
@@ -21,8 +22,9 @@ type offsetTracker struct {
 }
 
 type trackedOffset struct {
-	offset int64
-	done   bool
+	offset  int64
+	fetched int64 // unix nanoseconds, for the oldest in-flight age
+	done    bool
 }
 
 func newOffsetTracker() *offsetTracker { return &offsetTracker{commit: -1} }
@@ -34,7 +36,7 @@ func (t *offsetTracker) Add(offset int64) {
 	if n := len(t.pending); n > t.head && t.pending[n-1].offset >= offset {
 		panic(fmt.Sprintf("offset tracker: offset %d added after %d", offset, t.pending[n-1].offset))
 	}
-	t.pending = append(t.pending, trackedOffset{offset: offset})
+	t.pending = append(t.pending, trackedOffset{offset: offset, fetched: time.Now().UnixNano()})
 }
 
 // Done marks a fetched offset as finished and advances the commit point
@@ -67,6 +69,18 @@ func (t *offsetTracker) Committable() (int64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.commit, t.commit >= 0
+}
+
+// OldestAge returns how long the oldest unfinished offset has been in
+// flight at now, and false when nothing is. The first live entry is always
+// unfinished (Done advances past finished ones), so this is O(1).
+func (t *offsetTracker) OldestAge(now time.Time) (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head == len(t.pending) {
+		return 0, false
+	}
+	return now.Sub(time.Unix(0, t.pending[t.head].fetched)), true
 }
 
 // InFlight returns how many fetched offsets are not done.

@@ -1,9 +1,13 @@
 package kafka
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/internal/message"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -82,7 +86,8 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{
 		`"nohost" is not host:port`, `"h:99999" has an invalid port`, "group_id must not be empty",
 		"drain_timeout (1m0s) must be less than kafka.rebalance_timeout", "max_inflight must be >= 1",
-		`"orders" is subscribed twice`, "[1].handler must not be empty", `ordering "key"`,
+		`"orders" is subscribed twice`, "[1].handler must not be empty", "workers must be between 1 and 1024 for ordering key",
+		"batches need ordering partition",
 		"batch.linger must be > 0", `mechanism "GSSAPI"`,
 	} {
 		if !strings.Contains(text, want) {
@@ -110,5 +115,45 @@ func TestRedactedHidesPassword(t *testing.T) {
 	cfg.SASL = SASLConfig{Mechanism: "PLAIN", Username: "u", Password: "p"}
 	if r := cfg.Redacted(); r.SASL.Password != "REDACTED" || cfg.SASL.Password != "p" {
 		t.Fatalf("redaction wrong: %q / %q", r.SASL.Password, cfg.SASL.Password)
+	}
+}
+
+func TestLimiterAcquireWaitsForReleaseOrContext(t *testing.T) {
+	l := newInflightLimiter(1, 1<<20)
+	if err := l.acquire(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() { got <- l.acquire(context.Background(), 1) }()
+	select {
+	case err := <-got:
+		t.Fatalf("acquire returned %v while full", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	l.release(1)
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.acquire(ctx, 1); err == nil {
+		t.Fatal("acquire on a full limiter with a cancelled context must fail")
+	}
+}
+
+func TestKeyRoutingIsStableAndSpreads(t *testing.T) {
+	sub := &subscription{Subscription: Subscription{Ordering: OrderingKey, Workers: 8}}
+	l := newLanes(sub, 100)
+	used := map[chan<- *message.Message]bool{}
+	for i := range 1000 {
+		key := []byte(strconv.Itoa(i % 50))
+		a, b := l.route(&message.Message{Key: key}), l.route(&message.Message{Key: key})
+		if a != b {
+			t.Fatal("one key routed to two lanes")
+		}
+		used[a] = true
+	}
+	if len(used) < 6 {
+		t.Fatalf("50 keys used only %d of 8 lanes", len(used))
 	}
 }

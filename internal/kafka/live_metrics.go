@@ -1,0 +1,85 @@
+package kafka
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// liveCollector reports, at scrape time, the state of the partitions this
+// instance consumes right now: lag, committed offset, and per subscription
+// the age of the oldest unfinished message. Partitions register when their
+// run starts and leave when it ends, so a revoked partition's series
+// disappear instead of going stale. Its mutex is taken on register,
+// unregister and scrape — never per message.
+type liveCollector struct {
+	lag       *prometheus.Desc
+	committed *prometheus.Desc
+	oldest    *prometheus.Desc
+
+	mu    sync.Mutex
+	parts map[*partitionRun]struct{}
+}
+
+func newLiveCollector() *liveCollector {
+	return &liveCollector{
+		lag: prometheus.NewDesc("kafka_consumer_lag",
+			"Messages between this instance's committed offset and the partition's high-water mark, as last fetched.",
+			[]string{"topic", "partition"}, nil),
+		committed: prometheus.NewDesc("kafka_consumer_committed_offset",
+			"Offset last committed by this instance (the next to consume), for partitions it owns.",
+			[]string{"topic", "partition"}, nil),
+		oldest: prometheus.NewDesc("kafka_consumer_oldest_inflight_age_seconds",
+			"Age of the oldest fetched message not yet done (unflushed or uncommitted), per subscription.",
+			[]string{"topic", "handler"}, nil),
+		parts: map[*partitionRun]struct{}{},
+	}
+}
+
+func (c *liveCollector) add(p *partitionRun) {
+	c.mu.Lock()
+	c.parts[p] = struct{}{}
+	c.mu.Unlock()
+}
+
+func (c *liveCollector) remove(p *partitionRun) {
+	c.mu.Lock()
+	delete(c.parts, p)
+	c.mu.Unlock()
+}
+
+// Describe implements prometheus.Collector.
+func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.lag
+	ch <- c.committed
+	ch <- c.oldest
+}
+
+// Collect implements prometheus.Collector.
+func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
+	now := time.Now()
+	type subKey struct{ topic, handler string }
+	oldest := map[subKey]time.Duration{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p := range c.parts {
+		part := strconv.Itoa(p.partition)
+		pos := p.position.Load()
+		if pos >= 0 {
+			ch <- prometheus.MustNewConstMetric(c.committed, prometheus.GaugeValue, float64(pos), p.topic, part)
+			if hw := p.highWater.Load(); hw >= 0 {
+				ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(max(hw-pos, 0)), p.topic, part)
+			}
+		}
+		k := subKey{p.topic, p.sub.Handler}
+		age, ok := p.tracker.OldestAge(now)
+		if _, seen := oldest[k]; !seen || (ok && age > oldest[k]) {
+			oldest[k] = age
+		}
+	}
+	for k, age := range oldest {
+		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age.Seconds(), k.topic, k.handler)
+	}
+}

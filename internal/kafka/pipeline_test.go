@@ -1,0 +1,240 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+
+	"github.com/consumerkit/consumerkit/internal/message"
+)
+
+// gauge reads one sample of a gathered metric whose labels include all of
+// labels; ok is false when there is none.
+func gauge(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				got[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue next
+				}
+			}
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+// TestF1RareBatchStageNeverStallsOrderedPipeline reproduces production
+// failure F1 through Kafka: an ordered stage passes messages through and
+// sends one in 1,000 on to a batch stage of size 100, which therefore never
+// fills. The linger deadline flushes every batch, so nothing stalls: every
+// message passes, every qualifying one is handled, and both topics are
+// committed to their end.
+func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
+	const total, partitions, every = 20_000, 2, 1000
+	b := newTestBroker(t)
+	events := b.createTopic("f1-events", partitions)
+	rare := b.createTopic("f1-rare", partitions)
+
+	pubCfg := testConfig(nil)
+	pubCfg.Brokers = b.addrs
+	pub := NewPublisher(pubCfg, NewCluster(pubCfg, zap.NewNop()))
+	if err := pub.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pub.Stop(context.Background()) })
+
+	var passed, batched atomic.Int64
+	var mu sync.Mutex
+	var batchSizes []int
+	handlers := message.NewRegistry().
+		Add("route", message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
+			id, _ := strconv.Atoi(string(m.Value))
+			if id%every == 0 {
+				if err := pub.Publish(ctx, message.Message{Topic: rare, Key: m.Key, Value: m.Value}); err != nil {
+					return err
+				}
+			}
+			passed.Add(1)
+			return nil
+		})).
+		AddBatch("rare-batch", batchFunc(func(_ context.Context, msgs []*message.Message) error {
+			mu.Lock()
+			batchSizes = append(batchSizes, len(msgs))
+			mu.Unlock()
+			batched.Add(int64(len(msgs)))
+			return nil
+		}))
+	linger := 300 * time.Millisecond
+	cfg := testConfig([]Subscription{
+		{Topic: events, Handler: "route", Ordering: OrderingPartition},
+		{Topic: rare, Handler: "rare-batch", Ordering: OrderingPartition, Batch: BatchConfig{Size: 100, Linger: linger}},
+	})
+	e := b.startEngine(cfg, handlers)
+	b.produce(events, 0, total, strconv.Itoa)
+
+	waitFor(t, "every event through the ordered stage", func() bool { return passed.Load() >= total })
+	waitFor(t, "every rare event through the batch stage", func() bool { return batched.Load() >= total/every })
+	waitFor(t, "both stages committed to the end", func() bool {
+		return allCommitted(t, b, cfg.GroupID, events, partitions)() && allCommitted(t, b, cfg.GroupID, rare, partitions)()
+	})
+	flushes := func(reason string) float64 {
+		return testutil.ToFloat64(e.metrics.batchFlushes.WithLabelValues("rare-batch", reason))
+	}
+	if flushes("size") != 0 || flushes("linger") < 1 {
+		t.Fatalf("batches of a rare stage must flush on linger: size=%v linger=%v", flushes("size"), flushes("linger"))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("F1: %d events passed, %d rare events in %d linger-flushed batches %v", passed.Load(), batched.Load(), len(batchSizes), batchSizes)
+}
+
+// TestF5SlowHandlerBoundsGoroutinesAndHeap reproduces production failure
+// F5: a handler that takes 200ms meets a backlog of 100,000 messages. The
+// framework must not grow goroutines or memory with the backlog: fetching
+// pauses at the in-flight bound, goroutines and heap stay within what the
+// configuration allows, and the lag is visible. Counts and bytes are
+// asserted, never times.
+func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
+	const total, partitions, valueSize = 100_000, 4, 512
+	const maxInflight, maxBytes = 200, 32 << 10 // the byte bound binds first: ~60 messages
+	b := newTestBroker(t)
+	topic := b.createTopic("f5", partitions)
+	pad := strings.Repeat("x", valueSize)
+	b.produceValues(topic, total, func(i int) (string, string) { return strconv.Itoa(i), fmt.Sprintf("%d:%s", i, pad) })
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	goroutinesBefore := runtime.NumGoroutine()
+
+	var handled atomic.Int64
+	slow := message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
+		select {
+		case <-time.After(200 * time.Millisecond):
+			handled.Add(1)
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "slow", Ordering: OrderingPartition}})
+	cfg.MaxInflight, cfg.MaxInflightBytes = maxInflight, maxBytes
+	cfg.DrainTimeout = time.Second
+	e := b.startEngine(cfg, message.NewRegistry().Add("slow", slow))
+
+	waitFor(t, "every partition's fetching to pause", func() bool {
+		for p := range partitions {
+			if testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, strconv.Itoa(p))) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	runtime.GC()
+	var during runtime.MemStats
+	runtime.ReadMemStats(&during)
+	goroutines := runtime.NumGoroutine()
+	inflight := testutil.ToFloat64(e.metrics.inflight.WithLabelValues(topic, "slow"))
+
+	perPartitionMsgs := maxBytes/(valueSize+8) + 1
+	if inflight > float64(partitions*perPartitionMsgs) {
+		t.Errorf("%v messages in flight, bound is %d per partition", inflight, perPartitionMsgs)
+	}
+	// Per partition: the fetch loop, one worker, and the partition reader's
+	// own goroutines; per generation: committer and heartbeat.
+	if limit := goroutinesBefore + 12*partitions + 16; goroutines > limit {
+		t.Errorf("%d goroutines (before: %d), bound %d", goroutines, goroutinesBefore, limit)
+	}
+	heapGrowth := int64(during.HeapAlloc) - int64(before.HeapAlloc)
+	if heapGrowth > 16<<20 {
+		t.Errorf("heap grew by %d bytes under a backlog of %d messages", heapGrowth, total)
+	}
+	for p := range partitions {
+		lag, ok := gauge(t, e.reg, "kafka_consumer_lag", map[string]string{"topic": topic, "partition": strconv.Itoa(p)})
+		if !ok || lag < total/partitions/2 {
+			t.Errorf("partition %d: lag %v (reported: %v), want the backlog visible", p, lag, ok)
+		}
+	}
+	if age, ok := gauge(t, e.reg, "kafka_consumer_oldest_inflight_age_seconds", map[string]string{"topic": topic, "handler": "slow"}); !ok || age <= 0 {
+		t.Errorf("oldest in-flight age %v (reported: %v)", age, ok)
+	}
+	t.Logf("F5: backlog %d, in flight %v, goroutines %d -> %d, heap growth %d KiB, handled %d",
+		total, inflight, goroutinesBefore, goroutines, heapGrowth>>10, handled.Load())
+}
+
+// TestLedgerKeyOrderPerKeySequenceNeverGoesBackwards: key ordering runs
+// different keys in parallel while each key's messages stay in order.
+func TestLedgerKeyOrderPerKeySequenceNeverGoesBackwards(t *testing.T) {
+	const total, partitions, keys = 5000, 2, 100
+	b := newTestBroker(t)
+	topic := b.createTopic("key-order", partitions)
+	// Value "key:seq", seq increasing per key in production order.
+	b.produceValues(topic, total, func(i int) (string, string) {
+		return "k" + strconv.Itoa(i%keys), fmt.Sprintf("k%d:%d", i%keys, i/keys)
+	})
+	var mu sync.Mutex
+	last := map[string]int{}
+	var backwards []string
+	var running, maxRunning, handled atomic.Int64
+	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for {
+			if cur := maxRunning.Load(); n <= cur || maxRunning.CompareAndSwap(cur, n) {
+				break
+			}
+		}
+		key, seqText, _ := strings.Cut(string(m.Value), ":")
+		seq, _ := strconv.Atoi(seqText)
+		mu.Lock()
+		if prev, ok := last[key]; ok && seq <= prev {
+			backwards = append(backwards, fmt.Sprintf("%s: %d after %d", key, seq, prev))
+		}
+		last[key] = seq
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // long enough for keys to overlap
+		handled.Add(1)
+		return nil
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "keyed", Ordering: OrderingKey, Workers: 16}})
+	e := b.startEngine(cfg, message.NewRegistry().Add("keyed", h))
+	waitFor(t, "every message", func() bool { return handled.Load() >= total })
+	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
+	e.stop(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(backwards) > 0 {
+		t.Fatalf("per-key order broken %d times, e.g. %v", len(backwards), backwards[:min(5, len(backwards))])
+	}
+	if len(last) != keys {
+		t.Fatalf("saw %d keys, want %d", len(last), keys)
+	}
+	if maxRunning.Load() < 2 {
+		t.Fatalf("at most %d handler call at a time: different keys must run concurrently", maxRunning.Load())
+	}
+	t.Logf("key order: %d messages, %d keys, up to %d handler calls at once", total, keys, maxRunning.Load())
+}
