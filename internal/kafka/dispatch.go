@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -23,11 +24,11 @@ import (
 //
 // When the generation ends during retries, the messages still failing get
 // no outcome: they stay uncommitted and are redelivered to the next owner.
-func (p *partitionRun) process(genCtx, handlerCtx context.Context, msgs []*message.Message) {
+func (p *partitionRun) process(genCtx, handlerCtx context.Context, slot *atomic.Pointer[callContext], msgs []*message.Message) {
 	cfg := p.gen.engine.cfg
 	pending := msgs
 	for attempt := 1; ; attempt++ {
-		err := p.invoke(handlerCtx, pending)
+		err := p.invoke(handlerCtx, slot, pending)
 		var retry []*message.Message
 		for i, m := range pending {
 			merr := message.ErrorAt(err, i)
@@ -63,12 +64,15 @@ func (p *partitionRun) process(genCtx, handlerCtx context.Context, msgs []*messa
 }
 
 // invoke calls the handler once under HandlerTimeout, timing it, and turns
-// a panic into a permanent error carrying its stack.
-func (p *partitionRun) invoke(ctx context.Context, msgs []*message.Message) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, p.gen.engine.cfg.HandlerTimeout)
+// a panic into a permanent error carrying its stack. The call's context is
+// published in slot for the partition's watchdog while it runs.
+func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callContext], msgs []*message.Message) (err error) {
 	start := time.Now()
+	ctx := newCallContext(parent, start.Add(p.gen.engine.cfg.HandlerTimeout))
+	slot.Store(ctx)
 	defer func() {
-		cancel()
+		slot.Store(nil)
+		ctx.cancel(context.Canceled) // the call is over; derived contexts end with it
 		p.sub.metrics.duration.Observe(time.Since(start).Seconds())
 		if r := recover(); r != nil {
 			err = message.Permanent(fmt.Errorf("handler %s panicked: %v\n%s", p.sub.Handler, r, debug.Stack()))
@@ -84,7 +88,6 @@ func (p *partitionRun) invoke(ctx context.Context, msgs []*message.Message) (err
 // returns its room in the in-flight bound.
 func (p *partitionRun) finish(m *message.Message, o message.Outcome) {
 	p.sub.metrics.outcomes[o].Inc()
-	p.sub.metrics.inflight.Dec()
 	p.tracker.Done(m.Offset)
 	p.limiter.release(m.Size())
 }

@@ -29,12 +29,12 @@ var topicSeq atomic.Int64
 // named by KAFKA_BROKERS, or an embedded broker private to the test. A real
 // broker that cannot be reached fails the test; nothing is skipped.
 type testBroker struct {
-	t       *testing.T
+	t       testing.TB
 	cluster *Cluster
 	addrs   []string
 }
 
-func newTestBroker(t *testing.T) *testBroker {
+func newTestBroker(t testing.TB) *testBroker {
 	t.Helper()
 	cfg := testConfig(nil)
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
@@ -199,7 +199,7 @@ func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engine
 	return eut
 }
 
-func (e *engineUnderTest) stop(t *testing.T) {
+func (e *engineUnderTest) stop(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
@@ -209,7 +209,7 @@ func (e *engineUnderTest) stop(t *testing.T) {
 }
 
 // waitFor polls cond until it holds, failing the test after hangGuard.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(hangGuard)
 	for !cond() {

@@ -48,6 +48,13 @@ func (l *lanes) route(m *message.Message) chan<- *message.Message {
 	return l.queues[keyHash(m.Key)%uint32(len(l.queues))]
 }
 
+// close ends every queue; only the fetch loop, their one sender, calls it.
+func (l *lanes) close() {
+	for _, q := range l.queues {
+		close(q)
+	}
+}
+
 // keyHash is 32-bit FNV-1a: cheap, allocation-free and stable.
 func keyHash(key []byte) uint32 {
 	h := uint32(2166136261)

@@ -18,6 +18,7 @@ type liveCollector struct {
 	lag       *prometheus.Desc
 	committed *prometheus.Desc
 	oldest    *prometheus.Desc
+	inflight  *prometheus.Desc
 
 	mu    sync.Mutex
 	parts map[*partitionRun]struct{}
@@ -33,6 +34,9 @@ func newLiveCollector() *liveCollector {
 			[]string{"topic", "partition"}, nil),
 		oldest: prometheus.NewDesc("kafka_consumer_oldest_inflight_age_seconds",
 			"Age of the oldest fetched message not yet done (unflushed or uncommitted), per subscription.",
+			[]string{"topic", "handler"}, nil),
+		inflight: prometheus.NewDesc("kafka_consumer_inflight_messages",
+			"Messages fetched and not yet done, per subscription.",
 			[]string{"topic", "handler"}, nil),
 		parts: map[*partitionRun]struct{}{},
 	}
@@ -55,6 +59,7 @@ func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.lag
 	ch <- c.committed
 	ch <- c.oldest
+	ch <- c.inflight
 }
 
 // Collect implements prometheus.Collector.
@@ -62,6 +67,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	now := time.Now()
 	type subKey struct{ topic, handler string }
 	oldest := map[subKey]time.Duration{}
+	inflight := map[subKey]int{}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for p := range c.parts {
@@ -74,6 +80,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		k := subKey{p.topic, p.sub.Handler}
+		inflight[k] += p.tracker.InFlight()
 		age, ok := p.tracker.OldestAge(now)
 		if _, seen := oldest[k]; !seen || (ok && age > oldest[k]) {
 			oldest[k] = age
@@ -81,5 +88,6 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, age := range oldest {
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age.Seconds(), k.topic, k.handler)
+		ch <- prometheus.MustNewConstMetric(c.inflight, prometheus.GaugeValue, float64(inflight[k]), k.topic, k.handler)
 	}
 }

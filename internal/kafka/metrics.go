@@ -15,7 +15,6 @@ import (
 type Metrics struct {
 	messages        *prometheus.CounterVec
 	handlerDuration *prometheus.HistogramVec
-	inflight        *prometheus.GaugeVec
 	commits         *prometheus.CounterVec
 	rebalances      prometheus.Counter
 	fetchPaused     *prometheus.GaugeVec
@@ -35,10 +34,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name:    "kafka_consumer_handler_duration_seconds",
 			Help:    "Duration of one handler call (one message, or one batch for batch handlers).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"topic", "handler"}),
-		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "kafka_consumer_inflight_messages",
-			Help: "Messages fetched and not yet done, per subscription.",
 		}, []string{"topic", "handler"}),
 		commits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_commits_total",
@@ -63,7 +58,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"handler", "reason"}),
 		live: newLiveCollector(),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.inflight, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live} {
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register engine metrics: %w", err)
 		}
@@ -75,14 +70,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 type subscriptionMetrics struct {
 	outcomes map[message.Outcome]prometheus.Counter
 	duration prometheus.Observer
-	inflight prometheus.Gauge
 }
 
 func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 	s := subscriptionMetrics{
 		outcomes: map[message.Outcome]prometheus.Counter{},
 		duration: m.handlerDuration.WithLabelValues(topic, handler),
-		inflight: m.inflight.WithLabelValues(topic, handler),
 	}
 	for _, o := range []message.Outcome{message.OutcomeSuccess, message.OutcomeRetried, message.OutcomeDeadLettered, message.OutcomeFailed} {
 		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))

@@ -34,6 +34,9 @@ type partitionRun struct {
 	// offset last committed (or, before any commit, the first fetched).
 	highWater atomic.Int64
 	position  atomic.Int64
+	// ending is set when the generation ends: workers then take no new
+	// message from their queues.
+	ending atomic.Bool
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
@@ -83,27 +86,53 @@ func (p *partitionRun) run(genCtx context.Context) {
 	// cause says why.
 	handlerCtx, cancelHandlers := context.WithCancelCause(context.Background())
 	defer cancelHandlers(errors.New("partition run ended"))
+	lanes := newLanes(p.sub, cfg.MaxInflight)
+	calls := newCallSlots(lanes.workers())
 	stopDrainTimer := context.AfterFunc(genCtx, func() {
 		reason := p.gen.engine.endReason()
 		time.AfterFunc(cfg.DrainTimeout, func() {
-			cancelHandlers(fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, reason, cfg.DrainTimeout))
+			cause := fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, reason, cfg.DrainTimeout)
+			cancelHandlers(cause)
+			calls.cancelAll(cause)
 		})
 	})
 	defer stopDrainTimer()
 
+	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true) })
+	defer stopEnding()
+
 	p.gen.engine.metrics.live.add(p)
 	defer p.gen.engine.metrics.live.remove(p)
 
-	lanes := newLanes(p.sub, cfg.MaxInflight)
 	var workers sync.WaitGroup
 	for i := range lanes.workers() {
-		w := &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i)}
+		w := &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i), slot: &calls.slots[i]}
 		workers.Go(w.work)
 	}
+	stopWatchdog := make(chan struct{})
+	var watchdog sync.WaitGroup
+	watchdog.Go(func() { p.watch(calls, stopWatchdog) })
 	p.fetch(genCtx, reader, lanes)
+	p.ending.Store(true)
+	lanes.close()
 	workers.Wait()
-	p.sub.metrics.inflight.Sub(float64(p.tracker.InFlight()))
+	close(stopWatchdog)
+	watchdog.Wait()
 	p.pmetrics.paused.Set(0)
+}
+
+// watch enforces handler deadlines until stop is closed.
+func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
+	t := time.NewTicker(watchdogTick(p.gen.engine.cfg.HandlerTimeout))
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			calls.expire(now)
+		}
+	}
 }
 
 // fetch reads messages in offset order and routes each to its lane,
@@ -137,7 +166,6 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 		}
 		p.highWater.Store(km.HighWaterMark)
 		p.tracker.Add(msg.Offset)
-		p.sub.metrics.inflight.Inc()
 		inbox := lanes.route(msg)
 		select {
 		case inbox <- msg:
@@ -174,6 +202,7 @@ type worker struct {
 	genCtx     context.Context // ends on revoke or shutdown
 	handlerCtx context.Context // ends DrainTimeout after genCtx
 	inbox      <-chan *message.Message
+	slot       *atomic.Pointer[callContext] // the running call, for the watchdog
 }
 
 func (w *worker) work() {
@@ -181,13 +210,13 @@ func (w *worker) work() {
 		w.workBatches()
 		return
 	}
-	for w.genCtx.Err() == nil {
-		select {
-		case <-w.genCtx.Done():
-			return
-		case m := <-w.inbox:
-			w.p.process(w.genCtx, w.handlerCtx, []*message.Message{m})
+	one := make([]*message.Message, 1) // reused: no allocation per message
+	for m := range w.inbox {           // closed by the fetch loop when it ends
+		if w.p.ending.Load() {
+			return // what is still queued stays uncommitted: redelivered
 		}
+		one[0] = m
+		w.p.process(w.genCtx, w.handlerCtx, w.slot, one)
 	}
 }
 
@@ -202,7 +231,7 @@ func (w *worker) workBatches() {
 		timer.Stop()
 		batch := acc.take()
 		w.p.sub.batches.observe(reason, len(batch))
-		w.p.process(w.genCtx, w.handlerCtx, batch)
+		w.p.process(w.genCtx, w.handlerCtx, w.slot, batch)
 	}
 	for {
 		if w.genCtx.Err() != nil {
@@ -213,7 +242,13 @@ func (w *worker) workBatches() {
 		}
 		select {
 		case <-w.genCtx.Done():
-		case m := <-w.inbox:
+		case m, ok := <-w.inbox:
+			if !ok || w.p.ending.Load() {
+				if !acc.empty() {
+					flush(w.p.gen.engine.endReason())
+				}
+				return
+			}
 			now := time.Now()
 			wasEmpty := acc.empty()
 			if reason := acc.add(m, now); reason != "" {

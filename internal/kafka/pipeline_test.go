@@ -158,7 +158,7 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 	var during runtime.MemStats
 	runtime.ReadMemStats(&during)
 	goroutines := runtime.NumGoroutine()
-	inflight := testutil.ToFloat64(e.metrics.inflight.WithLabelValues(topic, "slow"))
+	inflight, _ := gauge(t, e.reg, "kafka_consumer_inflight_messages", map[string]string{"topic": topic, "handler": "slow"})
 
 	perPartitionMsgs := maxBytes/(valueSize+8) + 1
 	if inflight > float64(partitions*perPartitionMsgs) {

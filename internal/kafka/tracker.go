@@ -19,6 +19,7 @@ type offsetTracker struct {
 	pending []trackedOffset // fetch order, oldest first; pending[head:] are live
 	head    int
 	commit  int64 // next offset to commit; -1 until something is done
+	open    int   // added and not done
 }
 
 type trackedOffset struct {
@@ -37,6 +38,7 @@ func (t *offsetTracker) Add(offset int64) {
 		panic(fmt.Sprintf("offset tracker: offset %d added after %d", offset, t.pending[n-1].offset))
 	}
 	t.pending = append(t.pending, trackedOffset{offset: offset, fetched: time.Now().UnixNano()})
+	t.open++
 }
 
 // Done marks a fetched offset as finished and advances the commit point
@@ -49,7 +51,11 @@ func (t *offsetTracker) Done(offset int64) {
 	if i == len(live) || live[i].offset != offset {
 		panic(fmt.Sprintf("offset tracker: offset %d marked done but never added", offset))
 	}
+	if live[i].done {
+		panic(fmt.Sprintf("offset tracker: offset %d marked done twice", offset))
+	}
 	live[i].done = true
+	t.open--
 	for t.head < len(t.pending) && t.pending[t.head].done {
 		t.commit = t.pending[t.head].offset + 1
 		t.head++
@@ -87,11 +93,5 @@ func (t *offsetTracker) OldestAge(now time.Time) (time.Duration, bool) {
 func (t *offsetTracker) InFlight() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n := 0
-	for _, p := range t.pending[t.head:] {
-		if !p.done {
-			n++
-		}
-	}
-	return n
+	return t.open
 }
