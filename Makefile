@@ -31,6 +31,11 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \
 	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
 
+.PHONY: bench
+bench: ## benchmarks with ratios against peers measured in the same run (real broker when KAFKA_BROKERS is set)
+	$(GO) test -run '^$$' -bench 'DispatchAndTrack' -benchmem -count 3 ./internal/kafka/
+	$(GO) test -run '^$$' -bench 'Throughput|Ordering' -benchtime 3x -count 3 ./internal/kafka/
+
 .PHONY: kafka-up
 kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)
 	scripts/kafka.sh up

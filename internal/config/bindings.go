@@ -39,6 +39,8 @@ func bindings() []binding {
 			func(c *Config, v string) error { c.Kafka.SASL.Password = v; return nil }},
 		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses",
 			func(c *Config, v string) error { return parseInt(v, &c.Kafka.MaxInflight) }},
+		{"MAX_INFLIGHT_BYTES", "max-inflight-bytes", "fetched payload bytes per partition before fetching pauses",
+			func(c *Config, v string) error { return parseInt64(v, &c.Kafka.MaxInflightBytes) }},
 		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.CommitInterval) }},
 		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call",
@@ -81,6 +83,15 @@ func parseDuration(v string, dst *time.Duration) error {
 
 func parseInt(v string, dst *int) error {
 	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
+func parseInt64(v string, dst *int64) error {
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return fmt.Errorf("%q is not a whole number", v)
 	}
