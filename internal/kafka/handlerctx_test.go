@@ -117,37 +117,36 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 			var mu sync.Mutex
 			var cause error
 			blocked := make(chan struct{})
-			var once sync.Once
-			first := message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
-				if m.Offset == 5 {
-					once.Do(func() { close(blocked) })
+			var interrupted atomic.Bool
+			var handledAgain atomic.Bool
+			// Blocks on offset 5 once, until its context ends; afterwards
+			// offset 5 is handled normally, by whichever member owns the
+			// partition next (after a rebalance that may be either).
+			h := message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
+				if m.Offset != 5 {
+					return nil
+				}
+				if interrupted.CompareAndSwap(false, true) {
+					close(blocked)
 					<-ctx.Done()
 					mu.Lock()
 					cause = context.Cause(ctx)
 					mu.Unlock()
 					return ctx.Err()
 				}
-				return nil
-			})
-			var secondSaw atomic.Bool
-			second := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
-				if m.Offset == 5 {
-					secondSaw.Store(true)
-				}
+				handledAgain.Store(true)
 				return nil
 			})
 			cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
 			cfg.DrainTimeout = 300 * time.Millisecond
-			a := b.startEngine(cfg, message.NewRegistry().Add("h", first))
+			a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
 			b.produce(topic, 0, 10, strconv.Itoa)
 			<-blocked
 			if reason == "shutdown" {
 				a.stop(t)
-				b.startEngine(cfg, message.NewRegistry().Add("h", second))
-			} else {
-				b.startEngine(cfg, message.NewRegistry().Add("h", second)) // joining revokes the partition from a
 			}
-			waitFor(t, "the next owner to get offset 5", secondSaw.Load)
+			b.startEngine(cfg, message.NewRegistry().Add("h", h)) // for "revoke", joining revokes the partition from a
+			waitFor(t, "offset 5 to be handled by the partition's next owner", handledAgain.Load)
 			mu.Lock()
 			defer mu.Unlock()
 			if cause == nil || !strings.Contains(cause.Error(), reason+" drain timeout") || !errors.Is(cause, errRevoked) {
