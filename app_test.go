@@ -133,3 +133,43 @@ func TestServiceRunsOnEmbeddedBrokerAndShutsDownCleanly(t *testing.T) {
 		t.Fatal("Run did not return after the signal")
 	}
 }
+
+// TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow: with 1% malformed demo
+// orders, dead_lettered rises while success keeps rising and liveness
+// stays green.
+func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
+	cfg := config.Default()
+	cfg.Admin.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg.Kafka.Embedded.Port = freePort(t)
+	cfg.Demo.Rate, cfg.Demo.BadRate = 2000, 0.01
+	cfg.Log.Level = "error"
+	base := "http://" + cfg.Admin.Addr
+	application, cleanup, err := InitializeApp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- application.Run(ctx) }()
+
+	waitFor(t, "/readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
+	outcome := func(o string) float64 {
+		return scrape(t, base, "kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="orders"`)
+	}
+	waitFor(t, "dead letters", func() bool { return outcome("dead_lettered") >= 5 })
+	dead, ok := outcome("dead_lettered"), outcome("success")
+	waitFor(t, "both to keep rising", func() bool { return outcome("dead_lettered") > dead && outcome("success") > ok })
+	if status(base+"/healthz") != http.StatusOK {
+		t.Fatal("liveness must stay green while bad messages are dead-lettered")
+	}
+	if failed := outcome("failed"); failed != 0 {
+		t.Fatalf("%v messages failed; with a dead-letter topic none should", failed)
+	}
+	t.Logf("success %v, dead_lettered %v", outcome("success"), outcome("dead_lettered"))
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

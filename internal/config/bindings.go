@@ -59,6 +59,8 @@ func bindings() []binding {
 			func(c *Config, v string) error { c.Log.Format = v; return nil }},
 		{"DEMO_RATE", "demo-rate", "demo orders per second on the embedded broker; 0 turns the demo producer off",
 			func(c *Config, v string) error { return parseInt(v, &c.Demo.Rate) }},
+		{"DEMO_BAD_RATE", "demo-bad-rate", "fraction of demo orders sent malformed (they go to orders.dlq)",
+			func(c *Config, v string) error { return parseFloat(v, &c.Demo.BadRate) }},
 	}
 }
 
@@ -96,6 +98,15 @@ func parseInt64(v string, dst *int64) error {
 		return fmt.Errorf("%q is not a whole number", v)
 	}
 	*dst = n
+	return nil
+}
+
+func parseFloat(v string, dst *float64) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", v)
+	}
+	*dst = f
 	return nil
 }
 

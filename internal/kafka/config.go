@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // Ordering is how a subscription's messages may be processed concurrently.
@@ -55,12 +57,15 @@ type Config struct {
 	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
 	// RetryBackoff and MaxRetryBackoff shape the in-place retry of a
 	// transient handler error (exponential with jitter).
-	RetryBackoff    time.Duration  `yaml:"retry_backoff"`
-	MaxRetryBackoff time.Duration  `yaml:"max_retry_backoff"`
-	TLS             TLSConfig      `yaml:"tls"`
-	SASL            SASLConfig     `yaml:"sasl"`
-	Subscriptions   []Subscription `yaml:"subscriptions"`
-	Embedded        EmbeddedConfig `yaml:"embedded"`
+	RetryBackoff    time.Duration `yaml:"retry_backoff"`
+	MaxRetryBackoff time.Duration `yaml:"max_retry_backoff"`
+	// AutoCreateTopics lets produced-to topics (output, dead letters) be
+	// created on first write when the broker allows it.
+	AutoCreateTopics bool           `yaml:"auto_create_topics"`
+	TLS              TLSConfig      `yaml:"tls"`
+	SASL             SASLConfig     `yaml:"sasl"`
+	Subscriptions    []Subscription `yaml:"subscriptions"`
+	Embedded         EmbeddedConfig `yaml:"embedded"`
 }
 
 // Subscription binds a topic to a registered handler.
@@ -74,6 +79,39 @@ type Subscription struct {
 	// Batch, when Size > 0, delivers the topic to a BatchHandler (partition
 	// ordering only: a batch is a run of one partition's offsets).
 	Batch BatchConfig `yaml:"batch"`
+	// Retry is the in-place retry policy of a failing message; zero values
+	// take the defaults (3 attempts, 100ms doubling to at most 5s).
+	Retry middleware.RetryPolicy `yaml:"retry"`
+	// AttemptTimeout, when positive, bounds each attempt; handler_timeout
+	// bounds the whole message, all attempts included.
+	AttemptTimeout time.Duration `yaml:"attempt_timeout"`
+	// DeadLetter sends messages that finally failed to a dead-letter topic.
+	DeadLetter DeadLetterConfig `yaml:"dead_letter"`
+}
+
+// DeadLetterConfig enables the dead-letter topic of a subscription.
+type DeadLetterConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Topic defaults to "<topic>.dlq".
+	Topic string `yaml:"topic"`
+}
+
+// withDefaults fills what the configuration left zero.
+func (s Subscription) withDefaults() Subscription {
+	d := middleware.DefaultRetryPolicy()
+	if s.Retry.MaxAttempts == 0 {
+		s.Retry.MaxAttempts = d.MaxAttempts
+	}
+	if s.Retry.InitialBackoff == 0 {
+		s.Retry.InitialBackoff = d.InitialBackoff
+	}
+	if s.Retry.MaxBackoff == 0 {
+		s.Retry.MaxBackoff = max(d.MaxBackoff, s.Retry.InitialBackoff)
+	}
+	if s.DeadLetter.Enabled && s.DeadLetter.Topic == "" {
+		s.DeadLetter.Topic = s.Topic + ".dlq"
+	}
+	return s
 }
 
 // BatchConfig says when a batch is handed to its BatchHandler: when it holds
@@ -131,11 +169,14 @@ func DefaultConfig() Config {
 		FetchMaxWait:      time.Second,
 		RetryBackoff:      100 * time.Millisecond,
 		MaxRetryBackoff:   10 * time.Second,
+		AutoCreateTopics:  true,
 		Subscriptions: []Subscription{{
 			Topic: "orders", Handler: "orders-enricher", Ordering: OrderingPartition,
-			Batch: BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+			Batch:      BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+			Retry:      middleware.DefaultRetryPolicy(),
+			DeadLetter: DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
 		}},
-		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched"}, Partitions: 4},
+		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
 	}
 }
 
@@ -204,7 +245,15 @@ func (c Config) Validate() []error {
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Subscriptions {
+		s = s.withDefaults()
 		at := fmt.Sprintf("kafka.subscriptions[%d]", i)
+		errs = append(errs, s.Retry.Validate(at+".retry")...)
+		if s.AttemptTimeout < 0 {
+			bad("%s.attempt_timeout must not be negative", at)
+		}
+		if s.DeadLetter.Enabled && s.DeadLetter.Topic == s.Topic {
+			bad("%s.dead_letter.topic must differ from the topic", at)
+		}
 		if s.Topic == "" {
 			bad("%s.topic must not be empty", at)
 		} else if seen[s.Topic] {

@@ -18,6 +18,9 @@ type DemoConfig struct {
 	// Rate is messages per second; 0 turns the demo producer off. It runs
 	// only on the embedded broker: real clusters are fed by real producers.
 	Rate int `yaml:"rate"`
+	// BadRate is the fraction of messages sent malformed (cut in half), to
+	// watch them go to the dead-letter topic while the rest flow.
+	BadRate float64 `yaml:"bad_rate"`
 }
 
 // DefaultDemoConfig produces 200 messages a second.
@@ -25,10 +28,14 @@ func DefaultDemoConfig() DemoConfig { return DemoConfig{Rate: 200} }
 
 // Validate returns every problem with the configuration.
 func (c DemoConfig) Validate() []error {
+	var errs []error
 	if c.Rate < 0 || c.Rate > 100_000 {
-		return []error{fmt.Errorf("demo.rate must be between 0 and 100000 messages a second, got %d", c.Rate)}
+		errs = append(errs, fmt.Errorf("demo.rate must be between 0 and 100000 messages a second, got %d", c.Rate))
 	}
-	return nil
+	if c.BadRate < 0 || c.BadRate > 1 {
+		errs = append(errs, fmt.Errorf("demo.bad_rate must be between 0 and 1, got %g", c.BadRate))
+	}
+	return errs
 }
 
 // DemoSource makes the demo's messages; seq counts from 0.
@@ -70,8 +77,9 @@ func (d *DemoFeed) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.p.open(d.cluster.Addrs(), conn, d.kcfg.GroupID+"-demo")
-	d.log.Info("demo producer started", zap.String("topic", d.source.Topic()), zap.Int("per_second", d.cfg.Rate))
+	d.p.open(d.cluster.Addrs(), conn, d.kcfg.GroupID+"-demo", true)
+	d.log.Info("demo producer started", zap.String("topic", d.source.Topic()), zap.Int("per_second", d.cfg.Rate),
+		zap.Float64("malformed_share", d.cfg.BadRate))
 	return d.group.Go("produce", d.produce)
 }
 
@@ -96,6 +104,9 @@ func (d *DemoFeed) produce(ctx context.Context) error {
 		batch := make([]kafkago.Message, 0, due-seq)
 		for ; seq < due; seq++ {
 			k, v := d.source.Next(seq)
+			if d.malformed(seq) {
+				v = v[:len(v)/2]
+			}
 			batch = append(batch, kafkago.Message{Topic: d.source.Topic(), Key: k, Value: v})
 		}
 		if len(batch) == 0 {
@@ -105,6 +116,11 @@ func (d *DemoFeed) produce(ctx context.Context) error {
 			d.log.Warn("demo produce failed", zap.Int("messages", len(batch)), zap.Error(err))
 		}
 	}
+}
+
+// malformed picks a deterministic, evenly spread BadRate share of messages.
+func (d *DemoFeed) malformed(seq uint64) bool {
+	return d.cfg.BadRate > 0 && (seq*2654435761)%1_000_000 < uint64(d.cfg.BadRate*1_000_000)
 }
 
 // Stop ends production and closes the writer.

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
@@ -11,51 +12,56 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // process is the one place that decides what becomes of fetched messages.
-// It calls the handler, retries transient failures in place (blocking this
-// partition, so order holds), and records exactly one outcome per message:
+// Whatever path a handler took — success, error, panic, timeout, bad
+// input — each message ends in exactly one recorded outcome:
 //   - success: handled on the first attempt;
 //   - retried: handled after failed attempts;
-//   - failed: a permanent error (message.Permanent, or a panic, which would
-//     only repeat) — logged with its reason, counted, and committed past so
-//     the partition moves on.
+//   - dead_lettered: finally failed and written to its dead-letter topic;
+//   - failed: finally failed with no dead-letter topic: logged with its
+//     reason, counted, and committed past so the partition moves on.
 //
-// When the generation ends during retries, the messages still failing get
-// no outcome: they stay uncommitted and are redelivered to the next owner.
+// A per-message handler runs inside the middleware chain, which retries and
+// dead-letters; a batch is retried and dead-lettered here, message by
+// message, under the same policy. What is neither done nor finally failed —
+// a dead-letter write that failed, a retry cut short by revoke — is tried
+// again in place, blocking only this worker, so nothing is committed past
+// it. When the generation ends, such messages get no outcome: they stay
+// uncommitted and are redelivered to the next owner.
 func (p *partitionRun) process(genCtx, handlerCtx context.Context, slot *atomic.Pointer[callContext], msgs []*message.Message) {
 	cfg := p.gen.engine.cfg
 	pending := msgs
-	for attempt := 1; ; attempt++ {
+	for round := 1; ; round++ {
 		err := p.invoke(handlerCtx, slot, pending)
-		var retry []*message.Message
+		var again []*message.Message
 		for i, m := range pending {
 			merr := message.ErrorAt(err, i)
-			switch {
-			case merr == nil && attempt == 1:
-				p.finish(m, message.OutcomeSuccess)
-			case merr == nil:
-				p.finish(m, message.OutcomeRetried)
-			case message.IsPermanent(merr):
-				p.log.Error("message failed permanently; committing past it",
-					zap.Int64("offset", m.Offset), zap.String("handler", p.sub.Handler),
-					zap.Int("attempts", attempt), zap.Error(merr))
-				p.finish(m, message.OutcomeFailed)
-			default:
-				retry = append(retry, m)
-				if i == 0 || len(pending) == 1 {
-					p.log.Warn("handler failed; retrying in place",
-						zap.Int64("offset", m.Offset), zap.String("handler", p.sub.Handler),
-						zap.Int("attempt", attempt), zap.Error(merr))
-				}
+			if p.sub.isBatch {
+				merr = p.settleBatchAttempt(handlerCtx, m, merr)
+			}
+			if o, done := outcomeOf(m, merr); done {
+				p.finish(m, o)
+				continue
+			}
+			again = append(again, m)
+			if errors.Is(merr, middleware.ErrDeadLetterWrite) {
+				p.sub.metrics.deadLetterErrs.Inc()
+				p.log.Error("dead-letter write failed; the partition holds at this message and retries",
+					zap.Int64("offset", m.Offset), zap.Error(merr))
 			}
 		}
-		if len(retry) == 0 {
+		if len(again) == 0 {
 			return
 		}
-		pending = retry
-		if !sleep(genCtx, backoff(attempt, cfg.RetryBackoff, cfg.MaxRetryBackoff)) {
+		pending = again
+		delay := backoff(round, cfg.RetryBackoff, cfg.MaxRetryBackoff)
+		if p.sub.isBatch {
+			delay = p.sub.Retry.Delay(pending[0].Attempts)
+		}
+		if !sleep(genCtx, delay) {
 			p.log.Info("stopped retrying: generation ended; messages left uncommitted for redelivery",
 				zap.Int("messages", len(pending)), zap.Int64("first_offset", pending[0].Offset))
 			return
@@ -63,9 +69,55 @@ func (p *partitionRun) process(genCtx, handlerCtx context.Context, slot *atomic.
 	}
 }
 
-// invoke calls the handler once under HandlerTimeout, timing it, and turns
-// a panic into a permanent error carrying its stack. The call's context is
-// published in slot for the partition's watchdog while it runs.
+// outcomeOf maps a message's final error to its outcome; done is false
+// while the message must be tried again.
+func outcomeOf(m *message.Message, err error) (message.Outcome, bool) {
+	switch {
+	case err == nil && m.Attempts <= 1:
+		return message.OutcomeSuccess, true
+	case err == nil:
+		return message.OutcomeRetried, true
+	case message.IsDeadLettered(err):
+		return message.OutcomeDeadLettered, true
+	case message.IsPermanent(err):
+		return message.OutcomeFailed, true
+	}
+	return "", false
+}
+
+// settleBatchAttempt applies the subscription's retry and dead-letter
+// policy to one message of a batch after an attempt: it counts the attempt
+// and, once the message failed permanently or used up its attempts,
+// dead-letters it (or, with no dead-letter topic, marks it finally failed).
+func (p *partitionRun) settleBatchAttempt(ctx context.Context, m *message.Message, err error) error {
+	m.Attempts++
+	if err == nil {
+		return nil
+	}
+	m.RecordFailure(time.Now())
+	if !message.IsPermanent(err) && m.Attempts < p.sub.Retry.MaxAttempts {
+		return err
+	}
+	if !message.IsPermanent(err) {
+		err = fmt.Errorf("gave up after %d attempts: %w", m.Attempts, err)
+	}
+	if p.sub.deadLetter == nil {
+		p.log.Error("message failed permanently; committing past it", zap.Int64("offset", m.Offset),
+			zap.String("handler", p.sub.Handler), zap.Int("attempts", m.Attempts), zap.Error(err))
+		return message.Permanent(err)
+	}
+	werr := p.sub.deadLetter.Write(ctx, m, err)
+	if message.IsDeadLettered(werr) {
+		p.log.Error("message dead-lettered", zap.Int64("offset", m.Offset), zap.String("handler", p.sub.Handler),
+			zap.Int("attempts", m.Attempts), zap.Error(werr))
+	}
+	return werr
+}
+
+// invoke calls the handler once under HandlerTimeout and turns a panic that
+// escaped the chain (a batch handler's) into an error carrying its stack,
+// retried like any failure. The call's context is published in slot for
+// the partition's watchdog while it runs.
 func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callContext], msgs []*message.Message) (err error) {
 	start := time.Now()
 	ctx := newCallContext(parent, start.Add(p.gen.engine.cfg.HandlerTimeout))
@@ -73,9 +125,12 @@ func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callC
 	defer func() {
 		slot.Store(nil)
 		ctx.cancel(context.Canceled) // the call is over; derived contexts end with it
-		p.sub.metrics.duration.Observe(time.Since(start).Seconds())
 		if r := recover(); r != nil {
-			err = message.Permanent(fmt.Errorf("handler %s panicked: %v\n%s", p.sub.Handler, r, debug.Stack()))
+			p.sub.metrics.panics.Inc()
+			err = &middleware.PanicError{Value: r, Stack: debug.Stack()}
+		}
+		if p.sub.isBatch { // per-message handlers are timed per attempt by the chain
+			p.sub.metrics.duration.Observe(time.Since(start).Seconds())
 		}
 	}()
 	if ctx.Err() != nil {

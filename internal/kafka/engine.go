@@ -14,6 +14,7 @@ import (
 
 	"github.com/consumerkit/consumerkit/internal/lifecycle"
 	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // Engine consumes the subscribed topics as one member of a consumer group
@@ -41,14 +42,21 @@ type Engine struct {
 type subscription struct {
 	Subscription
 	handle  func(ctx context.Context, msgs []*message.Message) error
-	metrics subscriptionMetrics
-	batches batchMetrics
+	isBatch bool
+	// deadLetter writes finally failed messages; nil when disabled.
+	deadLetter *middleware.DeadLetterer
+	metrics    subscriptionMetrics
+	batches    batchMetrics
 }
 
-// NewEngine binds every subscription to its registered handler. It returns
-// an error, listing every problem, when a handler is missing or is of the
-// wrong kind for its subscription (batch or not). It starts nothing.
-func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, log *zap.Logger) (*Engine, error) {
+// NewEngine binds every subscription to its registered handler: a
+// per-message handler inside the default middleware chain (see package
+// middleware), a batch handler directly, with the same retry and
+// dead-letter policy applied by the engine to each failed message. It
+// returns an error, listing every problem, when a handler is missing or is
+// of the wrong kind for its subscription. It starts nothing; pub writes
+// dead letters.
+func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, pub *Publisher, log *zap.Logger) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, cluster: cluster, metrics: metrics,
 		subs: map[string]*subscription{}, log: log.Named("engine"),
@@ -56,14 +64,19 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 	}
 	var errs []error
 	for _, s := range cfg.Subscriptions {
+		s = s.withDefaults()
 		sub := &subscription{Subscription: s, metrics: metrics.forSubscription(s.Topic, s.Handler)}
+		if s.DeadLetter.Enabled {
+			topic := s.DeadLetter.Topic
+			sub.deadLetter = middleware.NewDeadLetterer(pub, func(string) string { return topic })
+		}
 		if s.Batch.Size > 0 {
 			h, ok := handlers.BatchHandler(s.Handler)
 			if !ok {
 				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered batch handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
 				continue
 			}
-			sub.handle = h.HandleBatch
+			sub.handle, sub.isBatch = h.HandleBatch, true
 			sub.batches = metrics.forBatches(s.Handler)
 		} else {
 			h, ok := handlers.Handler(s.Handler)
@@ -71,7 +84,15 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered per-message handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
 				continue
 			}
-			sub.handle = func(ctx context.Context, msgs []*message.Message) error { return h.Handle(ctx, msgs[0]) }
+			chain := middleware.Default(h, middleware.Options{
+				Log:            e.log.With(zap.String("handler", s.Handler)),
+				DeadLetter:     sub.deadLetter,
+				Retry:          s.Retry,
+				AttemptTimeout: s.AttemptTimeout,
+				Duration:       sub.metrics.duration,
+				OnPanic:        sub.metrics.panics.Inc,
+			})
+			sub.handle = func(ctx context.Context, msgs []*message.Message) error { return chain.Handle(ctx, msgs[0]) }
 		}
 		e.subs[s.Topic] = sub
 	}

@@ -216,7 +216,7 @@ func TestNewEngineRejectsMissingOrMismatchedHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zap.NewNop())
+	_, err = NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, nil, zap.NewNop())
 	if err == nil || !strings.Contains(err.Error(), `"missing" is not a registered per-message handler`) ||
 		!strings.Contains(err.Error(), `"single" is not a registered batch handler`) {
 		t.Fatalf("got %v", err)

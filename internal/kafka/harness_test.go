@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net
@@ -71,6 +72,11 @@ func testConfig(subs []Subscription) Config {
 	cfg.HandlerTimeout = 10 * time.Second
 	cfg.RetryBackoff = 10 * time.Millisecond
 	cfg.MaxRetryBackoff = 100 * time.Millisecond
+	for i := range subs {
+		if subs[i].Retry == (middleware.RetryPolicy{}) {
+			subs[i].Retry = middleware.RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		}
+	}
 	cfg.Subscriptions = subs
 	cfg.Embedded = EmbeddedConfig{Partitions: 4}
 	return cfg
@@ -80,6 +86,13 @@ func testConfig(subs []Subscription) Config {
 func (b *testBroker) createTopic(name string, partitions int) string {
 	b.t.Helper()
 	topic := fmt.Sprintf("%s-%d-%d-%d", name, os.Getpid(), time.Now().UnixNano(), topicSeq.Add(1))
+	b.createExactTopic(topic, partitions)
+	return topic
+}
+
+// createExactTopic makes topic as named.
+func (b *testBroker) createExactTopic(topic string, partitions int) {
+	b.t.Helper()
 	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
 	res, err := client.CreateTopics(context.Background(), &kafkago.CreateTopicsRequest{
@@ -92,7 +105,6 @@ func (b *testBroker) createTopic(name string, partitions int) string {
 		b.t.Fatalf("create topic %s: %v", topic, err)
 	}
 	b.waitForTopic(client, topic, partitions)
-	return topic
 }
 
 // waitForTopic waits until metadata shows every partition with a leader.
@@ -187,7 +199,13 @@ func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engine
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
+	cluster := NewCluster(cfg, zap.NewNop())
+	pub := NewPublisher(cfg, cluster)
+	if err := pub.Start(context.Background()); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { _ = pub.Stop(context.Background()) }) // runs after the engine's stop
+	e, err := NewEngine(cfg, cluster, handlers, m, pub, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
 	if err != nil {
 		b.t.Fatal(err)
 	}

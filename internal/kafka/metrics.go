@@ -21,6 +21,8 @@ type Metrics struct {
 	batchSize       *prometheus.HistogramVec
 	batchFlushes    *prometheus.CounterVec
 	live            *liveCollector
+	panics          *prometheus.CounterVec
+	deadLetterErrs  *prometheus.CounterVec
 }
 
 // NewMetrics registers the engine's metrics on reg.
@@ -57,8 +59,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Batches flushed, by reason: size, bytes, linger, revoke, shutdown.",
 		}, []string{"handler", "reason"}),
 		live: newLiveCollector(),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_handler_panics_total",
+			Help: "Handler panics recovered (each is then retried like any failure).",
+		}, []string{"topic", "handler"}),
+		deadLetterErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_dead_letter_errors_total",
+			Help: "Failed writes to a dead-letter topic; the message stays uncommitted and its partition retries.",
+		}, []string{"topic"}),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live} {
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live, m.panics, m.deadLetterErrs} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register engine metrics: %w", err)
 		}
@@ -68,14 +78,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // subscriptionMetrics are the label children of one subscription.
 type subscriptionMetrics struct {
-	outcomes map[message.Outcome]prometheus.Counter
-	duration prometheus.Observer
+	outcomes       map[message.Outcome]prometheus.Counter
+	duration       prometheus.Observer
+	panics         prometheus.Counter
+	deadLetterErrs prometheus.Counter
 }
 
 func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 	s := subscriptionMetrics{
-		outcomes: map[message.Outcome]prometheus.Counter{},
-		duration: m.handlerDuration.WithLabelValues(topic, handler),
+		outcomes:       map[message.Outcome]prometheus.Counter{},
+		duration:       m.handlerDuration.WithLabelValues(topic, handler),
+		panics:         m.panics.WithLabelValues(topic, handler),
+		deadLetterErrs: m.deadLetterErrs.WithLabelValues(topic),
 	}
 	for _, o := range []message.Outcome{message.OutcomeSuccess, message.OutcomeRetried, message.OutcomeDeadLettered, message.OutcomeFailed} {
 		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))

@@ -84,7 +84,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	// Handlers keep their context through the drain and lose it when the
 	// drain deadline passes, so a well-behaved handler ends in time; the
 	// cause says why.
-	handlerCtx, cancelHandlers := context.WithCancelCause(context.Background())
+	handlerCtx, cancelHandlers := context.WithCancelCause(message.WithStopping(context.Background(), genCtx.Done()))
 	defer cancelHandlers(errors.New("partition run ended"))
 	lanes := newLanes(p.sub, cfg.MaxInflight)
 	calls := newCallSlots(lanes.workers())

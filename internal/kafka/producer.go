@@ -22,7 +22,7 @@ type producer struct {
 // open creates the writer. Acks=all: a write returns only once every
 // in-sync replica has it. Keys are partitioned with murmur2, as Java clients
 // do, so keyed output lands where any other Kafka client would put it.
-func (p *producer) open(addrs []string, conn connection, clientID string) {
+func (p *producer) open(addrs []string, conn connection, clientID string, autoCreate bool) {
 	t := conn.transport(clientID)
 	w := &kafkago.Writer{
 		Addr:                   kafkago.TCP(addrs...),
@@ -30,7 +30,8 @@ func (p *producer) open(addrs []string, conn connection, clientID string) {
 		RequiredAcks:           kafkago.RequireAll,
 		BatchTimeout:           5 * time.Millisecond,
 		BatchSize:              1000,
-		AllowAutoTopicCreation: true,
+		AllowAutoTopicCreation: autoCreate,
+		MaxAttempts:            3,
 		Transport:              t,
 	}
 	p.mu.Lock()

@@ -36,7 +36,7 @@ func (p *Publisher) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.p.open(p.cluster.Addrs(), conn, p.cfg.GroupID+"-publisher")
+	p.p.open(p.cluster.Addrs(), conn, p.cfg.GroupID+"-publisher", p.cfg.AutoCreateTopics)
 	return nil
 }
 

@@ -62,3 +62,26 @@ func ErrorAt(err error, i int) error {
 	}
 	return err
 }
+
+// deadLetteredError marks a message that failed and was written to its
+// dead-letter topic: it is done, and its offset may be committed.
+type deadLetteredError struct {
+	err   error
+	topic string
+}
+
+func (e *deadLetteredError) Error() string {
+	return "dead-lettered to " + e.topic + ": " + e.err.Error()
+}
+func (e *deadLetteredError) Unwrap() error { return e.err }
+
+// DeadLettered reports that err's message was written to topic.
+func DeadLettered(err error, topic string) error {
+	return &deadLetteredError{err: err, topic: topic}
+}
+
+// IsDeadLettered reports whether err says its message was dead-lettered.
+func IsDeadLettered(err error) bool {
+	var d *deadLetteredError
+	return errors.As(err, &d)
+}

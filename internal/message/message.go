@@ -15,6 +15,21 @@ type Message struct {
 	Value     []byte
 	Headers   []Header
 	Time      time.Time
+
+	// Delivery bookkeeping, kept by the framework across attempts:
+	// how often the handler was called for this message, and when it
+	// first and last failed.
+	Attempts     int
+	FirstFailure time.Time
+	LastFailure  time.Time
+}
+
+// RecordFailure notes a failed attempt at now.
+func (m *Message) RecordFailure(now time.Time) {
+	if m.FirstFailure.IsZero() {
+		m.FirstFailure = now
+	}
+	m.LastFailure = now
 }
 
 // Header is one Kafka record header.
