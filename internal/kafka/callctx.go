@@ -25,12 +25,18 @@ type callContext struct {
 	err    error
 	funcs  map[uint64]func()
 	nextID uint64
+
+	// ended is when the context was cancelled (unix ns), for zombie
+	// detection; zombie is set once the call is counted as one.
+	ended  atomic.Int64
+	zombie atomic.Bool
 }
 
 func newCallContext(parent context.Context, deadline time.Time) *callContext {
 	c := &callContext{parent: parent, deadline: deadline}
 	if err := parent.Err(); err != nil {
 		c.err = context.Cause(parent)
+		c.ended.Store(time.Now().UnixNano())
 	}
 	return c
 }
@@ -88,6 +94,7 @@ func (c *callContext) cancel(err error) {
 		return
 	}
 	c.err = err
+	c.ended.Store(time.Now().UnixNano())
 	if c.done != nil {
 		close(c.done)
 	}
@@ -116,6 +123,23 @@ func (s *callSlots) expire(now time.Time) {
 			c.cancel(context.DeadlineExceeded)
 		}
 	}
+}
+
+// zombies marks, and returns how many newly became, calls still running
+// longer than grace after their context ended.
+func (s *callSlots) zombies(now time.Time, grace time.Duration) int {
+	n := 0
+	for i := range s.slots {
+		c := s.slots[i].Load()
+		if c == nil || c.zombie.Load() {
+			continue
+		}
+		if ended := c.ended.Load(); ended != 0 && now.Sub(time.Unix(0, ended)) >= grace {
+			c.zombie.Store(true)
+			n++
+		}
+	}
+	return n
 }
 
 // cancelAll cancels every running call with cause.

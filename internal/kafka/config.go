@@ -45,6 +45,15 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// HandlerTimeout is the context deadline of one handler call.
 	HandlerTimeout time.Duration `yaml:"handler_timeout"`
+	// ZombieGrace is how long a call may run on after its context ended
+	// before it counts as a zombie (Go cannot stop it).
+	ZombieGrace time.Duration `yaml:"zombie_grace"`
+	// MaxZombies is how many zombie calls a partition tolerates; past it
+	// the partition stops fetching and liveness fails.
+	MaxZombies int `yaml:"max_zombies"`
+	// StallTimeout: a partition that holds work and completes nothing for
+	// this long is stalled, and liveness fails naming it.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 	// CloseTimeout bounds every kafka-go Close, which can hang (kafka-go
 	// issues 428, 1248, 1353).
 	CloseTimeout time.Duration `yaml:"close_timeout"`
@@ -163,6 +172,9 @@ func DefaultConfig() Config {
 		CommitInterval:    time.Second,
 		DrainTimeout:      10 * time.Second,
 		HandlerTimeout:    30 * time.Second,
+		ZombieGrace:       5 * time.Second,
+		MaxZombies:        2,
+		StallTimeout:      2 * time.Minute,
 		CloseTimeout:      5 * time.Second,
 		MaxInflight:       1000,
 		MaxInflightBytes:  8 << 20,
@@ -215,6 +227,8 @@ func (c Config) Validate() []error {
 		{"kafka.commit_interval", c.CommitInterval},
 		{"kafka.drain_timeout", c.DrainTimeout},
 		{"kafka.handler_timeout", c.HandlerTimeout},
+		{"kafka.zombie_grace", c.ZombieGrace},
+		{"kafka.stall_timeout", c.StallTimeout},
 		{"kafka.close_timeout", c.CloseTimeout},
 		{"kafka.fetch_max_wait", c.FetchMaxWait},
 		{"kafka.retry_backoff", c.RetryBackoff},
@@ -236,6 +250,12 @@ func (c Config) Validate() []error {
 	}
 	if c.MaxInflight < 1 {
 		bad("kafka.max_inflight must be >= 1, got %d", c.MaxInflight)
+	}
+	if c.MaxZombies < 0 {
+		bad("kafka.max_zombies must be >= 0, got %d", c.MaxZombies)
+	}
+	if c.StallTimeout > 0 && c.HandlerTimeout > 0 && c.StallTimeout <= c.HandlerTimeout {
+		bad("kafka.stall_timeout (%s) must exceed kafka.handler_timeout (%s), or one slow call looks like a stall", c.StallTimeout, c.HandlerTimeout)
 	}
 	if c.MaxInflightBytes < 1 {
 		bad("kafka.max_inflight_bytes must be >= 1, got %d", c.MaxInflightBytes)

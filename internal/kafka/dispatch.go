@@ -124,6 +124,10 @@ func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callC
 	slot.Store(ctx)
 	defer func() {
 		slot.Store(nil)
+		if ctx.zombie.Load() { // the zombie came back
+			p.zombies.Add(-1)
+			p.gen.engine.metrics.zombies.Sub(1)
+		}
 		ctx.cancel(context.Canceled) // the call is over; derived contexts end with it
 		if r := recover(); r != nil {
 			p.sub.metrics.panics.Inc()
@@ -144,6 +148,7 @@ func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callC
 func (p *partitionRun) finish(m *message.Message, o message.Outcome) {
 	p.sub.metrics.outcomes[o].Inc()
 	p.tracker.Done(m.Offset)
+	p.lastDone.Store(time.Now().UnixNano())
 	p.limiter.release(m.Size())
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,10 +197,29 @@ func (e *Engine) Ready() error {
 	return nil
 }
 
-// Live reports an error when the engine's background work has failed.
+// Live reports whether the engine makes progress: it returns an error
+// naming every partition that holds work and has completed nothing for
+// StallTimeout, or has more zombie handler calls than MaxZombies, and when
+// the engine's own background work failed. Slow progress is progress.
 func (e *Engine) Live() error {
 	if err := e.group.Err(); err != nil {
 		return fmt.Errorf("consumer failed: %w", err)
+	}
+	now := time.Now()
+	var problems []string
+	e.metrics.live.each(func(p *partitionRun) {
+		if offset, idle, stalled := p.stall(now, e.cfg.StallTimeout); stalled {
+			problems = append(problems, fmt.Sprintf("%s/%d stalled at offset %d: handler %s completed nothing for %s (stall_timeout %s)",
+				p.topic, p.partition, offset, p.sub.Handler, idle.Round(time.Millisecond), e.cfg.StallTimeout))
+		}
+		if z := p.zombies.Load(); z > int32(e.cfg.MaxZombies) {
+			problems = append(problems, fmt.Sprintf("%s/%d: %d zombie calls of handler %s ignore their ended context (max_zombies %d); fetching stopped",
+				p.topic, p.partition, z, p.sub.Handler, e.cfg.MaxZombies))
+		}
+	})
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,8 +147,10 @@ func TestLedgerFailuresPoisonTransientAndPanics(t *testing.T) {
 	if len(seen) != poison {
 		t.Fatalf("dead-letter topic holds %d poison ids, want %d", len(seen), poison)
 	}
-	t.Logf("failures ledger: %d ids; %d dead-lettered with headers, %d retried, %d panics recovered",
-		total, poison, retried, total/1000)
+	e.stop(t)
+	fetched, done, released := assertAccounting(t, e)
+	t.Logf("failures ledger: %d ids; %d dead-lettered with headers, %d retried, %d panics recovered; fetched %v = outcomes %v + released %v",
+		total, poison, retried, total/1000, fetched, done, released)
 }
 
 // TestUnavailableDeadLetterTopicHaltsPartitionUntilItExists: when the
@@ -170,6 +173,7 @@ func TestUnavailableDeadLetterTopicHaltsPartitionUntilItExists(t *testing.T) {
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
 		DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
 	cfg.AutoCreateTopics = false
+	cfg.HandlerTimeout, cfg.StallTimeout = 500*time.Millisecond, time.Second
 	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
 	b.produce(topic, 0, total, strconv.Itoa)
 
@@ -180,8 +184,17 @@ func TestUnavailableDeadLetterTopicHaltsPartitionUntilItExists(t *testing.T) {
 		t.Fatalf("committed %d and handled %d past the message whose dead letter failed (at %d)", committed[0], handled.Load(), poisonAt)
 	}
 
+	waitFor(t, "liveness to name the stalled partition", func() bool {
+		err := e.Live()
+		return err != nil && strings.Contains(err.Error(), fmt.Sprintf("%s/0 stalled at offset %d: handler h", topic, poisonAt))
+	})
+	if v, _ := gauge(t, e.reg, "kafka_consumer_stalled", map[string]string{"topic": topic, "partition": "0"}); v != 1 {
+		t.Fatalf("kafka_consumer_stalled = %v while held", v)
+	}
+
 	b.createExactTopic(dlq, 1)
 	waitFor(t, "consumption to resume", func() bool { return handled.Load() == total-1 })
+	waitFor(t, "liveness to recover", func() bool { return e.Live() == nil })
 	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
 	if letters := b.readAll(dlq, 1); len(letters) != 1 || letters[0].Offset != 0 || headerOf(letters[0], middleware.HeaderOffset) != strconv.Itoa(poisonAt) {
 		t.Fatalf("dead-letter topic after recovery: %d messages", len(letters))

@@ -19,6 +19,9 @@ type liveCollector struct {
 	committed *prometheus.Desc
 	oldest    *prometheus.Desc
 	inflight  *prometheus.Desc
+	stalled   *prometheus.Desc
+	// stallTimeout decides kafka_consumer_stalled.
+	stallTimeout time.Duration
 
 	mu    sync.Mutex
 	parts map[*partitionRun]struct{}
@@ -26,6 +29,9 @@ type liveCollector struct {
 
 func newLiveCollector() *liveCollector {
 	return &liveCollector{
+		stalled: prometheus.NewDesc("kafka_consumer_stalled",
+			"1 while a partition holds work and has completed nothing for stall_timeout.",
+			[]string{"topic", "partition"}, nil),
 		lag: prometheus.NewDesc("kafka_consumer_lag",
 			"Messages between this instance's committed offset and the partition's high-water mark, as last fetched.",
 			[]string{"topic", "partition"}, nil),
@@ -60,6 +66,16 @@ func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.committed
 	ch <- c.oldest
 	ch <- c.inflight
+	ch <- c.stalled
+}
+
+// each calls f for every live partition, under the collector's lock.
+func (c *liveCollector) each(f func(p *partitionRun)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p := range c.parts {
+		f(p)
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -81,6 +97,11 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		k := subKey{p.topic, p.sub.Handler}
 		inflight[k] += p.tracker.InFlight()
+		stalled := 0.0
+		if _, _, isStalled := p.stall(now, p.gen.engine.cfg.StallTimeout); isStalled {
+			stalled = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.stalled, prometheus.GaugeValue, stalled, p.topic, part)
 		age, ok := p.tracker.OldestAge(now)
 		if _, seen := oldest[k]; !seen || (ok && age > oldest[k]) {
 			oldest[k] = age

@@ -23,6 +23,9 @@ type Metrics struct {
 	live            *liveCollector
 	panics          *prometheus.CounterVec
 	deadLetterErrs  *prometheus.CounterVec
+	zombies         prometheus.Gauge
+	fetched         *prometheus.CounterVec
+	released        *prometheus.CounterVec
 }
 
 // NewMetrics registers the engine's metrics on reg.
@@ -67,8 +70,20 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "kafka_consumer_dead_letter_errors_total",
 			Help: "Failed writes to a dead-letter topic; the message stays uncommitted and its partition retries.",
 		}, []string{"topic"}),
+		zombies: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kafka_consumer_zombie_handlers",
+			Help: "Handler calls still running after their context ended (deadline, revoke or shutdown) by more than zombie_grace.",
+		}),
+		fetched: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_fetched_total",
+			Help: "Messages fetched. Per partition, fetched = messages_total (every outcome) + inflight_messages + released_total.",
+		}, []string{"topic", "partition"}),
+		released: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_released_total",
+			Help: "Messages fetched but left unfinished and uncommitted at revoke or shutdown, for redelivery.",
+		}, []string{"topic", "partition"}),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live, m.panics, m.deadLetterErrs} {
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live, m.panics, m.deadLetterErrs, m.zombies, m.fetched, m.released} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register engine metrics: %w", err)
 		}
@@ -99,11 +114,18 @@ func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 
 // partitionMetrics are the label children of one topic partition.
 type partitionMetrics struct {
-	paused prometheus.Gauge
+	paused   prometheus.Gauge
+	fetched  prometheus.Counter
+	released prometheus.Counter
 }
 
 func (m *Metrics) forPartition(topic string, partition int) partitionMetrics {
-	return partitionMetrics{paused: m.fetchPaused.WithLabelValues(topic, strconv.Itoa(partition))}
+	p := strconv.Itoa(partition)
+	return partitionMetrics{
+		paused:   m.fetchPaused.WithLabelValues(topic, p),
+		fetched:  m.fetched.WithLabelValues(topic, p),
+		released: m.released.WithLabelValues(topic, p),
+	}
 }
 
 // batchMetrics are the label children of one batch handler.

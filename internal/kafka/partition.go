@@ -37,6 +37,10 @@ type partitionRun struct {
 	// ending is set when the generation ends: workers then take no new
 	// message from their queues.
 	ending atomic.Bool
+	// zombies counts calls still running well after their context ended;
+	// lastDone is when a message last reached its outcome (unix ns).
+	zombies  atomic.Int32
+	lastDone atomic.Int64
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
@@ -50,6 +54,7 @@ func newPartitionRun(g *generationRun, sub *subscription, partition int, start i
 	}
 	p.highWater.Store(-1)
 	p.position.Store(start)
+	p.lastDone.Store(time.Now().UnixNano())
 	return p
 }
 
@@ -118,6 +123,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	workers.Wait()
 	close(stopWatchdog)
 	watchdog.Wait()
+	p.pmetrics.released.Add(float64(p.tracker.InFlight())) // fetched, never finished: redelivered
 	p.pmetrics.paused.Set(0)
 }
 
@@ -131,6 +137,13 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 			return
 		case now := <-t.C:
 			calls.expire(now)
+			if n := calls.zombies(now, p.gen.engine.cfg.ZombieGrace); n > 0 {
+				p.zombies.Add(int32(n))
+				p.gen.engine.metrics.zombies.Add(float64(n))
+				p.log.Error("handler call ignores its ended context: zombie (Go cannot stop it)",
+					zap.String("handler", p.sub.Handler), zap.Int32("zombies", p.zombies.Load()),
+					zap.Int("max_zombies", p.gen.engine.cfg.MaxZombies))
+			}
 		}
 	}
 }
@@ -140,6 +153,9 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 // queue is.
 func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes *lanes) {
 	for {
+		if !p.waitWhileZombies(ctx) {
+			return
+		}
 		km, err := reader.FetchMessage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -151,6 +167,7 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 			}
 			continue
 		}
+		p.pmetrics.fetched.Inc()
 		msg := toMessage(km)
 		size := msg.Size()
 		if !p.limiter.tryAcquire(size) {
@@ -180,6 +197,34 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 			return
 		}
 	}
+}
+
+// stall reports whether the partition holds work and has completed nothing
+// for timeout, and if so the offset it is stuck at and for how long. Slow
+// is not stalled: any completion resets the clock.
+func (p *partitionRun) stall(now time.Time, timeout time.Duration) (offset int64, idle time.Duration, stalled bool) {
+	offset, fetched, ok := p.tracker.Oldest()
+	if !ok {
+		return 0, 0, false
+	}
+	since := time.Unix(0, p.lastDone.Load())
+	if fetched.After(since) {
+		since = fetched // work that just arrived after a quiet spell
+	}
+	idle = now.Sub(since)
+	return offset, idle, idle >= timeout
+}
+
+// waitWhileZombies keeps the partition from fetching while it has more
+// zombie calls than MaxZombies: more work would only pile up behind them.
+func (p *partitionRun) waitWhileZombies(ctx context.Context) bool {
+	for p.zombies.Load() > int32(p.gen.engine.cfg.MaxZombies) {
+		p.pmetrics.paused.Set(1)
+		if !sleep(ctx, 100*time.Millisecond) {
+			return false
+		}
+	}
+	return true
 }
 
 func toMessage(km kafkago.Message) *message.Message {

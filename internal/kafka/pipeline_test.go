@@ -144,6 +144,7 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "slow", Ordering: OrderingPartition}})
 	cfg.MaxInflight, cfg.MaxInflightBytes = maxInflight, maxBytes
 	cfg.DrainTimeout = time.Second
+	cfg.HandlerTimeout, cfg.StallTimeout = time.Second, 1500*time.Millisecond
 	e := b.startEngine(cfg, message.NewRegistry().Add("slow", slow))
 
 	waitFor(t, "every partition's fetching to pause", func() bool {
@@ -178,6 +179,14 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 		if !ok || lag < total/partitions/2 {
 			t.Errorf("partition %d: lag %v (reported: %v), want the backlog visible", p, lag, ok)
 		}
+	}
+	// Slow is not stalled: completions every 200ms keep liveness green for
+	// longer than the stall timeout.
+	for range 10 {
+		if err := e.Live(); err != nil {
+			t.Fatalf("a slow but progressing consumer failed liveness: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	if age, ok := gauge(t, e.reg, "kafka_consumer_oldest_inflight_age_seconds", map[string]string{"topic": topic, "handler": "slow"}); !ok || age <= 0 {
 		t.Errorf("oldest in-flight age %v (reported: %v)", age, ok)

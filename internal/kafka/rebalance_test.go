@@ -63,6 +63,8 @@ func TestLedgerRebalanceScaleOneToThreeToOne(t *testing.T) {
 	waitFor(t, "committed offsets at the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 	rebalances := testutil.ToFloat64(a.metrics.rebalances)
 	a.stop(t)
+	fetched, outcomes, released := assertAccounting(t, a, bm, cm)
+	t.Logf("accounting over the three members: fetched %v = outcomes %v + released %v", fetched, outcomes, released)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -89,6 +89,17 @@ func (t *offsetTracker) OldestAge(now time.Time) (time.Duration, bool) {
 	return now.Sub(time.Unix(0, t.pending[t.head].fetched)), true
 }
 
+// Oldest returns the oldest unfinished offset and when it was fetched.
+func (t *offsetTracker) Oldest() (offset int64, fetched time.Time, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head == len(t.pending) {
+		return 0, time.Time{}, false
+	}
+	e := t.pending[t.head]
+	return e.offset, time.Unix(0, e.fetched), true
+}
+
 // InFlight returns how many fetched offsets are not done.
 func (t *offsetTracker) InFlight() int {
 	t.mu.Lock()
