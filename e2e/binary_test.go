@@ -102,6 +102,18 @@ func consumeWithKcat(t *testing.T, e env, topic string) [][2]string {
 	return recs
 }
 
+// consumeWithKcatHeaders reads topic to its end, one line per record with
+// its headers.
+func consumeWithKcatHeaders(t *testing.T, e env, topic string) []string {
+	t.Helper()
+	cmd := exec.Command(e.kcat, "-b", e.brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%h\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kcat consume %s: %v", topic, err)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
 // groupLag asks Kafka's own ConsumerGroupCommand for the group's lag per
 // partition of topic.
 func groupLag(t *testing.T, e env, group, topic string) (map[int]int64, string) {
@@ -184,8 +196,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestBinaryConsumesKcatOrdersAndLeavesNoLag: kcat produces N keyed JSON
 // orders (1% malformed); the consumer binary, pointed at the real broker
 // by KAFKA_BROKERS, processes them; /metrics shows every outcome; kcat
-// reads one enriched order per good input, keyed like it; Kafka's own
-// ConsumerGroupCommand shows lag 0 on every partition; SIGTERM exits 0.
+// reads one enriched order per good input, keyed like it, and the
+// malformed ones from the dead-letter topic with their reasons; `consumer
+// dlq replay` moves those on; Kafka's own ConsumerGroupCommand shows lag 0
+// on every partition; SIGTERM exits 0.
 func TestBinaryConsumesKcatOrdersAndLeavesNoLag(t *testing.T) {
 	e := requireEnv(t)
 	bin := buildBinary(t)
@@ -216,6 +230,7 @@ func TestBinaryConsumesKcatOrdersAndLeavesNoLag(t *testing.T) {
       handler: orders-enricher
       ordering: partition
       batch: {size: 100, linger: 200ms}
+      dead_letter: {enabled: true}
 service:
   input_topic: %s
   output_topic: %s.enriched
@@ -247,7 +262,7 @@ service:
 	waitFor(t, "every order to reach its outcome", func() bool {
 		ok := metric(t, admin, "kafka_consumer_messages_total", `outcome="success"`, `topic="`+topic+`"`) +
 			metric(t, admin, "kafka_consumer_messages_total", `outcome="retried"`, `topic="`+topic+`"`)
-		return ok == good && metric(t, admin, "kafka_consumer_messages_total", `outcome="failed"`, `topic="`+topic+`"`) == bad
+		return ok == good && metric(t, admin, "kafka_consumer_messages_total", `outcome="dead_lettered"`, `topic="`+topic+`"`) == bad
 	})
 
 	var lastDescribe string
@@ -287,6 +302,36 @@ service:
 	}
 	if len(seen) != len(want) {
 		t.Fatalf("%d distinct enriched orders read back, want %d", len(seen), len(want))
+	}
+
+	// The malformed orders are in the dead-letter topic, with their reason.
+	letters := consumeWithKcatHeaders(t, e, topic+".dlq")
+	if len(letters) != int(bad) {
+		t.Fatalf("dead-letter topic holds %d letters, want %d", len(letters), int(bad))
+	}
+	for _, l := range letters {
+		if !strings.Contains(l, "dlq.error=decode order") || !strings.Contains(l, "dlq.original.topic="+topic) {
+			t.Fatalf("dead letter without its reason headers: %s", l)
+		}
+	}
+	// `consumer dlq replay` moves them on after a fix: a dry run first, then for real.
+	replay := func(args ...string) string {
+		c := exec.Command(bin, append([]string{"dlq", "replay", "--topic", topic + ".dlq", "--to", topic + ".replayed"}, args...)...)
+		c.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("dlq replay %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := replay("--dry-run"); !strings.Contains(out, fmt.Sprintf("would replay %d", int(bad))) {
+		t.Fatalf("dry run: %s", out)
+	}
+	if out := replay(); !strings.Contains(out, fmt.Sprintf("replayed %d", int(bad))) {
+		t.Fatalf("replay: %s", out)
+	}
+	if got := len(consumeWithKcat(t, e, topic+".replayed")); got != int(bad) {
+		t.Fatalf("replayed topic holds %d, want %d", got, int(bad))
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runService(args, stderr)
 	case "config":
 		return printConfig(args, stdout, stderr)
+	case "dlq":
+		return runDLQ(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -66,6 +69,8 @@ func usage(w io.Writer) {
 
   run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
   config   print the effective configuration (file < environment < flags), secrets redacted
+  dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
+           move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
   version  print the version
 
 flags (each also read from the environment variable named in brackets):
@@ -74,8 +79,8 @@ flags (each also read from the environment variable named in brackets):
 	fs.PrintDefaults()
 }
 
-func loadConfig(args []string, stderr io.Writer) (config.Config, bool) {
-	cfg, err := config.Load("consumer", config.OSSource(args))
+func loadConfig(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (config.Config, bool) {
+	cfg, err := config.LoadWith("consumer", config.OSSource(args), extra...)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: invalid configuration:\n%s\n", err)
 		return cfg, false

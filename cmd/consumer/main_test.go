@@ -29,6 +29,10 @@ func TestCommands(t *testing.T) {
 			"invalid configuration:\nlog.format \"xml\": must be json or console\nshutdown.timeout must be > 0, got 0s"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
 		{"help", []string{"help"}, exitOK, "KAFKA_BROKERS", ""},
+		{"dlq without subcommand", []string{"dlq"}, exitUsage, "", "usage: consumer dlq replay"},
+		{"dlq replay needs real brokers", []string{"dlq", "replay", "--topic", "orders.dlq", "--brokers", ""}, exitUsage, "", "needs real brokers"},
+		{"dlq replay needs a topic", []string{"dlq", "replay", "--brokers", "127.0.0.1:1"}, exitUsage, "", "needs --topic"},
+		{"dlq replay rejects bad flags", []string{"dlq", "replay", "--limit", "many"}, exitUsage, "", "invalid configuration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,6 +45,8 @@ func bindings() []binding {
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.CommitInterval) }},
 		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.HandlerTimeout) }},
+		{"STALL_TIMEOUT", "stall-timeout", "a partition with work that completes nothing this long fails /healthz",
+			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.StallTimeout) }},
 		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.DrainTimeout) }},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown",

@@ -39,7 +39,7 @@ type flagValue struct {
 	v string
 }
 
-func newFlagSet(name string) (*flag.FlagSet, *string, *[]flagValue) {
+func newFlagSet(name string, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *string, *[]flagValue) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	path := fs.String("config", "", "YAML configuration file (also CONSUMER_CONFIG)")
@@ -50,14 +50,21 @@ func newFlagSet(name string) (*flag.FlagSet, *string, *[]flagValue) {
 			return nil
 		})
 	}
+	for _, register := range extra {
+		register(fs)
+	}
 	return fs, path, &set
 }
 
 // Load returns the effective configuration, or an error listing every
 // problem found (bad flags, unreadable or unknown fields in the file,
 // unparsable environment values, invalid settings), one per line.
-func Load(name string, src Source) (Config, error) {
-	fs, path, flags := newFlagSet(name)
+func Load(name string, src Source) (Config, error) { return LoadWith(name, src) }
+
+// LoadWith is Load for a command with flags of its own: each extra
+// function registers them on the same flag set before parsing.
+func LoadWith(name string, src Source, extra ...func(*flag.FlagSet)) (Config, error) {
+	fs, path, flags := newFlagSet(name, extra...)
 	if err := fs.Parse(src.Args); err != nil {
 		return Config{}, fmt.Errorf("flags: %w", err)
 	}

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/message"
 
 	"github.com/prometheus/client_golang/prometheus"
+	kafkago "github.com/segmentio/kafka-go"
 )
 
 func newTestRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
@@ -155,5 +158,26 @@ func TestKeyRoutingIsStableAndSpreads(t *testing.T) {
 	}
 	if len(used) < 6 {
 		t.Fatalf("50 keys used only %d of 8 lanes", len(used))
+	}
+}
+
+func TestTemporaryLooksInsideWriteErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"retriable", fmt.Errorf("write: %w", kafkago.UnknownTopicOrPartition), true},
+		{"fatal", kafkago.MessageSizeTooLarge, false},
+		{"batch of retriable", kafkago.WriteErrors{nil, kafkago.LeaderNotAvailable, kafkago.UnknownTopicOrPartition}, true},
+		{"batch with a fatal one", kafkago.WriteErrors{kafkago.LeaderNotAvailable, kafkago.MessageSizeTooLarge}, false},
+		{"not kafka", errors.New("boom"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := temporary(tt.err); got != tt.want {
+				t.Fatalf("temporary(%v) = %v", tt.err, got)
+			}
+		})
 	}
 }
