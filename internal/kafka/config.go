@@ -96,6 +96,21 @@ type Subscription struct {
 	AttemptTimeout time.Duration `yaml:"attempt_timeout"`
 	// DeadLetter sends messages that finally failed to a dead-letter topic.
 	DeadLetter DeadLetterConfig `yaml:"dead_letter"`
+	// RetryTopic reschedules messages whose in-place retries are used up
+	// to a retry topic, consumed by this service, before dead-lettering.
+	RetryTopic RetryTopicConfig `yaml:"retry_topic"`
+}
+
+// RetryTopicConfig enables non-blocking retries through a retry topic.
+type RetryTopicConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Topic defaults to "<topic>.retry"; it is created at start when
+	// missing, with as many partitions as the topic.
+	Topic string `yaml:"topic"`
+	// Delay is how long a rescheduled message waits before each round.
+	Delay time.Duration `yaml:"delay"`
+	// Rounds is how many times a message may go through the retry topic.
+	Rounds int `yaml:"rounds"`
 }
 
 // DeadLetterConfig enables the dead-letter topic of a subscription.
@@ -119,6 +134,17 @@ func (s Subscription) withDefaults() Subscription {
 	}
 	if s.DeadLetter.Enabled && s.DeadLetter.Topic == "" {
 		s.DeadLetter.Topic = s.Topic + ".dlq"
+	}
+	if s.RetryTopic.Enabled {
+		if s.RetryTopic.Topic == "" {
+			s.RetryTopic.Topic = s.Topic + ".retry"
+		}
+		if s.RetryTopic.Delay == 0 {
+			s.RetryTopic.Delay = 5 * time.Second
+		}
+		if s.RetryTopic.Rounds == 0 {
+			s.RetryTopic.Rounds = 3
+		}
 	}
 	return s
 }
@@ -273,6 +299,23 @@ func (c Config) Validate() []error {
 		}
 		if s.DeadLetter.Enabled && s.DeadLetter.Topic == s.Topic {
 			bad("%s.dead_letter.topic must differ from the topic", at)
+		}
+		if rt := s.RetryTopic; rt.Enabled {
+			if rt.Topic == s.Topic || (s.DeadLetter.Enabled && rt.Topic == s.DeadLetter.Topic) {
+				bad("%s.retry_topic.topic must differ from the topic and the dead-letter topic", at)
+			}
+			if rt.Delay < 0 || rt.Rounds < 1 {
+				bad("%s.retry_topic needs delay >= 0 and rounds >= 1", at)
+			}
+			if c.StallTimeout > 0 && rt.Delay >= c.StallTimeout/2 {
+				bad("%s.retry_topic.delay (%s) must be below half of kafka.stall_timeout (%s): waiting rounds hold their partition", at, rt.Delay, c.StallTimeout)
+			}
+			if s.Batch.Size > 0 {
+				bad("%s.retry_topic needs a per-message handler, not a batch", at)
+			}
+			if seen[rt.Topic] {
+				bad("%s.retry_topic.topic %q is also subscribed", at, rt.Topic)
+			}
 		}
 		if s.Topic == "" {
 			bad("%s.topic must not be empty", at)

@@ -79,6 +79,8 @@ func outcomeOf(m *message.Message, err error) (message.Outcome, bool) {
 		return message.OutcomeRetried, true
 	case message.IsDeadLettered(err):
 		return message.OutcomeDeadLettered, true
+	case message.IsRescheduled(err):
+		return message.OutcomeRescheduled, true
 	case message.IsPermanent(err):
 		return message.OutcomeFailed, true
 	}

@@ -46,8 +46,10 @@ type subscription struct {
 	isBatch bool
 	// deadLetter writes finally failed messages; nil when disabled.
 	deadLetter *middleware.DeadLetterer
-	metrics    subscriptionMetrics
-	batches    batchMetrics
+	// retryOf is the subscription whose retry topic this one consumes.
+	retryOf *subscription
+	metrics subscriptionMetrics
+	batches batchMetrics
 }
 
 // NewEngine binds every subscription to its registered handler: a
@@ -71,6 +73,10 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 			topic := s.DeadLetter.Topic
 			sub.deadLetter = middleware.NewDeadLetterer(pub, func(string) string { return topic })
 		}
+		var retryTopic *middleware.RetryTopicer
+		if rt := s.RetryTopic; rt.Enabled {
+			retryTopic = middleware.NewRetryTopicer(pub, rt.Topic, rt.Delay, rt.Rounds)
+		}
 		if s.Batch.Size > 0 {
 			h, ok := handlers.BatchHandler(s.Handler)
 			if !ok {
@@ -88,6 +94,7 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 			chain := middleware.Default(h, middleware.Options{
 				Log:            e.log.With(zap.String("handler", s.Handler)),
 				DeadLetter:     sub.deadLetter,
+				RetryTopic:     retryTopic,
 				Retry:          s.Retry,
 				AttemptTimeout: s.AttemptTimeout,
 				Duration:       sub.metrics.duration,
@@ -96,6 +103,14 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 			sub.handle = func(ctx context.Context, msgs []*message.Message) error { return chain.Handle(ctx, msgs[0]) }
 		}
 		e.subs[s.Topic] = sub
+		if retryTopic != nil {
+			// The retry topic is consumed by the same handler and chain;
+			// its messages wait until due in their own partition's worker.
+			rs := s
+			rs.Topic, rs.RetryTopic.Enabled = s.RetryTopic.Topic, false
+			e.subs[rs.Topic] = &subscription{Subscription: rs, handle: sub.handle, deadLetter: sub.deadLetter,
+				retryOf: sub, metrics: metrics.forSubscription(rs.Topic, s.Handler)}
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -112,9 +127,13 @@ func (e *Engine) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	topics := make([]string, 0, len(e.cfg.Subscriptions))
-	for _, s := range e.cfg.Subscriptions {
-		topics = append(topics, s.Topic)
+	topics := make([]string, 0, len(e.subs))
+	for topic := range e.subs {
+		topics = append(topics, topic)
+	}
+	sort.Strings(topics)
+	if err := e.ensureRetryTopics(conn); err != nil {
+		return err
 	}
 	start := kafkago.FirstOffset
 	if e.cfg.StartOffset == "latest" {
@@ -141,6 +160,78 @@ func (e *Engine) Start(context.Context) error {
 	e.mu.Unlock()
 	e.log.Info("joining consumer group", zap.String("group", e.cfg.GroupID), zap.Strings("topics", topics))
 	return e.group.Go("group-loop", func(ctx context.Context) error { return e.run(ctx, cg) })
+}
+
+// ensureRetryTopics creates missing retry topics, with as many partitions
+// as the topic they serve: a consumer group only sees topics that exist
+// when it joins.
+func (e *Engine) ensureRetryTopics(conn connection) error {
+	var want []kafkago.TopicConfig
+	client := &kafkago.Client{Addr: kafkago.TCP(e.cluster.Addrs()...), Transport: conn.transport(e.cfg.GroupID + "-admin"), Timeout: 30 * time.Second}
+	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
+	ctx := context.Background()
+	for _, sub := range e.subs {
+		if sub.retryOf == nil {
+			continue
+		}
+		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{sub.retryOf.Topic}})
+		if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil || len(md.Topics[0].Partitions) == 0 {
+			return fmt.Errorf("retry topic %s: cannot read partitions of %s: %v", sub.Topic, sub.retryOf.Topic, errors.Join(err, topicErr(md)))
+		}
+		want = append(want, kafkago.TopicConfig{Topic: sub.Topic, NumPartitions: len(md.Topics[0].Partitions), ReplicationFactor: -1})
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	res, err := client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: want})
+	if err != nil {
+		return fmt.Errorf("create retry topics: %w", err)
+	}
+	names := make([]string, 0, len(want))
+	for topic, terr := range res.Errors {
+		if terr != nil && !errors.Is(terr, kafkago.TopicAlreadyExists) {
+			return fmt.Errorf("create retry topic %s: %w", topic, terr)
+		}
+		names = append(names, topic)
+	}
+	// A topic is usable once every partition has a leader; until then the
+	// first reschedule would fail and re-run its handler.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: names})
+		if err == nil && allLed(md, len(names)) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("retry topics %v have no leaders after 30s: %v", names, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// allLed reports whether md holds n topics whose partitions all have a leader.
+func allLed(md *kafkago.MetadataResponse, n int) bool {
+	if len(md.Topics) != n {
+		return false
+	}
+	for _, t := range md.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func topicErr(md *kafkago.MetadataResponse) error {
+	if md == nil || len(md.Topics) == 0 {
+		return errors.New("no metadata")
+	}
+	return md.Topics[0].Error
 }
 
 // run hands each new generation to startGeneration until the group closes.

@@ -33,7 +33,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_messages_total",
-			Help: "Messages that reached their one recorded outcome: success, retried (succeeded after failures), dead_lettered, failed.",
+			Help: "Messages that reached their one recorded outcome: success, retried (succeeded after failures), dead_lettered, failed, rescheduled (to a retry topic).",
 		}, []string{"topic", "handler", "outcome"}),
 		handlerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kafka_consumer_handler_duration_seconds",
@@ -106,7 +106,7 @@ func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 		panics:         m.panics.WithLabelValues(topic, handler),
 		deadLetterErrs: m.deadLetterErrs.WithLabelValues(topic),
 	}
-	for _, o := range []message.Outcome{message.OutcomeSuccess, message.OutcomeRetried, message.OutcomeDeadLettered, message.OutcomeFailed} {
+	for _, o := range message.Outcomes() {
 		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))
 	}
 	return s

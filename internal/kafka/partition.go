@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // partitionRun consumes one assigned partition for one generation. The
@@ -260,9 +261,25 @@ func (w *worker) work() {
 		if w.p.ending.Load() {
 			return // what is still queued stays uncommitted: redelivered
 		}
+		if w.p.sub.retryOf != nil && !w.waitUntilDue(m) {
+			return // the generation ended while waiting: redelivered later
+		}
 		one[0] = m
 		w.p.process(w.genCtx, w.handlerCtx, w.slot, one)
 	}
+}
+
+// waitUntilDue holds a retry-topic message until its round is due, on
+// this worker only; it returns false if the generation ends first.
+func (w *worker) waitUntilDue(m *message.Message) bool {
+	due, ok := middleware.Due(m)
+	if !ok {
+		return true
+	}
+	if d := time.Until(due); d > 0 {
+		return sleep(w.genCtx, d)
+	}
+	return true
 }
 
 // workBatches hands batches to the batch handler as the accumulator says

@@ -85,3 +85,43 @@ func IsDeadLettered(err error) bool {
 	var d *deadLetteredError
 	return errors.As(err, &d)
 }
+
+// exhaustedError marks the last failure of a message whose in-place
+// retries are used up.
+type exhaustedError struct{ err error }
+
+func (e *exhaustedError) Error() string { return e.err.Error() }
+func (e *exhaustedError) Unwrap() error { return e.err }
+
+// Exhausted marks err as the last failure of a message whose in-place
+// retries are used up. It is permanent for the layers above, which may
+// still reschedule it to a retry topic (a handler's own Permanent error is
+// never rescheduled: it cannot succeed later).
+func Exhausted(err error) error { return Permanent(&exhaustedError{err: err}) }
+
+// IsExhausted reports whether err came from used-up retries.
+func IsExhausted(err error) bool {
+	var x *exhaustedError
+	return errors.As(err, &x)
+}
+
+// rescheduledError marks a message handed to a retry topic: done on its
+// own partition, to be tried again later from the retry topic.
+type rescheduledError struct {
+	err   error
+	topic string
+}
+
+func (e *rescheduledError) Error() string {
+	return "rescheduled to " + e.topic + ": " + e.err.Error()
+}
+func (e *rescheduledError) Unwrap() error { return e.err }
+
+// Rescheduled reports that err's message was written to retry topic.
+func Rescheduled(err error, topic string) error { return &rescheduledError{err: err, topic: topic} }
+
+// IsRescheduled reports whether err says its message was rescheduled.
+func IsRescheduled(err error) bool {
+	var r *rescheduledError
+	return errors.As(err, &r)
+}

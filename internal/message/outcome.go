@@ -14,4 +14,12 @@ const (
 	// OutcomeFailed: the handler failed and the message was committed
 	// without success (logged and counted; no dead-letter topic configured).
 	OutcomeFailed Outcome = "failed"
+	// OutcomeRescheduled: retries in place were used up and the message was
+	// written to its retry topic; its final outcome is recorded there.
+	OutcomeRescheduled Outcome = "rescheduled"
 )
+
+// Outcomes lists every outcome.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomeSuccess, OutcomeRetried, OutcomeDeadLettered, OutcomeFailed, OutcomeRescheduled}
+}

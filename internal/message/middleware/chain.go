@@ -14,6 +14,9 @@ type Options struct {
 	// DeadLetter, when not nil, receives messages whose handling finally
 	// failed; without it they are recorded as failed and committed past.
 	DeadLetter *DeadLetterer
+	// RetryTopic, when not nil, takes messages whose in-place retries are
+	// used up, before dead-lettering.
+	RetryTopic *RetryTopicer
 	Retry      RetryPolicy
 	// AttemptTimeout, when positive, bounds each attempt.
 	AttemptTimeout time.Duration
@@ -23,11 +26,15 @@ type Options struct {
 }
 
 // Default wraps h in the default chain, in the order this package's doc
-// explains: Logging, DeadLetter, Retry, Timeout, Metrics, Recover.
+// explains: Logging, DeadLetter, RetryTopic, Retry, Timeout, Metrics,
+// Recover.
 func Default(h message.Handler, o Options) message.Handler {
 	mws := []message.Middleware{Logging(o.Log)}
 	if o.DeadLetter != nil {
 		mws = append(mws, DeadLetter(o.DeadLetter))
+	}
+	if o.RetryTopic != nil {
+		mws = append(mws, RetryTopic(o.RetryTopic))
 	}
 	mws = append(mws, Retry(o.Retry))
 	if o.AttemptTimeout > 0 {

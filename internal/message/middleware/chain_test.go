@@ -194,3 +194,35 @@ func TestRetryPolicyDelayAndValidate(t *testing.T) {
 		t.Fatal(errs)
 	}
 }
+
+// TestExhaustedMessagesGoToTheRetryTopicNotTheDeadLetterTopic: with a
+// retry topic, used-up retries reschedule (and nothing is dead-lettered)
+// until the last round; a handler's own permanent error is never
+// rescheduled.
+func TestExhaustedMessagesGoToTheRetryTopicNotTheDeadLetterTopic(t *testing.T) {
+	busy := message.HandlerFunc(func(context.Context, *message.Message) error { return errors.New("busy") })
+	dlq, retries := &fakePublisher{}, &fakePublisher{}
+	o := Options{Retry: fastPolicy(2), RetryTopic: NewRetryTopicer(retries, "orders.retry", time.Second, 2)}
+	chain, _ := newChain(t, busy, dlq, o)
+	m := &message.Message{Topic: "orders", Offset: 7}
+	if err := chain.Handle(context.Background(), m); !message.IsRescheduled(err) || message.IsDeadLettered(err) {
+		t.Fatalf("round 0: %v", err)
+	}
+	if len(retries.got) != 1 || len(dlq.got) != 0 || Round(&retries.got[0]) != 1 {
+		t.Fatalf("retry writes %d, dead letters %d", len(retries.got), len(dlq.got))
+	}
+	if due, ok := Due(&retries.got[0]); !ok || due.Before(time.Now()) {
+		t.Fatalf("due %v %v", due, ok)
+	}
+	last := retries.got[0]
+	last.Headers = append(last.Headers[:0:0], last.Headers...)
+	last.Headers[len(last.Headers)-4] = message.Header{Key: HeaderRetryRound, Value: []byte("2")}
+	if err := chain.Handle(context.Background(), &last); !message.IsDeadLettered(err) {
+		t.Fatalf("after the last round: %v, want dead-lettered", err)
+	}
+	poison := message.HandlerFunc(func(context.Context, *message.Message) error { return message.Permanent(errors.New("bad input")) })
+	chain, _ = newChain(t, poison, dlq, o)
+	if err := chain.Handle(context.Background(), &message.Message{Topic: "orders"}); !message.IsDeadLettered(err) || len(retries.got) != 1 {
+		t.Fatalf("a permanent error must go straight to the dead-letter topic: %v", err)
+	}
+}

@@ -76,8 +76,8 @@ func DeadLetter(d *DeadLetterer) message.Middleware {
 	return func(next message.Handler) message.Handler {
 		return message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
 			err := next.Handle(ctx, m)
-			if err == nil || !message.IsPermanent(err) {
-				return err // success, or a failure still worth retrying later
+			if err == nil || !message.IsPermanent(err) || message.IsRescheduled(err) {
+				return err // success, handed to a retry topic, or still worth retrying here
 			}
 			return d.Write(ctx, m, err)
 		})

@@ -5,6 +5,8 @@
 //
 //	Logging     sees the final result once per message, after every retry
 //	DeadLetter  turns the final failure into a dead-letter write
+//	RetryTopic  (optional) hands messages whose retries are used up to a
+//	            retry topic for later rounds, before dead-lettering
 //	Retry       repeats what is inside it with backoff; permanent errors skip it
 //	Timeout     gives each attempt its own deadline (when configured)
 //	Metrics     times each attempt

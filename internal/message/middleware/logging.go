@@ -9,8 +9,9 @@ import (
 )
 
 // Logging logs a message's final result once: dead-lettered or failed
-// messages at error level with the reason, messages that needed retries
-// at info level. Successes on the first attempt are not logged.
+// messages at error level with the reason, rescheduled ones at warn level,
+// messages that needed retries at info level. Successes on the first
+// attempt are not logged.
 func Logging(log *zap.Logger) message.Middleware {
 	return func(next message.Handler) message.Handler {
 		return message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
@@ -19,6 +20,8 @@ func Logging(log *zap.Logger) message.Middleware {
 			case err == nil && m.Attempts > 1:
 				log.Info("message handled after retries", fields(m)...)
 			case err == nil:
+			case message.IsRescheduled(err):
+				log.Warn("message rescheduled to its retry topic", append(fields(m), zap.Error(err))...)
 			case message.IsDeadLettered(err):
 				log.Error("message dead-lettered", append(fields(m), zap.Error(err))...)
 			case message.IsPermanent(err):

@@ -83,7 +83,7 @@ func Retry(p RetryPolicy) message.Middleware {
 					return err
 				}
 				if i >= p.MaxAttempts {
-					return message.Permanent(fmt.Errorf("gave up after %d attempts: %w", m.Attempts, err))
+					return message.Exhausted(fmt.Errorf("gave up after %d attempts: %w", m.Attempts, err))
 				}
 				if !Sleep(ctx, p.Delay(i)) {
 					return err
