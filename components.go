@@ -4,12 +4,14 @@ import (
 	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
 
 // newComponents fixes the start order; the app stops them in reverse, so:
 // the admin server answers probes first and stops last; the broker outlives
 // every client; the publisher outlives the engine, whose final batch flush
-// publishes; the demo feed stops first.
-func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine, demo *kafka.DemoFeed) app.Components {
-	return app.Components{adm, cluster, pub, engine, demo}
+// publishes; the watchdog watches the engine while it runs; the demo feed
+// stops first.
+func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine, dog *watchdog.Watchdog, demo *kafka.DemoFeed) app.Components {
+	return app.Components{adm, cluster, pub, engine, dog, demo}
 }

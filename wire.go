@@ -12,6 +12,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/kafka"
 	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
 
 // InitializeApp builds the application from its configuration. The
@@ -19,15 +20,17 @@ import (
 // must be called once, after App.Run returned.
 func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service", "Watchdog"),
 		logging.ProviderSet,
 		admin.ProviderSet,
 		cache.ProviderSet,
 		kafka.ProviderSet,
 		service.ProviderSet,
+		watchdog.ProviderSet,
 		wire.Bind(new(service.Publisher), new(*kafka.Publisher)),
 		wire.Bind(new(kafka.DemoSource), new(*service.DemoOrders)),
 		wire.Bind(new(admin.Checker), new(*kafka.Engine)),
+		wire.Bind(new(watchdog.Subject), new(*kafka.Engine)),
 		wire.Bind(new(app.Readiness), new(*admin.Server)),
 		newComponents,
 		app.New,

@@ -14,6 +14,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/kafka"
 	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
 
 // Injectors from wire.go:
@@ -28,9 +29,12 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	logger, cleanup := logging.New(loggingConfig, atomicLevel)
-	adminConfig := cfg.Admin
 	registry := admin.NewRegistry()
+	logger, cleanup, err := logging.New(loggingConfig, atomicLevel, registry)
+	if err != nil {
+		return nil, nil, err
+	}
+	adminConfig := cfg.Admin
 	kafkaConfig := cfg.Kafka
 	cluster := kafka.NewCluster(kafkaConfig, logger)
 	serviceConfig := cfg.Service
@@ -60,10 +64,12 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	server := admin.New(adminConfig, registry, atomicLevel, engine, logger)
+	watchdogConfig := cfg.Watchdog
+	watchdogWatchdog := watchdog.New(watchdogConfig, engine, logger)
 	demoConfig := cfg.Demo
 	demoOrders := service.NewDemoOrders(serviceConfig)
 	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)
-	components := newComponents(server, cluster, publisher, engine, demoFeed)
+	components := newComponents(server, cluster, publisher, engine, watchdogWatchdog, demoFeed)
 	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {
 		cleanup2()

@@ -3,6 +3,7 @@ package k8s_test
 import (
 	"errors"
 	"fmt"
+	"github.com/consumerkit/consumerkit/internal/config"
 	"io"
 	"net"
 	"os"
@@ -19,25 +20,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// knownEnv mirrors the environment bindings of internal/config: a name that
-// is not bound there is silently ignored by the binary, so a typo in the
-// manifests would quietly fall back to a default. Keep both lists in step.
-var knownEnv = []string{
-	"KAFKA_BROKERS",
-	"KAFKA_GROUP_ID",
-	"ADMIN_ADDR",
-	"ADMIN_TOKEN",
-	"LOG_LEVEL",
-	"LOG_FORMAT",
-	"SHUTDOWN_TIMEOUT",
-	"HANDLER_TIMEOUT",
-	"DRAIN_TIMEOUT",
-	"DEMO_RATE",
-	"KAFKA_SASL_MECHANISM",
-	"KAFKA_SASL_USERNAME",
-	"KAFKA_SASL_PASSWORD",
-	"KAFKA_TLS_ENABLED",
-}
+// knownEnv is what the binary reads (internal/config's bindings): a name
+// not bound there would be silently ignored, so a typo in the manifests
+// would quietly fall back to a default.
+var knownEnv = config.EnvNames()
 
 // knownConfigSections are the top-level sections of the YAML config file;
 // the binary rejects any other field at start.

@@ -28,6 +28,12 @@ type Checker interface {
 	Ready() error
 }
 
+// Inspector is implemented by a Checker that can also describe its state
+// for /debug/consumer; the state must encode as JSON.
+type Inspector interface {
+	Inspect() any
+}
+
 // Server is the admin HTTP server.
 //
 // Start binds the listener before returning, so a port already in use fails
@@ -62,6 +68,7 @@ func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Ha
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /loglevel", level)
 	mux.Handle("PUT /loglevel", s.guard(level))
+	mux.Handle("GET /debug/consumer", s.guard(http.HandlerFunc(s.debugConsumer)))
 	mux.Handle("/debug/pprof/", s.guard(http.HandlerFunc(pprof.Index)))
 	mux.Handle("/debug/pprof/cmdline", s.guard(http.HandlerFunc(pprof.Cmdline)))
 	mux.Handle("/debug/pprof/profile", s.guard(http.HandlerFunc(pprof.Profile)))

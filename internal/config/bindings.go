@@ -47,6 +47,8 @@ func bindings() []binding {
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.HandlerTimeout) }},
 		{"STALL_TIMEOUT", "stall-timeout", "a partition with work that completes nothing this long fails /healthz",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.StallTimeout) }},
+		{"DIAG_DIR", "diag-dir", "where evidence (goroutine dump, consumer state, heap profile) is saved when liveness fails",
+			func(c *Config, v string) error { c.Watchdog.DiagDir = v; return nil }},
 		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown",
 			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.DrainTimeout) }},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown",
@@ -64,6 +66,16 @@ func bindings() []binding {
 		{"DEMO_BAD_RATE", "demo-bad-rate", "fraction of demo orders sent malformed (they go to orders.dlq)",
 			func(c *Config, v string) error { return parseFloat(v, &c.Demo.BadRate) }},
 	}
+}
+
+// EnvNames lists every environment variable the configuration reads,
+// CONSUMER_CONFIG included; manifests are checked against it.
+func EnvNames() []string {
+	names := []string{"CONSUMER_CONFIG"}
+	for _, b := range bindings() {
+		names = append(names, b.env)
+	}
+	return names
 }
 
 func splitList(v string) []string {

@@ -9,6 +9,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/lifecycle"
 	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
 
 // Config is the whole configuration; each section belongs to its package.
@@ -20,6 +21,7 @@ type Config struct {
 	Shutdown lifecycle.ShutdownConfig `yaml:"shutdown"`
 	Cache    cache.Config             `yaml:"cache"`
 	Service  service.Config           `yaml:"service"`
+	Watchdog watchdog.Config          `yaml:"watchdog"`
 }
 
 // Default is the configuration of the example service on the embedded
@@ -33,6 +35,7 @@ func Default() Config {
 		Shutdown: lifecycle.DefaultShutdownConfig(),
 		Cache:    cache.DefaultConfig(),
 		Service:  service.DefaultConfig(),
+		Watchdog: watchdog.DefaultConfig(),
 	}
 }
 
@@ -46,6 +49,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Shutdown.Validate()...)
 	errs = append(errs, c.Cache.Validate()...)
 	errs = append(errs, c.Service.Validate()...)
+	errs = append(errs, c.Watchdog.Validate()...)
 	return errors.Join(errs...)
 }
 

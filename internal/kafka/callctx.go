@@ -26,6 +26,11 @@ type callContext struct {
 	funcs  map[uint64]func()
 	nextID uint64
 
+	// start and offset say, for diagnostics, when the call began and the
+	// (first) message it handles.
+	start  time.Time
+	offset int64
+
 	// ended is when the context was cancelled (unix ns), for zombie
 	// detection; zombie is set once the call is counted as one.
 	ended  atomic.Int64

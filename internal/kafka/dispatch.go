@@ -123,6 +123,7 @@ func (p *partitionRun) settleBatchAttempt(ctx context.Context, m *message.Messag
 func (p *partitionRun) invoke(parent context.Context, slot *atomic.Pointer[callContext], msgs []*message.Message) (err error) {
 	start := time.Now()
 	ctx := newCallContext(parent, start.Add(p.gen.engine.cfg.HandlerTimeout))
+	ctx.start, ctx.offset = start, msgs[0].Offset
 	slot.Store(ctx)
 	defer func() {
 		slot.Store(nil)

@@ -42,6 +42,8 @@ type partitionRun struct {
 	// lastDone is when a message last reached its outcome (unix ns).
 	zombies  atomic.Int32
 	lastDone atomic.Int64
+	// calls are the running handler calls, for inspection.
+	calls atomic.Pointer[callSlots]
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
@@ -94,6 +96,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	defer cancelHandlers(errors.New("partition run ended"))
 	lanes := newLanes(p.sub, cfg.MaxInflight)
 	calls := newCallSlots(lanes.workers())
+	p.calls.Store(calls)
 	stopDrainTimer := context.AfterFunc(genCtx, func() {
 		reason := p.gen.engine.endReason()
 		time.AfterFunc(cfg.DrainTimeout, func() {

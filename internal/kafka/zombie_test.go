@@ -73,6 +73,15 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 	if err := e.Live(); !strings.Contains(err.Error(), topic+"/0: 2 zombie calls of handler z") {
 		t.Fatalf("liveness reason: %v", err)
 	}
+	st := e.State()
+	if len(st.Partitions) != 1 || st.Partitions[0].Zombies != 2 || len(st.Partitions[0].Calls) != 2 || !strings.Contains(st.Live, "zombie") {
+		t.Fatalf("state during zombies: %+v", st)
+	}
+	for _, c := range st.Partitions[0].Calls {
+		if !c.Zombie || !c.Cancelled || c.Offset > 1 || c.RunningSeconds <= 0 {
+			t.Fatalf("running call: %+v", c)
+		}
+	}
 	b.produceValues(topic, 10, func(i int) (string, string) { return "other-" + strconv.Itoa(i), strconv.Itoa(i) })
 	waitFor(t, "fetch paused", func() bool { return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")) == 1 })
 	if handled.Load() != 0 {

@@ -7,6 +7,9 @@ package logging
 import (
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -44,8 +47,19 @@ func NewLevel(cfg Config) (zap.AtomicLevel, error) {
 }
 
 // New returns the logger writing at level, and a cleanup that flushes
-// buffered entries; call the cleanup once, last.
-func New(cfg Config, level zap.AtomicLevel) (*zap.Logger, func()) {
+// buffered entries; call the cleanup once, last. Entries are sampled per
+// second and message: the first 100 of a kind pass, then one in 100, so a
+// flood of identical lines cannot saturate stdout; every dropped entry is
+// counted in kafka_consumer_log_dropped_total{level}, so sampling is never
+// silent.
+func New(cfg Config, level zap.AtomicLevel, reg prometheus.Registerer) (*zap.Logger, func(), error) {
+	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kafka_consumer_log_dropped_total",
+		Help: "Log entries dropped by sampling (the first 100 of a message per second pass, then 1 in 100).",
+	}, []string{"level"})
+	if err := reg.Register(dropped); err != nil {
+		return nil, nil, fmt.Errorf("logging: register metrics: %w", err)
+	}
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -55,9 +69,14 @@ func New(cfg Config, level zap.AtomicLevel) (*zap.Logger, func()) {
 	} else {
 		enc = zapcore.NewJSONEncoder(encCfg)
 	}
-	core := zapcore.NewCore(enc, zapcore.Lock(os.Stdout), level)
+	core := zapcore.NewSamplerWithOptions(zapcore.NewCore(enc, zapcore.Lock(os.Stdout), level), time.Second, 100, 100,
+		zapcore.SamplerHook(func(e zapcore.Entry, d zapcore.SamplingDecision) {
+			if d&zapcore.LogDropped != 0 {
+				dropped.WithLabelValues(e.Level.String()).Inc()
+			}
+		}))
 	logger := zap.New(core, zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr)))
 	// Sync on a terminal or pipe returns EINVAL on some systems; nothing is
 	// lost by ignoring that, since stdout is unbuffered here.
-	return logger, func() { _ = logger.Sync() }
+	return logger, func() { _ = logger.Sync() }, nil
 }

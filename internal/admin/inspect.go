@@ -1,0 +1,54 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+)
+
+// debugConsumer serves the checker's state: JSON by default, a small HTML
+// page for browsers (Accept: text/html) or ?format=html.
+func (s *Server) debugConsumer(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.checker.(Inspector)
+	if !ok {
+		http.Error(w, "no consumer state to show", http.StatusNotFound)
+		return
+	}
+	state := in.Inspect()
+	body, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		http.Error(w, "encode state: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if r.URL.Query().Get("format") != "html" && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body) // the client went away; nothing to do
+		return
+	}
+	// The page renders the same JSON as a generic table, so it never
+	// drifts from the API.
+	var generic map[string]any
+	if err := json.Unmarshal(body, &generic); err != nil {
+		http.Error(w, "decode state: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := statePage.Execute(&buf, generic); err != nil {
+		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+var statePage = template.Must(template.New("state").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>consumer {{.group}}</title>
+<style>body{font:14px sans-serif;margin:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}.bad{background:#fdd}</style></head>
+<body><h1>consumer group {{.group}}</h1>
+<p>liveness: <b>{{.live}}</b>{{if .stopping}} — stopping{{end}}</p>
+<table><tr><th>topic</th><th>partition</th><th>handler</th><th>ordering</th><th>committed</th><th>high water</th><th>lag</th><th>in flight</th><th>oldest offset</th><th>oldest age s</th><th>idle s</th><th>stalled</th><th>zombies</th><th>running calls (worker: offset, seconds)</th></tr>
+{{range .partitions}}<tr{{if or .stalled .zombies}} class="bad"{{end}}><td>{{.topic}}</td><td>{{.partition}}</td><td>{{.handler}}</td><td>{{.ordering}}</td><td>{{.committed_offset}}</td><td>{{.high_water}}</td><td>{{.lag}}</td><td>{{.in_flight}}</td><td>{{.oldest_in_flight_offset}}</td><td>{{printf "%.1f" .oldest_in_flight_age_seconds}}</td><td>{{printf "%.1f" .idle_seconds}}</td><td>{{.stalled}}</td><td>{{.zombies}}</td><td>{{range .running_calls}}{{.worker}}: {{.offset}}, {{printf "%.1f" .running_seconds}}{{if .zombie}} ZOMBIE{{end}}; {{end}}</td></tr>
+{{end}}</table><p>JSON: <a href="?format=json">/debug/consumer</a></p></body></html>
+`))

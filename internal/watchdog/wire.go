@@ -1,0 +1,6 @@
+package watchdog
+
+import "github.com/google/wire"
+
+// ProviderSet builds the watchdog.
+var ProviderSet = wire.NewSet(New)
