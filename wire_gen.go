@@ -65,7 +65,12 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	}
 	server := admin.New(adminConfig, registry, atomicLevel, engine, logger)
 	watchdogConfig := cfg.Watchdog
-	watchdogWatchdog := watchdog.New(watchdogConfig, engine, logger)
+	watchdogWatchdog, err := watchdog.New(watchdogConfig, engine, registry, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	demoConfig := cfg.Demo
 	demoOrders := service.NewDemoOrders(serviceConfig)
 	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ type subscription struct {
 	retryOf *subscription
 	metrics subscriptionMetrics
 	batches batchMetrics
+	// labels are set on every worker goroutine, and so inherited by every
+	// goroutine the handler starts: leaks are attributed to their handler.
+	labels context.Context
 }
 
 // NewEngine binds every subscription to its registered handler: a
@@ -68,7 +72,8 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 	var errs []error
 	for _, s := range cfg.Subscriptions {
 		s = s.withDefaults()
-		sub := &subscription{Subscription: s, metrics: metrics.forSubscription(s.Topic, s.Handler)}
+		sub := &subscription{Subscription: s, metrics: metrics.forSubscription(s.Topic, s.Handler),
+			labels: pprof.WithLabels(context.Background(), pprof.Labels(message.ProfileLabelHandler, s.Handler, "topic", s.Topic))}
 		if s.DeadLetter.Enabled {
 			topic := s.DeadLetter.Topic
 			sub.deadLetter = middleware.NewDeadLetterer(pub, func(string) string { return topic })
@@ -109,7 +114,7 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 			rs := s
 			rs.Topic, rs.RetryTopic.Enabled = s.RetryTopic.Topic, false
 			e.subs[rs.Topic] = &subscription{Subscription: rs, handle: sub.handle, deadLetter: sub.deadLetter,
-				retryOf: sub, metrics: metrics.forSubscription(rs.Topic, s.Handler)}
+				retryOf: sub, metrics: metrics.forSubscription(rs.Topic, s.Handler), labels: sub.labels}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

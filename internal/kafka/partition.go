@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,7 +117,10 @@ func (p *partitionRun) run(genCtx context.Context) {
 	var workers sync.WaitGroup
 	for i := range lanes.workers() {
 		w := &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i), slot: &calls.slots[i]}
-		workers.Go(w.work)
+		workers.Go(func() {
+			pprof.SetGoroutineLabels(p.sub.labels)
+			w.work()
+		})
 	}
 	stopWatchdog := make(chan struct{})
 	var watchdog sync.WaitGroup

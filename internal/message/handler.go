@@ -37,3 +37,8 @@ func Chain(h Handler, mws ...Middleware) Handler {
 	}
 	return h
 }
+
+// ProfileLabelHandler is the pprof label the engine sets to the handler's
+// name on every goroutine working for it. Goroutines a handler starts
+// inherit it, so a leaked one is attributed to its handler.
+const ProfileLabelHandler = "handler"

@@ -3,8 +3,10 @@ package watchdog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/lifecycle"
@@ -26,18 +28,98 @@ type Watchdog struct {
 	subject Subject
 	log     *zap.Logger
 	group   *lifecycle.Group
+
+	goroutines *prometheus.GaugeVec
+	suspected  *prometheus.GaugeVec
 }
 
-// New describes the watchdog.
-func New(cfg Config, subject Subject, log *zap.Logger) *Watchdog {
-	return &Watchdog{cfg: cfg, subject: subject, log: log.Named("watchdog"), group: lifecycle.NewGroup("watchdog")}
+// New describes the watchdog and registers its metrics on reg.
+func New(cfg Config, subject Subject, reg prometheus.Registerer, log *zap.Logger) (*Watchdog, error) {
+	w := &Watchdog{cfg: cfg, subject: subject, log: log.Named("watchdog"), group: lifecycle.NewGroup("watchdog"),
+		goroutines: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafka_consumer_goroutines",
+			Help: "Goroutines working for each handler (its workers and whatever they started), from the labelled goroutine profile.",
+		}, []string{"handler"}),
+		suspected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafka_consumer_leak_suspected",
+			Help: "1 while a handler's goroutines have grown at every recent sample: a goroutine leak (F2).",
+		}, []string{"handler"}),
+	}
+	for _, c := range []prometheus.Collector{w.goroutines, w.suspected} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("watchdog: register metrics: %w", err)
+		}
+	}
+	return w, nil
 }
 
 // Name identifies the component in lifecycle logs.
 func (w *Watchdog) Name() string { return "watchdog" }
 
-// Start begins watching.
-func (w *Watchdog) Start(context.Context) error { return w.group.Go("watch", w.watch) }
+// Start begins watching liveness and goroutines.
+func (w *Watchdog) Start(context.Context) error {
+	if err := w.group.Go("watch", w.watch); err != nil {
+		return err
+	}
+	return w.group.Go("leaks", w.watchLeaks)
+}
+
+// watchLeaks counts goroutines per handler label at every LeakInterval and
+// flags handlers whose count grew at each of the last LeakSamples samples
+// by LeakGrowth in all, logging where most of them are.
+func (w *Watchdog) watchLeaks(ctx context.Context) error {
+	t := time.NewTicker(w.cfg.LeakInterval)
+	defer t.Stop()
+	history := map[string][]int{}
+	flagged := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		counts, top := ByHandler(Goroutines())
+		for h := range history {
+			if _, ok := counts[h]; !ok {
+				counts[h] = 0
+			}
+		}
+		for h, n := range counts {
+			w.goroutines.WithLabelValues(h).Set(float64(n))
+			hist := append(history[h], n)
+			if len(hist) > w.cfg.LeakSamples+1 {
+				hist = hist[1:]
+			}
+			history[h] = hist
+			growing := growingBy(hist, w.cfg.LeakSamples, w.cfg.LeakGrowth)
+			switch {
+			case growing && !flagged[h]:
+				flagged[h] = true
+				w.suspected.WithLabelValues(h).Set(1)
+				w.log.Warn("goroutine leak suspected: a handler's goroutines keep growing",
+					zap.String("handler", h), zap.Ints("recent_counts", hist), zap.Strings("where_most_are", top[h]))
+			case !growing && flagged[h] && hist[len(hist)-1] <= hist[0]:
+				flagged[h] = false
+				w.suspected.WithLabelValues(h).Set(0)
+				w.log.Info("goroutine leak no longer suspected", zap.String("handler", h))
+			}
+		}
+	}
+}
+
+// growingBy reports whether the last samples+1 counts rose at every step
+// and by at least growth in all.
+func growingBy(hist []int, samples, growth int) bool {
+	if len(hist) < samples+1 {
+		return false
+	}
+	for i := 1; i < len(hist); i++ {
+		if hist[i] <= hist[i-1] {
+			return false
+		}
+	}
+	return hist[len(hist)-1]-hist[0] >= growth
+}
 
 func (w *Watchdog) watch(ctx context.Context) error {
 	t := time.NewTicker(w.cfg.Interval)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 )
@@ -111,7 +113,11 @@ func TestWatchdogCapturesOncePerEpisode(t *testing.T) {
 	dir := t.TempDir()
 	s := &subject{}
 	s.err.Store(liveErr{})
-	w := New(Config{DiagDir: dir, Keep: 5, Interval: 5 * time.Millisecond}, s, zap.NewNop())
+	w, err := New(Config{DiagDir: dir, Keep: 5, Interval: 5 * time.Millisecond, LeakInterval: time.Hour, LeakSamples: 3, LeakGrowth: 1},
+		s, prometheus.NewRegistry(), zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +139,62 @@ func TestWatchdogCapturesOncePerEpisode(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	if errs := (Config{}).Validate(); len(errs) != 3 {
-		t.Fatalf("want 3 problems, got %v", errs)
+	if errs := (Config{}).Validate(); len(errs) != 4 {
+		t.Fatalf("want 4 problems, got %v", errs)
 	}
 	if errs := DefaultConfig().Validate(); len(errs) != 0 {
 		t.Fatal(errs)
+	}
+}
+
+// TestLeakSuspectedForAHandlerWhoseGoroutinesKeepGrowing: goroutines
+// started under a handler's label are counted for it; steady growth sets
+// kafka_consumer_leak_suspected, and ending the leak clears it.
+func TestLeakSuspectedForAHandlerWhoseGoroutinesKeepGrowing(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := &subject{}
+	s.err.Store(liveErr{})
+	w, err := New(Config{DiagDir: t.TempDir(), Keep: 1, Interval: time.Hour, LeakInterval: 10 * time.Millisecond, LeakSamples: 3, LeakGrowth: 3},
+		s, reg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Stop(context.Background()) }()
+
+	stop := make(chan struct{})
+	var leaked sync.WaitGroup
+	leak := func() { // what a handler that leaks a goroutine per message does
+		pprof.Do(context.Background(), pprof.Labels(LabelHandler, "leaky"), func(context.Context) {
+			leaked.Go(func() { <-stop })
+		})
+	}
+	suspected := func() float64 { return testutil.ToFloat64(w.suspected.WithLabelValues("leaky")) }
+	waitFor(t, "leak suspected", func() bool {
+		leak() // a message, a goroutine
+		time.Sleep(5 * time.Millisecond)
+		return suspected() == 1
+	})
+	if n := testutil.ToFloat64(w.goroutines.WithLabelValues("leaky")); n < 3 {
+		t.Fatalf("goroutines{handler=leaky} = %v", n)
+	}
+	close(stop)
+	leaked.Wait()
+	waitFor(t, "suspicion to clear", func() bool { return suspected() == 0 })
+}
+
+func TestGrowingBy(t *testing.T) {
+	tests := []struct {
+		hist []int
+		want bool
+	}{
+		{[]int{1, 2, 3, 4}, true}, {[]int{1, 2, 2, 4}, false}, {[]int{1, 2, 3}, false}, {[]int{10, 11, 12, 12}, false}, {[]int{1, 2, 3, 3}, false},
+	}
+	for _, tt := range tests {
+		if got := growingBy(tt.hist, 3, 3); got != tt.want {
+			t.Errorf("growingBy(%v) = %v", tt.hist, got)
+		}
 	}
 }
