@@ -4,14 +4,17 @@ import (
 	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
 
 // newComponents fixes the start order; the app stops them in reverse, so:
 // the admin server answers probes first and stops last; the broker outlives
 // every client; the publisher outlives the engine, whose final batch flush
-// publishes; the watchdog watches the engine while it runs; the demo feed
-// stops first.
-func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine, dog *watchdog.Watchdog, demo *kafka.DemoFeed) app.Components {
-	return app.Components{adm, cluster, pub, engine, dog, demo}
+// publishes; the demo faults stop before the engine, so a deadlocked
+// handler is released and the engine drains cleanly; the watchdog watches
+// the engine while it runs; the demo feed stops first.
+func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine,
+	faults *service.DemoFaults, dog *watchdog.Watchdog, demo *kafka.DemoFeed) app.Components {
+	return app.Components{adm, cluster, pub, engine, faults, dog, demo}
 }

@@ -46,10 +46,11 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	v, cleanup2 := service.NewCustomerCache(cacheConfig, metrics)
-	customerService := service.NewCustomerService(customerDirectory, v)
+	demoFaults := service.NewDemoFaults(serviceConfig, cacheConfig, metrics)
+	customerService := service.NewCustomerService(customerDirectory, v, demoFaults)
 	publisher := kafka.NewPublisher(kafkaConfig, cluster)
-	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher)
-	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink)
+	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher, demoFaults)
+	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink, demoFaults)
 	messageRegistry := service.NewHandlers(ordersEnricher)
 	kafkaMetrics, err := kafka.NewMetrics(registry)
 	if err != nil {
@@ -74,7 +75,7 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	demoConfig := cfg.Demo
 	demoOrders := service.NewDemoOrders(serviceConfig)
 	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)
-	components := newComponents(server, cluster, publisher, engine, watchdogWatchdog, demoFeed)
+	components := newComponents(server, cluster, publisher, engine, demoFaults, watchdogWatchdog, demoFeed)
 	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {
 		cleanup2()

@@ -63,6 +63,10 @@ func bindings() []binding {
 			func(c *Config, v string) error { c.Log.Format = v; return nil }},
 		{"DEMO_RATE", "demo-rate", "demo orders per second on the embedded broker; 0 turns the demo producer off",
 			func(c *Config, v string) error { return parseInt(v, &c.Demo.Rate) }},
+		{"DEMO_FAULT", "demo-fault", "make the example misbehave: batchstall (F1), leak (F2), errorpath (F3), deadlock (F4), slow (F5)",
+			func(c *Config, v string) error { c.Service.DemoFault = v; return nil }},
+		{"ALLOW_DEMO_FAULT", "allow-demo-fault", "permit --demo-fault on real brokers (true/false)",
+			func(c *Config, v string) error { return parseBool(v, &c.Service.AllowDemoFault) }},
 		{"DEMO_BAD_RATE", "demo-bad-rate", "fraction of demo orders sent malformed (they go to orders.dlq)",
 			func(c *Config, v string) error { return parseFloat(v, &c.Demo.BadRate) }},
 	}

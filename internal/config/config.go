@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/cache"
@@ -50,6 +51,10 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Cache.Validate()...)
 	errs = append(errs, c.Service.Validate()...)
 	errs = append(errs, c.Watchdog.Validate()...)
+	if c.Service.DemoFault != "" && !c.Kafka.UsesEmbedded() && !c.Service.AllowDemoFault {
+		errs = append(errs, fmt.Errorf("--demo-fault %s on real brokers (%v) is refused: it makes the service misbehave on purpose; add --allow-demo-fault if you mean it",
+			c.Service.DemoFault, c.Kafka.Brokers))
+	}
 	return errors.Join(errs...)
 }
 

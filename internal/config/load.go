@@ -95,6 +95,7 @@ func LoadWith(name string, src Source, extra ...func(*flag.FlagSet)) (Config, er
 		}
 	}
 	if len(errs) == 0 {
+		applyDemoFault(&cfg)
 		errs = append(errs, cfg.Validate())
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -134,4 +135,27 @@ func Print(w io.Writer, cfg Config) error {
 		return fmt.Errorf("print config: %w", err)
 	}
 	return enc.Close()
+}
+
+// applyDemoFault shapes the framework's side of a demo fault: batchstall
+// makes the example's batch stage one that the demo traffic can never fill
+// (only its linger deadline flushes it, F1); errorpath and slow need
+// traffic that shows them (malformed orders; small batches behind a slow
+// downstream, so the backlog grows).
+func applyDemoFault(cfg *Config) {
+	for i := range cfg.Kafka.Subscriptions {
+		sub := &cfg.Kafka.Subscriptions[i]
+		if sub.Topic != cfg.Service.InputTopic || sub.Batch.Size == 0 {
+			continue
+		}
+		switch cfg.Service.DemoFault {
+		case "batchstall":
+			sub.Batch.Size = cfg.Kafka.MaxInflight
+		case "slow":
+			sub.Batch.Size = min(sub.Batch.Size, 10)
+		}
+	}
+	if cfg.Service.DemoFault == "errorpath" && cfg.Demo.BadRate == 0 {
+		cfg.Demo.BadRate = 0.01
+	}
 }

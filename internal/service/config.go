@@ -1,6 +1,9 @@
 package service
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Config configures the example service.
 type Config struct {
@@ -11,7 +14,16 @@ type Config struct {
 	// Customers is how many customers the demo directory knows
 	// (ids c-00001 to c-NNNNN); orders for others fail permanently.
 	Customers int `yaml:"customers"`
+	// DemoFault makes the example misbehave like one of the production
+	// failures the framework exists for: batchstall (F1), leak (F2),
+	// errorpath (F3), deadlock (F4), slow (F5). Empty is off.
+	DemoFault string `yaml:"demo_fault"`
+	// AllowDemoFault permits DemoFault on real brokers.
+	AllowDemoFault bool `yaml:"allow_demo_fault"`
 }
+
+// DemoFaults lists the faults DemoFault accepts.
+var demoFaults = []string{"batchstall", "leak", "errorpath", "deadlock", "slow"}
 
 // DefaultConfig reads orders and writes orders.enriched.
 func DefaultConfig() Config {
@@ -29,6 +41,9 @@ func (c Config) Validate() []error {
 	}
 	if c.InputTopic != "" && c.InputTopic == c.OutputTopic {
 		errs = append(errs, fmt.Errorf("service.output_topic must differ from service.input_topic (%q), or the service consumes its own output", c.InputTopic))
+	}
+	if c.DemoFault != "" && !slices.Contains(demoFaults, c.DemoFault) {
+		errs = append(errs, fmt.Errorf("service.demo_fault %q: must be one of %v", c.DemoFault, demoFaults))
 	}
 	if c.Customers < 1 || c.Customers > 99999 {
 		errs = append(errs, fmt.Errorf("service.customers must be between 1 and 99999, got %d", c.Customers))

@@ -55,19 +55,26 @@ func NewCustomerCache(cfg cache.Config, m *cache.Metrics) (*CustomerCache, func(
 
 // CustomerService looks customers up through the cache.
 type CustomerService struct {
-	dir   *CustomerDirectory
-	cache *CustomerCache
+	dir    *CustomerDirectory
+	cache  *CustomerCache
+	faults *DemoFaults
 }
 
 // NewCustomerService returns the service; it shares, never owns, the cache.
-func NewCustomerService(dir *CustomerDirectory, c *CustomerCache) *CustomerService {
-	return &CustomerService{dir: dir, cache: c}
+func NewCustomerService(dir *CustomerDirectory, c *CustomerCache, faults *DemoFaults) *CustomerService {
+	return &CustomerService{dir: dir, cache: c, faults: faults}
 }
 
 // Customer returns the customer with id. An unknown id is a permanent
 // error; a stopped cache is not (the message is redelivered after restart).
 func (s *CustomerService) Customer(ctx context.Context, id string) (Customer, error) {
-	c, err := s.cache.Fetch(id, func() (Customer, error) { return s.dir.Lookup(ctx, id) })
+	customers := s.cache
+	if s.faults.Is("leak") {
+		if leaky := s.faults.leakyCache(); leaky != nil {
+			customers = leaky // the F2 bug, on purpose
+		}
+	}
+	c, err := customers.Fetch(id, func() (Customer, error) { return s.dir.Lookup(ctx, id) })
 	if errors.Is(err, ErrUnknownCustomer) {
 		return Customer{}, message.Permanent(err)
 	}

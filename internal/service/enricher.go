@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 )
@@ -18,11 +19,12 @@ const OrdersEnricherName = "orders-enricher"
 type OrdersEnricher struct {
 	customers *CustomerService
 	sink      *EnrichedOrderSink
+	faults    *DemoFaults
 }
 
 // NewOrdersEnricher wires the handler to its singletons.
-func NewOrdersEnricher(customers *CustomerService, sink *EnrichedOrderSink) *OrdersEnricher {
-	return &OrdersEnricher{customers: customers, sink: sink}
+func NewOrdersEnricher(customers *CustomerService, sink *EnrichedOrderSink, faults *DemoFaults) *OrdersEnricher {
+	return &OrdersEnricher{customers: customers, sink: sink, faults: faults}
 }
 
 // HandleBatch implements message.BatchHandler.
@@ -30,11 +32,20 @@ func (h *OrdersEnricher) HandleBatch(ctx context.Context, msgs []*message.Messag
 	failed := map[int]error{}
 	enriched := make([]EnrichedOrder, 0, len(msgs))
 	written := make([]int, 0, len(msgs))
+	if h.faults.Is("deadlock") {
+		_ = h.faults.logLine(fmt.Sprintf("enriching %d orders", len(msgs))) // F4, on purpose
+	}
 	for i, m := range msgs {
+		if h.faults.Is("errorpath") {
+			h.faults.openRequests.Add(1) // a request object, released below only on success (F3)
+		}
 		o, err := decodeOrder(m.Value)
 		if err != nil {
 			failed[i] = err
-			continue
+			continue // the early return: the request object is never released
+		}
+		if h.faults.Is("errorpath") {
+			h.faults.openRequests.Add(-1)
 		}
 		c, err := h.customers.Customer(ctx, o.CustomerID)
 		if err != nil {

@@ -11,5 +11,6 @@ var ProviderSet = wire.NewSet(
 	NewEnrichedOrderSink,
 	NewOrdersEnricher,
 	NewDemoOrders,
+	NewDemoFaults,
 	NewHandlers,
 )
