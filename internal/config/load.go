@@ -45,10 +45,15 @@ func newFlagSet(name string, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *stri
 	path := fs.String("config", "", "YAML configuration file (also CONSUMER_CONFIG)")
 	var set []flagValue
 	for _, b := range bindings() {
-		fs.Func(b.flag, b.usage+" (env "+b.env+")", func(v string) error {
+		record := func(v string) error {
 			set = append(set, flagValue{b, v})
 			return nil
-		})
+		}
+		if b.boolean {
+			fs.BoolFunc(b.flag, b.usage+" (env "+b.env+")", record)
+		} else {
+			fs.Func(b.flag, b.usage+" (env "+b.env+")", record)
+		}
 	}
 	for _, register := range extra {
 		register(fs)

@@ -164,3 +164,16 @@ func TestEveryBindingHasDistinctNames(t *testing.T) {
 		envs[b.env], flags[b.flag] = true, true
 	}
 }
+
+func TestBooleanFlagsMayBeBare(t *testing.T) {
+	cfg, err := Load("run", source([]string{"--brokers", "b:9092", "--demo-fault", "slow", "--allow-demo-fault"}, nil, nil))
+	if err != nil || !cfg.Service.AllowDemoFault {
+		t.Fatalf("bare --allow-demo-fault: %v %v", cfg.Service.AllowDemoFault, err)
+	}
+	if _, err := Load("run", source([]string{"--brokers", "b:9092", "--demo-fault", "slow"}, nil, nil)); err == nil || !strings.Contains(err.Error(), "--allow-demo-fault") {
+		t.Fatalf("a demo fault on real brokers must be refused without --allow-demo-fault: %v", err)
+	}
+	if cfg, err := Load("run", source([]string{"--tls=false"}, nil, nil)); err != nil || cfg.Kafka.TLS.Enabled {
+		t.Fatalf("--tls=false: %v %v", cfg.Kafka.TLS.Enabled, err)
+	}
+}

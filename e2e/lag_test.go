@@ -1,0 +1,120 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ourLag reads kafka_consumer_lag per partition of topic from /metrics.
+func ourLag(admin, topic string) map[int]int64 {
+	resp, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	out := map[int]int64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "kafka_consumer_lag{") || !strings.Contains(line, `topic="`+topic+`"`) {
+			continue
+		}
+		i := strings.Index(line, `partition="`) + len(`partition="`)
+		p, _ := strconv.Atoi(line[i : i+strings.IndexByte(line[i:], '"')])
+		v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		out[p] = int64(v)
+	}
+	return out
+}
+
+// TestLagMatchesKafkaConsumerGroupCommand: with a backlog that a slow
+// downstream keeps (the slow demo fault, allowed on the real broker), the
+// lag the service reports from its own bookkeeping agrees, partition by
+// partition, with the lag Kafka's own ConsumerGroupCommand reports —
+// within what one commit interval and the tool's start-up can move.
+func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
+	e := requireEnv(t)
+	bin := buildBinary(t)
+	suffix := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	topic, group := "orders-lag-"+suffix, "lag-"+suffix
+	var lines []string
+	for i := range 4000 {
+		customer := fmt.Sprintf("c-%05d", i%500+1)
+		v, _ := json.Marshal(order{ID: fmt.Sprintf("o-%d", i), CustomerID: customer, AmountCents: 100, CreatedAt: "2026-11-22T12:00:00Z"})
+		lines = append(lines, customer+"|"+string(v))
+	}
+	produceWithKcat(t, e, topic, lines)
+
+	cfgFile := filepath.Join(t.TempDir(), "consumer.yaml")
+	cfg := fmt.Sprintf("kafka:\n  group_id: %s\n  subscriptions:\n    - {topic: %s, handler: orders-enricher, ordering: partition, batch: {size: 100, linger: 200ms}}\nservice:\n  input_topic: %s\n  output_topic: %s.enriched\n",
+		group, topic, topic, topic)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin := freeAddr(t)
+	var logs syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--admin-addr", admin, "--demo-fault", "slow", "--allow-demo-fault")
+	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if t.Failed() {
+			t.Logf("consumer output:\n%s", logs.String())
+		}
+	}()
+
+	// Compare once both sides report every partition with a backlog.
+	var ours, theirs map[int]int64
+	waitFor(t, "both lag reports", func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("consumer exited early: %v\n%s", err, logs.String())
+		default:
+		}
+		ours = ourLag(admin, topic)
+		theirs, _ = groupLag(t, e, group, topic)
+		if len(ours) == 0 || len(ours) != len(theirs) {
+			return false
+		}
+		for p, lag := range theirs {
+			if lag <= 0 || ours[p] <= 0 {
+				return false
+			}
+		}
+		return true
+	})
+	// Between the two reads the slow consumer commits about 12 messages a
+	// second per partition, and the tool's JVM takes a second or two.
+	for p, lag := range theirs {
+		if d := ours[p] - lag; d > 100 || d < -100 {
+			t.Errorf("partition %d: our lag %d, ConsumerGroupCommand %d", p, ours[p], lag)
+		}
+	}
+	t.Logf("lag per partition, ours vs ConsumerGroupCommand: %v vs %v", ours, theirs)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
