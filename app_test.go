@@ -67,6 +67,40 @@ func status(url string) int {
 	return resp.StatusCode
 }
 
+// startApp runs the Wire-built service with cfg until the test ends (or
+// stop is called), waits until it is ready, and returns its admin base URL
+// and stop, which returns Run's error.
+func startApp(t *testing.T, cfg config.Config) (string, func() error) {
+	t.Helper()
+	application, cleanup, err := InitializeApp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- application.Run(ctx) }()
+	base := "http://" + cfg.Admin.Addr
+	waitFor(t, "/readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(hangGuard):
+			err = fmt.Errorf("Run did not return after the signal")
+		}
+		cleanup()
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return base, stop
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(hangGuard)
@@ -89,19 +123,7 @@ func TestServiceRunsOnEmbeddedBrokerAndShutsDownCleanly(t *testing.T) {
 	cfg.Kafka.Embedded.Port = freePort(t)
 	cfg.Demo.Rate = 2000
 	cfg.Log.Level = "warn"
-	base := "http://" + cfg.Admin.Addr
-
-	application, cleanup, err := InitializeApp(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- application.Run(ctx) }()
-
-	waitFor(t, "/readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
+	base, stop := startApp(t, cfg)
 	if code := status(base + "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
@@ -122,15 +144,8 @@ func TestServiceRunsOnEmbeddedBrokerAndShutsDownCleanly(t *testing.T) {
 		t.Fatal("want exactly one customer cache for the whole process")
 	}
 	t.Logf("goroutines %v at 1k messages, %v at 5k", before, after)
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after signal: %v", err)
-		}
-	case <-time.After(hangGuard):
-		t.Fatal("Run did not return after the signal")
+	if err := stop(); err != nil {
+		t.Fatalf("Run after signal: %v", err)
 	}
 }
 
@@ -143,18 +158,7 @@ func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
 	cfg.Kafka.Embedded.Port = freePort(t)
 	cfg.Demo.Rate, cfg.Demo.BadRate = 2000, 0.01
 	cfg.Log.Level = "error"
-	base := "http://" + cfg.Admin.Addr
-	application, cleanup, err := InitializeApp(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- application.Run(ctx) }()
-
-	waitFor(t, "/readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
+	base, stop := startApp(t, cfg)
 	outcome := func(o string) float64 {
 		return scrape(t, base, "kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="orders"`)
 	}
@@ -168,8 +172,7 @@ func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
 		t.Fatalf("%v messages failed; with a dead-letter topic none should", failed)
 	}
 	t.Logf("success %v, dead_lettered %v", outcome("success"), outcome("dead_lettered"))
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package consumerkit
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,8 +12,7 @@ import (
 )
 
 // runWithFault starts the whole service with --demo-fault and extra flags
-// and YAML, and returns its admin base URL and a stop function that
-// returns Run's error.
+// and YAML (see startApp).
 func runWithFault(t *testing.T, fault string, yaml string, flags ...string) (string, func() error) {
 	t.Helper()
 	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -27,28 +25,7 @@ func runWithFault(t *testing.T, fault string, yaml string, flags ...string) (str
 	if err != nil {
 		t.Fatal(err)
 	}
-	application, cleanup, err := InitializeApp(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- application.Run(ctx) }()
-	base := "http://" + admin
-	waitFor(t, "/readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
-	stopped := false
-	stop := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		err := <-done
-		cleanup()
-		return err
-	}
-	t.Cleanup(func() { _ = stop() })
-	return base, stop
+	return startApp(t, cfg)
 }
 
 func healthReason(url string) (int, string) {

@@ -182,6 +182,61 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// consumerProcess is the consumer binary running against the real broker.
+type consumerProcess struct {
+	cmd    *exec.Cmd
+	logs   *syncBuffer
+	exited chan error
+}
+
+// startConsumer runs bin with args and KAFKA_BROKERS set; its output is
+// shown if the test fails, and it is killed when the test ends.
+func startConsumer(t *testing.T, e env, bin string, args ...string) *consumerProcess {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
+	c := &consumerProcess{cmd: exec.CommandContext(ctx, bin, args...), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
+	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
+	if err := c.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { c.exited <- c.cmd.Wait() }()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			t.Logf("consumer output:\n%s", c.logs.String())
+		}
+	})
+	return c
+}
+
+// running fails the test at once if the consumer has exited.
+func (c *consumerProcess) running(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-c.exited:
+		t.Fatalf("consumer exited early: %v", err)
+	default:
+	}
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (c *consumerProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.exited:
+		if err != nil {
+			t.Fatalf("consumer exit after SIGTERM: %v", err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("consumer did not exit after SIGTERM")
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(hangGuard)
@@ -239,22 +294,7 @@ service:
 		t.Fatal(err)
 	}
 	admin := freeAddr(t)
-	var logs syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--admin-addr", admin)
-	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if t.Failed() {
-			t.Logf("consumer output:\n%s", logs.String())
-		}
-	}()
+	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", admin)
 
 	good, bad := float64(len(want)), float64(total-len(want))
 	// Good orders succeed, some only after a retry (the output topic is
@@ -334,18 +374,8 @@ service:
 		t.Fatalf("replayed topic holds %d, want %d", got, int(bad))
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("consumer exit after SIGTERM: %v", err)
-		}
-	case <-time.After(hangGuard):
-		t.Fatal("consumer did not exit after SIGTERM")
-	}
-	if !strings.Contains(logs.String(), `"msg":"shutdown complete"`) {
+	consumer.stop(t)
+	if !strings.Contains(consumer.logs.String(), `"msg":"shutdown complete"`) {
 		t.Fatal("no shutdown-complete log line")
 	}
 }

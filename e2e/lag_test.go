@@ -4,16 +4,13 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -66,31 +63,12 @@ func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := freeAddr(t)
-	var logs syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--admin-addr", admin, "--demo-fault", "slow", "--allow-demo-fault")
-	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if t.Failed() {
-			t.Logf("consumer output:\n%s", logs.String())
-		}
-	}()
+	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", admin, "--demo-fault", "slow", "--allow-demo-fault")
 
 	// Compare once both sides report every partition with a backlog.
 	var ours, theirs map[int]int64
 	waitFor(t, "both lag reports", func() bool {
-		select {
-		case err := <-exited:
-			t.Fatalf("consumer exited early: %v\n%s", err, logs.String())
-		default:
-		}
+		consumer.running(t)
 		ours = ourLag(admin, topic)
 		theirs, _ = groupLag(t, e, group, topic)
 		if len(ours) == 0 || len(ours) != len(theirs) {
@@ -111,10 +89,5 @@ func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
 		}
 	}
 	t.Logf("lag per partition, ours vs ConsumerGroupCommand: %v vs %v", ours, theirs)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-exited; err != nil {
-		t.Fatalf("exit after SIGTERM: %v", err)
-	}
+	consumer.stop(t)
 }
