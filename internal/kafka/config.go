@@ -406,3 +406,10 @@ func (c Config) Redacted() Config {
 	c.Subscriptions = append([]Subscription(nil), c.Subscriptions...)
 	return c
 }
+
+// blockingRetry paces the engine's own in-place retry of what the chain
+// could not finish (a failed dead-letter or retry-topic write): the same
+// backoff as the middleware's, from retry_backoff to max_retry_backoff.
+func (c Config) blockingRetry() middleware.RetryPolicy {
+	return middleware.RetryPolicy{InitialBackoff: c.RetryBackoff, MaxBackoff: c.MaxRetryBackoff}
+}

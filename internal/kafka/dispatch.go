@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -57,7 +56,7 @@ func (p *partitionRun) process(genCtx, handlerCtx context.Context, slot *atomic.
 			return
 		}
 		pending = again
-		delay := backoff(round, cfg.RetryBackoff, cfg.MaxRetryBackoff)
+		delay := cfg.blockingRetry().Delay(round)
 		if p.sub.isBatch {
 			delay = p.sub.Retry.Delay(pending[0].Attempts)
 		}
@@ -153,17 +152,6 @@ func (p *partitionRun) finish(m *message.Message, o message.Outcome) {
 	p.tracker.Done(m.Offset)
 	p.lastDone.Store(time.Now().UnixNano())
 	p.limiter.release(m.Size())
-}
-
-// backoff is exponential from base, capped at maxDelay, with full jitter in
-// its upper half so retrying partitions do not move in lockstep.
-func backoff(attempt int, base, maxDelay time.Duration) time.Duration {
-	d := base << min(attempt-1, 30)
-	if d <= 0 || d > maxDelay {
-		d = maxDelay
-	}
-	half := d / 2
-	return half + rand.N(half+1)
 }
 
 // sleep waits d, or returns false at once when ctx ends.

@@ -102,7 +102,11 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 			stalled = 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.stalled, prometheus.GaugeValue, stalled, p.topic, part)
-		age, ok := p.tracker.OldestAge(now)
+		var age time.Duration
+		_, fetched, ok := p.tracker.Oldest()
+		if ok {
+			age = now.Sub(fetched)
+		}
 		if _, seen := oldest[k]; !seen || (ok && age > oldest[k]) {
 			oldest[k] = age
 		}

@@ -77,19 +77,9 @@ func (t *offsetTracker) Committable() (int64, bool) {
 	return t.commit, t.commit >= 0
 }
 
-// OldestAge returns how long the oldest unfinished offset has been in
-// flight at now, and false when nothing is. The first live entry is always
-// unfinished (Done advances past finished ones), so this is O(1).
-func (t *offsetTracker) OldestAge(now time.Time) (time.Duration, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.head == len(t.pending) {
-		return 0, false
-	}
-	return now.Sub(time.Unix(0, t.pending[t.head].fetched)), true
-}
-
 // Oldest returns the oldest unfinished offset and when it was fetched.
+// The first live entry is always unfinished (Done advances past finished
+// ones), so this is O(1).
 func (t *offsetTracker) Oldest() (offset int64, fetched time.Time, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -104,8 +104,10 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 
 func TestBackoffGrowsAndStaysWithinBounds(t *testing.T) {
 	base, maxDelay := 100*time.Millisecond, 2*time.Second
+	cfg := DefaultConfig()
+	cfg.RetryBackoff, cfg.MaxRetryBackoff = base, maxDelay
 	for attempt := 1; attempt <= 40; attempt++ {
-		d := backoff(attempt, base, maxDelay)
+		d := cfg.blockingRetry().Delay(attempt)
 		ceiling := min(base<<min(attempt-1, 30), maxDelay)
 		if d < ceiling/2 || d > ceiling {
 			t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, ceiling/2, ceiling)
