@@ -48,7 +48,7 @@ func healthReason(url string) (int, string) {
 func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 	diag := t.TempDir()
 	base, stop := runWithFault(t, "deadlock", "watchdog: {interval: 100ms}\n",
-		"--handler-timeout", "1s", "--stall-timeout", "3s", "--diag-dir", diag)
+		"--handler-timeout", "500ms", "--stall-timeout", "3s", "--diag-dir", diag)
 	var reason string
 	waitFor(t, "/healthz 503", func() bool {
 		code, body := healthReason(base + "/healthz")

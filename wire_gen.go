@@ -58,7 +58,7 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	engine, err := kafka.NewEngine(kafkaConfig, cluster, messageRegistry, kafkaMetrics, publisher, logger)
+	engine, err := kafka.NewEngine(kafkaConfig, cluster, messageRegistry, kafkaMetrics, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -33,6 +33,11 @@ func TestCommands(t *testing.T) {
 		{"dlq replay needs real brokers", []string{"dlq", "replay", "--topic", "orders.dlq", "--brokers", ""}, exitUsage, "", "needs real brokers"},
 		{"dlq replay needs a topic", []string{"dlq", "replay", "--brokers", "127.0.0.1:1"}, exitUsage, "", "needs --topic"},
 		{"dlq replay rejects bad flags", []string{"dlq", "replay", "--limit", "many"}, exitUsage, "", "invalid configuration"},
+		// An unreadable certificate is bad configuration (exit 2), found
+		// before any connection, not a failure at start (exit 1).
+		{"unreadable TLS CA file", []string{"run", "--tls", "--tls-ca-file", "/nonexistent/ca.pem"}, exitUsage, "",
+			"kafka.tls.ca_file: open /nonexistent/ca.pem: no such file or directory"},
+		{"LOG_LEVEL fatal would silence errors", []string{"run", "--log-level", "fatal"}, exitUsage, "", "log.level"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,6 +92,8 @@ var subjectLabels = map[string][]string{
 	"kafka_consumer_oldest_inflight_age_seconds": {"topic", "handler"},
 	"kafka_consumer_handler_panics_total":        {"topic", "handler"},
 	"kafka_consumer_dead_letter_errors_total":    {"topic"},
+	"kafka_consumer_retry_topic_errors_total":    {"topic"},
+	"kafka_consumer_partition_blocked":           {"topic", "partition", "reason"},
 	"kafka_consumer_batch_size":                  {"handler"},
 	"kafka_consumer_batch_flushes_total":         {"handler"},
 	"kafka_consumer_cache_requests_total":        {"cache"},

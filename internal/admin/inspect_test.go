@@ -42,7 +42,10 @@ func get(t *testing.T, h http.Handler, path string, header map[string]string) (i
 func TestDebugConsumerServesStateAsJSONAndHTML(t *testing.T) {
 	state := map[string]any{"group": "g1", "live": "ok", "stopping": false,
 		"partitions": []map[string]any{{"topic": "<script>alert(1)</script>", "partition": 3, "stalled": true, "zombies": 0,
-			"oldest_in_flight_age_seconds": 1.5, "idle_seconds": 2.0, "running_calls": []map[string]any{{"worker": 0, "offset": 42, "running_seconds": 1.0, "zombie": true}}}}}
+			"oldest_in_flight_age_seconds": 1.5, "held_seconds": 2.0, "running_calls": []map[string]any{{"worker": 0, "offset": 42, "running_seconds": 1.0, "zombie": true}}},
+			{"topic": "orders", "partition": 1, "stalled": false, "zombies": 0, "oldest_in_flight_age_seconds": 9.0, "held_seconds": 9.0,
+				"blocked": map[string]any{"reason": "dead_letter_rejected", "offset": 7, "error": "Message Size Too Large"}}},
+		"blocked": "orders/1 blocked at offset 7"}
 	s := admin.New(admin.Config{Addr: "127.0.0.1:0", Token: "tok"}, admin.NewRegistry(), zap.NewAtomicLevel(), inspectable{state}, zap.NewNop())
 	auth := map[string]string{"Authorization": "Bearer tok"}
 
@@ -57,6 +60,9 @@ func TestDebugConsumerServesStateAsJSONAndHTML(t *testing.T) {
 	code, ctype, body = get(t, s.Handler(), "/debug/consumer?format=html", auth)
 	if code != http.StatusOK || !strings.HasPrefix(ctype, "text/html") || !strings.Contains(body, "ZOMBIE") || !strings.Contains(body, `class="bad"`) {
 		t.Fatalf("HTML: %d %s %s", code, ctype, body)
+	}
+	if !strings.Contains(body, "dead_letter_rejected at 7: Message Size Too Large") || !strings.Contains(body, "blocked (liveness stays green") {
+		t.Fatalf("HTML does not show the blocked partition: %s", body)
 	}
 	if strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
 		t.Fatal("the page must escape what it shows")

@@ -67,7 +67,7 @@ func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Ha
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /loglevel", level)
-	mux.Handle("PUT /loglevel", s.guard(level))
+	mux.Handle("PUT /loglevel", s.guard(putLogLevel(level)))
 	mux.Handle("GET /debug/consumer", s.guard(http.HandlerFunc(s.debugConsumer)))
 	mux.Handle("/debug/pprof/", s.guard(http.HandlerFunc(pprof.Index)))
 	mux.Handle("/debug/pprof/cmdline", s.guard(http.HandlerFunc(pprof.Cmdline)))

@@ -54,7 +54,8 @@ func New(cfg lifecycle.ShutdownConfig, log *zap.Logger, readiness Readiness, com
 var ErrComponentFailed = errors.New("component failed")
 
 // Run starts every component, waits until ctx ends (a signal) or one fails,
-// then stops them. It returns nil after a clean shutdown on ctx's end.
+// then stops the started ones within the shutdown timeout, each with its own
+// share of it (see stop). It returns nil after a clean shutdown on ctx's end.
 func (a *App) Run(ctx context.Context) error {
 	started := 0
 	var cause error
@@ -94,24 +95,56 @@ func (a *App) wait(ctx context.Context) error {
 	return err
 }
 
-// stop turns readiness off, then stops components in reverse order under
-// one deadline, continuing past failures so every component gets its turn.
+// stop turns readiness off, then stops components in reverse order within
+// a.cfg.Timeout (T) of being called, continuing past failures so every
+// component gets its turn. It returns every stop failure joined, each naming
+// its component.
+//
+// The deadline is shared out rather than shared: with n components, each
+// one's Stop gets a context whose deadline is T/(2n) earlier for every
+// component still to stop after it. What each component is guaranteed:
+//
+//   - no context expires after the overall deadline, start of stop + T;
+//   - the first to stop (the last started) may use the most, T·(n+1)/(2n),
+//     which is all of T when it is the only one;
+//   - each later component gets at least T/(2n) from when the one before it
+//     returned, however long that one took, provided it returned once its
+//     own context was done. A Stop that ignores its context still holds up
+//     everything after it: nothing here can preempt it.
+//
+// Without the reserve a component stuck in Stop (a consumer waiting on a
+// deadlocked handler) would spend the whole deadline and hand everything
+// after it an expired context, so none of them could close cleanly.
+//
+// A component whose Stop fails after its own context ended is reported as
+// having overrun its share, with the share it was given.
 func (a *App) stop(started Components) error {
 	a.readiness.BeginShutdown()
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout)
-	defer cancel()
 	begin := time.Now()
+	// The parent carries the overall deadline so no share can outlast it,
+	// whatever the arithmetic below does with rounding.
+	parent, cancel := context.WithDeadline(context.Background(), begin.Add(a.cfg.Timeout))
+	defer cancel()
+	overall, _ := parent.Deadline()
+	var reserve time.Duration
+	if n := len(started); n > 0 {
+		reserve = a.cfg.Timeout / time.Duration(2*n)
+	}
 	var errs []error
 	for i := len(started) - 1; i >= 0; i-- {
-		c := started[i]
+		c, later := started[i], i
 		t0 := time.Now()
-		err := c.Stop(ctx)
+		deadline := overall.Add(-time.Duration(later) * reserve)
+		expired, err := stopWithin(parent, deadline, c)
 		took := time.Since(t0)
 		switch {
-		case err != nil && ctx.Err() != nil:
+		case err != nil && expired:
+			share := deadline.Sub(t0)
 			a.log.Error("stop overran the shutdown timeout", zap.String("component", c.Name()),
-				zap.Duration("took", took), zap.Duration("shutdown_timeout", a.cfg.Timeout), zap.Error(err))
-			errs = append(errs, fmt.Errorf("stop %s: overran shutdown timeout %s: %w", c.Name(), a.cfg.Timeout, err))
+				zap.Duration("took", took), zap.Duration("share", share), zap.Time("deadline", deadline),
+				zap.Duration("shutdown_timeout", a.cfg.Timeout), zap.Error(err))
+			errs = append(errs, fmt.Errorf("stop %s: overran its share %s of shutdown timeout %s: %w",
+				c.Name(), share.Round(time.Millisecond), a.cfg.Timeout, err))
 		case err != nil:
 			a.log.Error("stop failed", zap.String("component", c.Name()), zap.Duration("took", took), zap.Error(err))
 			errs = append(errs, fmt.Errorf("stop %s: %w", c.Name(), err))
@@ -121,4 +154,15 @@ func (a *App) stop(started Components) error {
 	}
 	a.log.Info("shutdown complete", zap.Duration("took", time.Since(begin)), zap.Int("errors", len(errs)))
 	return errors.Join(errs...)
+}
+
+// stopWithin stops c under a context derived from parent that ends at
+// deadline, and reports whether that context had ended by the time Stop
+// returned. The context is released as soon as Stop returns, so a component
+// that finishes early holds no timer for the rest of the shutdown.
+func stopWithin(parent context.Context, deadline time.Time, c Component) (expired bool, err error) {
+	ctx, cancel := context.WithDeadline(parent, deadline)
+	defer cancel()
+	err = c.Stop(ctx)
+	return ctx.Err() != nil, err
 }

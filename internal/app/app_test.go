@@ -41,6 +41,13 @@ type fakeComponent struct {
 	block    bool // Stop waits for its ctx to end
 	failed   chan struct{}
 	err      error
+	onStop   func() // runs first thing in Stop, to look at other components then
+
+	// What Stop's ctx looked like at the moment Stop was called.
+	stopCtx      context.Context
+	stopCtxErr   error
+	stopDeadline time.Time
+	hasDeadline  bool
 }
 
 func (f *fakeComponent) Name() string { return f.name }
@@ -50,6 +57,11 @@ func (f *fakeComponent) Start(context.Context) error {
 }
 func (f *fakeComponent) Stop(ctx context.Context) error {
 	f.j.add("stop:" + f.name)
+	if f.onStop != nil {
+		f.onStop()
+	}
+	f.stopCtx, f.stopCtxErr = ctx, ctx.Err()
+	f.stopDeadline, f.hasDeadline = ctx.Deadline()
 	if f.block {
 		<-ctx.Done()
 		return fmt.Errorf("%s still draining: %w", f.name, ctx.Err())
@@ -126,7 +138,7 @@ func TestOverrunningStopIsNamedAndOthersStillStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := a.Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "stop consumer: overran shutdown timeout") {
+	if err == nil || !strings.Contains(err.Error(), "stop consumer: overran its share") {
 		t.Fatalf("Run = %v", err)
 	}
 	if !strings.Contains(j.String(), "stop:admin") {
@@ -146,5 +158,103 @@ func TestStopErrorsAreJoined(t *testing.T) {
 	err := a.Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "stop a: e1") || !strings.Contains(err.Error(), "stop b: e2") {
 		t.Fatalf("Run = %v", err)
+	}
+}
+
+func TestStuckStopCannotStarveLaterStops(t *testing.T) {
+	const timeout = 600 * time.Millisecond
+	const reserve = timeout / (2 * 3) // three components
+	j := &journal{}
+	a, b, stuck := &fakeComponent{name: "a"}, &fakeComponent{name: "b"}, &fakeComponent{name: "stuck", block: true}
+	app, logs := newApp(j, timeout, a, b, stuck)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	before := time.Now()
+	err := app.Run(ctx)
+	after := time.Now()
+
+	if got, want := j.String(), "start:a start:b start:stuck unready stop:stuck stop:b stop:a"; got != want {
+		t.Fatalf("lifecycle order\n got %s\nwant %s", got, want)
+	}
+	for _, c := range []*fakeComponent{stuck, b, a} {
+		if !c.hasDeadline {
+			t.Fatalf("%s stopped without a deadline", c.name)
+		}
+	}
+	for _, c := range []*fakeComponent{b, a} {
+		if c.stopCtxErr != nil {
+			t.Errorf("%s was handed a context already done (%v) after stuck used its time", c.name, c.stopCtxErr)
+		}
+	}
+	// The last to stop gets the overall deadline: start of stop + timeout.
+	// stop began inside Run, so that lies within [before, after] + timeout.
+	if d := a.stopDeadline; d.Before(before.Add(timeout)) || d.After(after.Add(timeout)) {
+		t.Errorf("a's deadline %v is not start of stop + %s (Run ran %v to %v)", d, timeout, before, after)
+	}
+	// Each earlier stop ends one reserve before the next one's deadline.
+	near := func(got, want time.Duration) bool { return (got - want).Abs() <= time.Millisecond }
+	if gap := a.stopDeadline.Sub(b.stopDeadline); !near(gap, reserve) {
+		t.Errorf("a's deadline - b's = %s, want the reserve %s", gap, reserve)
+	}
+	if gap := b.stopDeadline.Sub(stuck.stopDeadline); !near(gap, reserve) {
+		t.Errorf("b's deadline - stuck's = %s, want the reserve %s", gap, reserve)
+	}
+
+	if err == nil || !strings.Contains(err.Error(), "stop stuck: overran its share") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run = %v, want stuck named as overrunning", err)
+	}
+	if strings.Contains(err.Error(), "stop a") || strings.Contains(err.Error(), "stop b") {
+		t.Fatalf("a and b must stop cleanly, Run = %v", err)
+	}
+	stopped := map[any]bool{}
+	for _, e := range logs.FilterMessage("stopped").All() {
+		stopped[e.ContextMap()["component"]] = true
+	}
+	if !stopped["a"] || !stopped["b"] || stopped["stuck"] {
+		t.Fatalf("want a and b logged as stopped and stuck not: %v", stopped)
+	}
+	overran := logs.FilterMessage("stop overran the shutdown timeout").All()
+	if len(overran) != 1 || overran[0].ContextMap()["component"] != "stuck" {
+		t.Fatalf("overrun must be logged once, naming stuck: %v", overran)
+	}
+	if _, ok := overran[0].ContextMap()["share"]; !ok {
+		t.Fatalf("overrun log lacks the component's share: %v", overran[0].ContextMap())
+	}
+}
+
+func TestOnlyComponentGetsTheWholeTimeout(t *testing.T) {
+	const timeout = time.Minute
+	only := &fakeComponent{name: "only"}
+	app, _ := newApp(&journal{}, timeout, only)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	before := time.Now()
+	if err := app.Run(ctx); err != nil {
+		t.Fatalf("clean shutdown returned %v", err)
+	}
+	after := time.Now()
+	if d := only.stopDeadline; !only.hasDeadline || d.Before(before.Add(timeout)) || d.After(after.Add(timeout)) {
+		t.Fatalf("only component's deadline %v (set %v) is not start of stop + %s", d, only.hasDeadline, timeout)
+	}
+}
+
+func TestEachStopContextIsReleasedWhenItsStopReturns(t *testing.T) {
+	// A long timeout, so a context found done can only have been cancelled.
+	j := &journal{}
+	a, b, c := &fakeComponent{name: "a"}, &fakeComponent{name: "b"}, &fakeComponent{name: "c"}
+	var atB, atA error
+	b.onStop = func() { atB = c.stopCtx.Err() }
+	a.onStop = func() { atA = b.stopCtx.Err() }
+	app, _ := newApp(j, time.Minute, a, b, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := app.Run(ctx); err != nil {
+		t.Fatalf("clean shutdown returned %v", err)
+	}
+	if !errors.Is(atB, context.Canceled) || !errors.Is(atA, context.Canceled) {
+		t.Fatalf("a stop's context must be cancelled once its Stop returns: c's at b's stop = %v, b's at a's stop = %v", atB, atA)
+	}
+	if !errors.Is(a.stopCtx.Err(), context.Canceled) {
+		t.Fatalf("last stop's context still live after Run: %v", a.stopCtx.Err())
 	}
 }

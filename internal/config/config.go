@@ -51,6 +51,12 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Cache.Validate()...)
 	errs = append(errs, c.Service.Validate()...)
 	errs = append(errs, c.Watchdog.Validate()...)
+	// The consumer's stop may wait this long for handlers before it
+	// abandons them; the components stopped after it need time too.
+	if wait := c.Kafka.DrainTimeout + c.Kafka.ZombieGrace; c.Shutdown.Timeout > 0 && wait > 0 && c.Shutdown.Timeout <= wait {
+		errs = append(errs, fmt.Errorf("shutdown.timeout (%s) must exceed kafka.drain_timeout + kafka.zombie_grace (%s): the consumer's stop may take that long, and the components after it need their share",
+			c.Shutdown.Timeout, wait))
+	}
 	if c.Service.DemoFault != "" && !c.Kafka.UsesEmbedded() && !c.Service.AllowDemoFault {
 		errs = append(errs, fmt.Errorf("--demo-fault %s on real brokers (%v) is refused: it makes the service misbehave on purpose; add --allow-demo-fault if you mean it",
 			c.Service.DemoFault, c.Kafka.Brokers))

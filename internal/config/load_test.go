@@ -33,7 +33,7 @@ func TestDefaultsAreValidAndUseTheEmbeddedBroker(t *testing.T) {
 }
 
 func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
-	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\nshutdown:\n  timeout: 12s\n"
+	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\nshutdown:\n  timeout: 22s\n"
 	env := map[string]string{"KAFKA_GROUP_ID": "from-env", "LOG_LEVEL": "error"}
 	args := []string{"--config", "c.yaml", "--group-id", "from-flag"}
 	cfg, err := Load("run", source(args, env, map[string]string{"c.yaml": file}))
@@ -46,7 +46,7 @@ func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
 	if cfg.Log.Level != "error" {
 		t.Errorf("log level %q: env must beat file", cfg.Log.Level)
 	}
-	if cfg.Shutdown.Timeout != 12*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
+	if cfg.Shutdown.Timeout != 22*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
 		t.Errorf("file values lost: %s %v", cfg.Shutdown.Timeout, cfg.Kafka.Brokers)
 	}
 	if cfg.Kafka.CommitInterval != time.Second {
@@ -175,5 +175,20 @@ func TestBooleanFlagsMayBeBare(t *testing.T) {
 	}
 	if cfg, err := Load("run", source([]string{"--tls=false"}, nil, nil)); err != nil || cfg.Kafka.TLS.Enabled {
 		t.Fatalf("--tls=false: %v %v", cfg.Kafka.TLS.Enabled, err)
+	}
+}
+
+// TestShutdownMustOutlastTheConsumersDrain (issue 9, finding 5): a
+// shutdown timeout that the consumer's drain and the abandonment of stuck
+// calls could use up entirely leaves nothing for the components after it.
+func TestShutdownMustOutlastTheConsumersDrain(t *testing.T) {
+	env := map[string]string{"SHUTDOWN_TIMEOUT": "12s", "DRAIN_TIMEOUT": "10s"}
+	_, err := Load("run", source(nil, env, nil))
+	if err == nil || !strings.Contains(err.Error(), "shutdown.timeout (12s) must exceed kafka.drain_timeout + kafka.zombie_grace (15s)") {
+		t.Fatalf("got %v", err)
+	}
+	env["SHUTDOWN_TIMEOUT"] = "16s"
+	if _, err := Load("run", source(nil, env, nil)); err != nil {
+		t.Fatal(err)
 	}
 }

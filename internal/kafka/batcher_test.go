@@ -76,28 +76,3 @@ func TestBatchFlushReasons(t *testing.T) {
 		t.Fatalf("got %q, want bytes", r)
 	}
 }
-
-func TestLimiterBoundsMessagesAndBytes(t *testing.T) {
-	l := newInflightLimiter(3, 100)
-	if !l.tryAcquire(40) || !l.tryAcquire(40) {
-		t.Fatal("room refused")
-	}
-	if l.tryAcquire(40) {
-		t.Fatal("byte bound exceeded")
-	}
-	if !l.tryAcquire(20) || l.tryAcquire(1) {
-		t.Fatal("message bound not enforced")
-	}
-	l.release(40)
-	l.release(40)
-	l.release(20)
-	if m, b := l.usage(); m != 0 || b != 0 {
-		t.Fatalf("usage after release: %d msgs %d bytes", m, b)
-	}
-	if !l.tryAcquire(500) {
-		t.Fatal("an oversized message must be admitted when nothing is in flight")
-	}
-	if l.tryAcquire(1) {
-		t.Fatal("nothing fits beside an oversized message")
-	}
-}

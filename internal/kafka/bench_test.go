@@ -8,47 +8,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
-	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 )
 
 // BenchmarkDispatchAndTrackPerMessage measures the engine's own work per
-// message between fetch and commit bookkeeping — limiter, tracker, lane,
-// handler call with its deadline, outcome — without a broker. Its allocs/op
-// is the per-message allocation cost of the framework.
+// message between fetch and commit bookkeeping — offset window, lane,
+// delivery with the call chain (Recover) and its deadline, outcome —
+// without a broker. Its allocs/op is the per-message allocation cost of
+// the framework.
 func BenchmarkDispatchAndTrackPerMessage(b *testing.B) {
-	m, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := DefaultConfig()
-	eng := &Engine{cfg: cfg, metrics: m, log: zap.NewNop()}
-	g := &generationRun{engine: eng, log: zap.NewNop()}
-	sub := &subscription{
-		Subscription: Subscription{Topic: "bench", Handler: "noop", Ordering: OrderingPartition},
-		handle:       func(context.Context, []*message.Message) error { return nil },
-		metrics:      m.forSubscription("bench", "noop"),
-	}
-	p := newPartitionRun(g, sub, 0, 0)
-	l := newLanes(sub, cfg.MaxInflight)
-	ctx := context.Background()
+	noop := message.NewRegistry().Add("noop", message.HandlerFunc(func(context.Context, *message.Message) error { return nil }))
+	r := newRig(b, testConfig(nil), Subscription{Topic: "bench", Handler: "noop", Ordering: OrderingPartition}, noop)
+	l := newLanes(r.p.sub, r.e.cfg.MaxInflight)
 	msg := &message.Message{Topic: "bench", Key: []byte("k"), Value: make([]byte, 100)}
 	one := make([]*message.Message, 1)
-	var slot atomic.Pointer[callContext]
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		msg.Offset = int64(i)
-		if !p.limiter.tryAcquire(msg.Size()) {
-			b.Fatal("limiter full")
+		msg.Offset, msg.Attempts = int64(i), 0
+		if !r.p.window.tryAdmit(msg.Offset, msg.Size(), time.Now().UnixNano()) {
+			b.Fatal("window full")
 		}
-		p.tracker.Add(msg.Offset)
 		l.route(msg) <- msg
 		one[0] = <-l.inbox(0)
-		p.process(ctx, ctx, &slot, one)
+		r.w.deliver(one)
+	}
+	b.StopTimer()
+	if r.outcome(message.OutcomeSuccess) != b.N {
+		b.Fatalf("%d successes for %d messages", r.outcome(message.OutcomeSuccess), b.N)
 	}
 }
 

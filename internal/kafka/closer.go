@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -23,4 +24,13 @@ func closeWithin(d time.Duration, what string, closeFn func() error) error {
 	case <-t.C:
 		return fmt.Errorf("close %s: still blocked after %s; abandoned", what, d)
 	}
+}
+
+// remaining is d, or less when ctx's deadline comes sooner (at least 1ms,
+// so a close is still attempted once).
+func remaining(ctx context.Context, d time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(min(d, time.Until(dl)), time.Millisecond)
+	}
+	return d
 }

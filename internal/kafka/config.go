@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // Ordering is how a subscription's messages may be processed concurrently.
@@ -43,7 +41,8 @@ type Config struct {
 	// DrainTimeout bounds how long in-flight work may finish after a revoke
 	// or at shutdown; then the handler's context is cancelled.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
-	// HandlerTimeout is the context deadline of one handler call.
+	// HandlerTimeout is the context deadline of one handler call: one
+	// attempt, of one message or one batch. A subscription may set its own.
 	HandlerTimeout time.Duration `yaml:"handler_timeout"`
 	// ZombieGrace is how long a call may run on after its context ended
 	// before it counts as a zombie (Go cannot stop it).
@@ -51,23 +50,33 @@ type Config struct {
 	// MaxZombies is how many zombie calls a partition tolerates; past it
 	// the partition stops fetching and liveness fails.
 	MaxZombies int `yaml:"max_zombies"`
-	// StallTimeout: a partition that holds work and completes nothing for
-	// this long is stalled, and liveness fails naming it.
+	// StallTimeout: a partition whose commit point has not moved for this
+	// long while it holds work, for a reason the engine cannot name (a
+	// stuck handler), is stalled, and liveness fails naming it. Every
+	// subscription's retry budget must fit in it.
 	StallTimeout time.Duration `yaml:"stall_timeout"`
 	// CloseTimeout bounds every kafka-go Close, which can hang (kafka-go
 	// issues 428, 1248, 1353).
 	CloseTimeout time.Duration `yaml:"close_timeout"`
-	// MaxInflight and MaxInflightBytes bound the fetched, unfinished
-	// messages of one partition; when either is reached the partition stops
-	// fetching until work completes.
+	// MaxInflight and MaxInflightBytes bound the fetched messages of one
+	// partition that are not yet committable (unfinished, or finished
+	// behind an unfinished one); when either is reached the partition
+	// stops fetching until its commit point moves.
 	MaxInflight      int   `yaml:"max_inflight"`
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// FetchMaxWait is how long a fetch waits for data on an idle partition.
 	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
-	// RetryBackoff and MaxRetryBackoff shape the in-place retry of a
-	// transient handler error (exponential with jitter).
+	// RetryBackoff and MaxRetryBackoff pace the retry of a dead-letter or
+	// retry-topic write that failed for a passing reason (exponential with
+	// jitter); the handler is never called again for it.
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`
 	MaxRetryBackoff time.Duration `yaml:"max_retry_backoff"`
+	// WriteTimeout bounds one dead-letter or retry-topic write.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// BlockedRetryInterval is how often a write the broker rejects (too
+	// large, not authorized) is tried again, and how often a blocked
+	// partition logs its error.
+	BlockedRetryInterval time.Duration `yaml:"blocked_retry_interval"`
 	// AutoCreateTopics lets produced-to topics (output, dead letters) be
 	// created on first write when the broker allows it.
 	AutoCreateTopics bool           `yaml:"auto_create_topics"`
@@ -90,10 +99,10 @@ type Subscription struct {
 	Batch BatchConfig `yaml:"batch"`
 	// Retry is the in-place retry policy of a failing message; zero values
 	// take the defaults (3 attempts, 100ms doubling to at most 5s).
-	Retry middleware.RetryPolicy `yaml:"retry"`
-	// AttemptTimeout, when positive, bounds each attempt; handler_timeout
-	// bounds the whole message, all attempts included.
-	AttemptTimeout time.Duration `yaml:"attempt_timeout"`
+	Retry RetryPolicy `yaml:"retry"`
+	// HandlerTimeout, when positive, is this subscription's deadline of
+	// one handler call, instead of kafka.handler_timeout.
+	HandlerTimeout time.Duration `yaml:"handler_timeout"`
 	// DeadLetter sends messages that finally failed to a dead-letter topic.
 	DeadLetter DeadLetterConfig `yaml:"dead_letter"`
 	// RetryTopic reschedules messages whose in-place retries are used up
@@ -120,9 +129,13 @@ type DeadLetterConfig struct {
 	Topic string `yaml:"topic"`
 }
 
-// withDefaults fills what the configuration left zero.
-func (s Subscription) withDefaults() Subscription {
-	d := middleware.DefaultRetryPolicy()
+// withDefaults fills what the configuration left zero, some from the
+// engine's configuration c.
+func (s Subscription) withDefaults(c Config) Subscription {
+	if s.HandlerTimeout == 0 {
+		s.HandlerTimeout = c.HandlerTimeout
+	}
+	d := DefaultRetryPolicy()
 	if s.Retry.MaxAttempts == 0 {
 		s.Retry.MaxAttempts = d.MaxAttempts
 	}
@@ -189,29 +202,31 @@ type SASLConfig struct {
 // broker.
 func DefaultConfig() Config {
 	return Config{
-		GroupID:           "consumerkit-example",
-		StartOffset:       "earliest",
-		SessionTimeout:    30 * time.Second,
-		HeartbeatInterval: 3 * time.Second,
-		RebalanceTimeout:  30 * time.Second,
-		JoinGroupBackoff:  2 * time.Second,
-		CommitInterval:    time.Second,
-		DrainTimeout:      10 * time.Second,
-		HandlerTimeout:    30 * time.Second,
-		ZombieGrace:       5 * time.Second,
-		MaxZombies:        2,
-		StallTimeout:      2 * time.Minute,
-		CloseTimeout:      5 * time.Second,
-		MaxInflight:       1000,
-		MaxInflightBytes:  8 << 20,
-		FetchMaxWait:      time.Second,
-		RetryBackoff:      100 * time.Millisecond,
-		MaxRetryBackoff:   10 * time.Second,
-		AutoCreateTopics:  true,
+		GroupID:              "consumerkit-example",
+		StartOffset:          "earliest",
+		SessionTimeout:       30 * time.Second,
+		HeartbeatInterval:    3 * time.Second,
+		RebalanceTimeout:     30 * time.Second,
+		JoinGroupBackoff:     2 * time.Second,
+		CommitInterval:       time.Second,
+		DrainTimeout:         10 * time.Second,
+		HandlerTimeout:       30 * time.Second,
+		ZombieGrace:          5 * time.Second,
+		MaxZombies:           2,
+		StallTimeout:         2 * time.Minute,
+		CloseTimeout:         5 * time.Second,
+		MaxInflight:          1000,
+		MaxInflightBytes:     8 << 20,
+		FetchMaxWait:         time.Second,
+		RetryBackoff:         100 * time.Millisecond,
+		MaxRetryBackoff:      10 * time.Second,
+		WriteTimeout:         10 * time.Second,
+		BlockedRetryInterval: time.Minute,
+		AutoCreateTopics:     true,
 		Subscriptions: []Subscription{{
 			Topic: "orders", Handler: "orders-enricher", Ordering: OrderingPartition,
 			Batch:      BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
-			Retry:      middleware.DefaultRetryPolicy(),
+			Retry:      DefaultRetryPolicy(),
 			DeadLetter: DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
 		}},
 		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
@@ -259,6 +274,8 @@ func (c Config) Validate() []error {
 		{"kafka.fetch_max_wait", c.FetchMaxWait},
 		{"kafka.retry_backoff", c.RetryBackoff},
 		{"kafka.max_retry_backoff", c.MaxRetryBackoff},
+		{"kafka.write_timeout", c.WriteTimeout},
+		{"kafka.blocked_retry_interval", c.BlockedRetryInterval},
 	}
 	for _, p := range positive {
 		if p.d <= 0 {
@@ -280,22 +297,31 @@ func (c Config) Validate() []error {
 	if c.MaxZombies < 0 {
 		bad("kafka.max_zombies must be >= 0, got %d", c.MaxZombies)
 	}
-	if c.StallTimeout > 0 && c.HandlerTimeout > 0 && c.StallTimeout <= c.HandlerTimeout {
-		bad("kafka.stall_timeout (%s) must exceed kafka.handler_timeout (%s), or one slow call looks like a stall", c.StallTimeout, c.HandlerTimeout)
-	}
 	if c.MaxInflightBytes < 1 {
 		bad("kafka.max_inflight_bytes must be >= 1, got %d", c.MaxInflightBytes)
 	}
 	if len(c.Subscriptions) == 0 {
 		bad("kafka.subscriptions must list at least one topic")
 	}
-	seen := map[string]bool{}
+	subscribed := map[string]int{} // topic -> how often subscribed
+	for _, s := range c.Subscriptions {
+		subscribed[s.Topic]++
+	}
 	for i, s := range c.Subscriptions {
-		s = s.withDefaults()
+		if s.HandlerTimeout < 0 {
+			bad("kafka.subscriptions[%d].handler_timeout must be > 0 (or unset for kafka.handler_timeout), got %s", i, s.HandlerTimeout)
+		}
+		s = s.withDefaults(c)
 		at := fmt.Sprintf("kafka.subscriptions[%d]", i)
 		errs = append(errs, s.Retry.Validate(at+".retry")...)
-		if s.AttemptTimeout < 0 {
-			bad("%s.attempt_timeout must not be negative", at)
+		// A message that keeps failing must reach its outcome before its
+		// partition looks stalled, even when every attempt runs into its
+		// deadline. (Its letter write is not counted: it is bounded by
+		// write_timeout, and while it runs or fails the partition is not
+		// stalled but writing, or blocked.)
+		if budget := s.Retry.Budget(s.HandlerTimeout); s.HandlerTimeout > 0 && c.StallTimeout > 0 && budget >= c.StallTimeout {
+			bad("%s: the retry budget, max_attempts %d × handler_timeout %s + backoffs of up to %s = %s, must be below kafka.stall_timeout (%s), or a message that keeps failing looks like a stall",
+				at, s.Retry.MaxAttempts, s.HandlerTimeout, s.Retry.backoffs(), budget, c.StallTimeout)
 		}
 		if s.DeadLetter.Enabled && s.DeadLetter.Topic == s.Topic {
 			bad("%s.dead_letter.topic must differ from the topic", at)
@@ -313,16 +339,15 @@ func (c Config) Validate() []error {
 			if s.Batch.Size > 0 {
 				bad("%s.retry_topic needs a per-message handler, not a batch", at)
 			}
-			if seen[rt.Topic] {
-				bad("%s.retry_topic.topic %q is also subscribed", at, rt.Topic)
+			if subscribed[rt.Topic] > 0 {
+				bad("%s.retry_topic.topic %q is also subscribed: the engine consumes it for this subscription", at, rt.Topic)
 			}
 		}
 		if s.Topic == "" {
 			bad("%s.topic must not be empty", at)
-		} else if seen[s.Topic] {
+		} else if subscribed[s.Topic] > 1 && firstSubscription(c.Subscriptions, s.Topic) < i {
 			bad("%s.topic %q is subscribed twice", at, s.Topic)
 		}
-		seen[s.Topic] = true
 		if s.Handler == "" {
 			bad("%s.handler must not be empty", at)
 		}
@@ -370,6 +395,8 @@ func (c Config) Validate() []error {
 	return errs
 }
 
+// validate reads and parses the files too: a missing or unreadable
+// certificate is bad configuration, found before any connection.
 func (t TLSConfig) validate() []error {
 	if !t.Enabled && (t.CAFile != "" || t.CertFile != "" || t.KeyFile != "") {
 		return []error{fmt.Errorf("kafka.tls: files are set but kafka.tls.enabled is false")}
@@ -377,7 +404,11 @@ func (t TLSConfig) validate() []error {
 	if (t.CertFile == "") != (t.KeyFile == "") {
 		return []error{fmt.Errorf("kafka.tls.cert_file and kafka.tls.key_file must be set together")}
 	}
-	return nil
+	if !t.Enabled {
+		return nil
+	}
+	_, errs := t.load()
+	return errs
 }
 
 func (s SASLConfig) validate() []error {
@@ -407,9 +438,19 @@ func (c Config) Redacted() Config {
 	return c
 }
 
-// blockingRetry paces the engine's own in-place retry of what the chain
-// could not finish (a failed dead-letter or retry-topic write): the same
-// backoff as the middleware's, from retry_backoff to max_retry_backoff.
-func (c Config) blockingRetry() middleware.RetryPolicy {
-	return middleware.RetryPolicy{InitialBackoff: c.RetryBackoff, MaxBackoff: c.MaxRetryBackoff}
+// blockingRetry paces the retry of a letter write that failed for a
+// passing reason: the same backoff as a handler's, from retry_backoff to
+// max_retry_backoff.
+func (c Config) blockingRetry() RetryPolicy {
+	return RetryPolicy{InitialBackoff: c.RetryBackoff, MaxBackoff: c.MaxRetryBackoff}
+}
+
+// firstSubscription returns the index of the first subscription of topic.
+func firstSubscription(subs []Subscription, topic string) int {
+	for i, s := range subs {
+		if s.Topic == topic {
+			return i
+		}
+	}
+	return -1
 }

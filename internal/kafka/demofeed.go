@@ -77,7 +77,7 @@ func (d *DemoFeed) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.p.open(d.cluster.Addrs(), conn, d.kcfg.GroupID+"-demo", true)
+	d.p.open(d.cluster.Addrs(), conn, producerOptions{clientID: d.kcfg.GroupID + "-demo", autoCreate: true})
 	d.log.Info("demo producer started", zap.String("topic", d.source.Topic()), zap.Int("per_second", d.cfg.Rate),
 		zap.Float64("malformed_share", d.cfg.BadRate))
 	return d.group.Go("produce", d.produce)

@@ -3,6 +3,7 @@ package kafka
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -19,27 +20,40 @@ type connection struct {
 	sasl sasl.Mechanism
 }
 
+// load builds the TLS client configuration from the files, listing every
+// problem, each naming its setting.
+func (t TLSConfig) load() (*tls.Config, []error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // opt-in, documented
+	var errs []error
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("kafka.tls.ca_file: %w", err))
+		default:
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				errs = append(errs, fmt.Errorf("kafka.tls.ca_file %s: no PEM certificate found", t.CAFile))
+			}
+			c.RootCAs = pool
+		}
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("kafka.tls.cert_file and key_file: %w", err))
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, errs
+}
+
 func newConnection(cfg Config) (connection, error) {
 	var c connection
 	if cfg.TLS.Enabled {
-		t := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.TLS.InsecureSkipVerify} //nolint:gosec // opt-in, documented
-		if cfg.TLS.CAFile != "" {
-			pem, err := os.ReadFile(cfg.TLS.CAFile)
-			if err != nil {
-				return c, fmt.Errorf("kafka.tls.ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return c, fmt.Errorf("kafka.tls.ca_file %s: no certificate found", cfg.TLS.CAFile)
-			}
-			t.RootCAs = pool
-		}
-		if cfg.TLS.CertFile != "" {
-			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
-			if err != nil {
-				return c, fmt.Errorf("kafka.tls client certificate: %w", err)
-			}
-			t.Certificates = []tls.Certificate{cert}
+		t, errs := cfg.TLS.load()
+		if err := errors.Join(errs...); err != nil {
+			return c, err
 		}
 		c.tls = t
 	}

@@ -32,89 +32,101 @@ type Engine struct {
 	metrics *Metrics
 	log     *zap.Logger
 	group   *lifecycle.Group
+	// letters writes dead letters and retry-topic letters.
+	letters letterWriter
+	// openReader opens a partition's reader; tests replace it.
+	openReader func(topic string, partition int) partitionReader
 
 	mu       sync.Mutex
 	cg       *kafkago.ConsumerGroup
 	conn     connection
 	joined   atomic.Bool
 	stopping atomic.Bool
+	// stopBy is the deadline Stop was given (unix ns, 0 for none): the
+	// drain is shortened to fit it.
+	stopBy atomic.Int64
+	// abandoned counts handler calls still running that a partition gave
+	// up waiting for at revoke or shutdown.
+	abandoned atomic.Int32
 }
 
 // subscription is a Subscription bound to its handler and metrics.
 type subscription struct {
 	Subscription
-	handle  func(ctx context.Context, msgs []*message.Message) error
+	// call runs one attempt: the service's middleware, Recover, the
+	// handler.
+	call    message.Call
 	isBatch bool
-	// deadLetter writes finally failed messages; nil when disabled.
-	deadLetter *middleware.DeadLetterer
+	// deadLetterTopic receives finally failed messages; "" when disabled.
+	deadLetterTopic string
+	// rescheduleTo is the retry topic that failed messages go to while
+	// rounds are left; "" when disabled.
+	rescheduleTo string
 	// retryOf is the subscription whose retry topic this one consumes.
 	retryOf *subscription
 	metrics subscriptionMetrics
 	batches batchMetrics
+	log     *zap.Logger
 	// labels are set on every worker goroutine, and so inherited by every
 	// goroutine the handler starts: leaks are attributed to their handler.
+	// Handler contexts carry them too.
 	labels context.Context
 }
 
-// NewEngine binds every subscription to its registered handler: a
-// per-message handler inside the default middleware chain (see package
-// middleware), a batch handler directly, with the same retry and
-// dead-letter policy applied by the engine to each failed message. It
+// NewEngine binds every subscription to its registered handler, wrapped in
+// the service's middleware and Recover (see package middleware): one call
+// chain per subscription, for per-message and batch handlers alike. It
 // returns an error, listing every problem, when a handler is missing or is
-// of the wrong kind for its subscription. It starts nothing; pub writes
-// dead letters.
-func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, pub *Publisher, log *zap.Logger) (*Engine, error) {
+// of the wrong kind for its subscription. It starts nothing.
+func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, log *zap.Logger) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, cluster: cluster, metrics: metrics,
 		subs: map[string]*subscription{}, log: log.Named("engine"),
-		group: lifecycle.NewGroup("engine"),
+		group:   lifecycle.NewGroup("engine"),
+		letters: &letterProducer{producer: producer{name: "letters"}},
 	}
+	e.openReader = e.openKafkaReader
 	var errs []error
 	for _, s := range cfg.Subscriptions {
-		s = s.withDefaults()
-		sub := &subscription{Subscription: s, metrics: metrics.forSubscription(s.Topic, s.Handler),
+		s = s.withDefaults(cfg)
+		entry, ok := handlers.Lookup(s.Handler)
+		wantBatch := s.Batch.Size > 0
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("subscription %s: no handler is registered as %q (registered: %v)", s.Topic, s.Handler, handlers.Names()))
+			continue
+		case wantBatch && !entry.Batch:
+			errs = append(errs, fmt.Errorf("subscription %s: %q is a per-message handler, but batch.size is set: register a batch handler or remove batch", s.Topic, s.Handler))
+			continue
+		case !wantBatch && entry.Batch:
+			errs = append(errs, fmt.Errorf("subscription %s: %q is a batch handler, but batch.size is not set", s.Topic, s.Handler))
+			continue
+		}
+		sm := metrics.forSubscription(s.Topic, s.Handler)
+		chain := append(entry.Middleware[:len(entry.Middleware):len(entry.Middleware)], middleware.Recover(sm.panics.Inc))
+		sub := &subscription{Subscription: s, call: message.Chain(entry.Call, chain...), isBatch: entry.Batch,
+			metrics: sm, log: e.log.With(zap.String("handler", s.Handler), zap.String("topic", s.Topic)),
 			labels: pprof.WithLabels(context.Background(), pprof.Labels(message.ProfileLabelHandler, s.Handler, "topic", s.Topic))}
 		if s.DeadLetter.Enabled {
-			topic := s.DeadLetter.Topic
-			sub.deadLetter = middleware.NewDeadLetterer(pub, func(string) string { return topic })
+			sub.deadLetterTopic = s.DeadLetter.Topic
 		}
-		var retryTopic *middleware.RetryTopicer
-		if rt := s.RetryTopic; rt.Enabled {
-			retryTopic = middleware.NewRetryTopicer(pub, rt.Topic, rt.Delay, rt.Rounds)
-		}
-		if s.Batch.Size > 0 {
-			h, ok := handlers.BatchHandler(s.Handler)
-			if !ok {
-				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered batch handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
-				continue
-			}
-			sub.handle, sub.isBatch = h.HandleBatch, true
+		if entry.Batch {
 			sub.batches = metrics.forBatches(s.Handler)
-		} else {
-			h, ok := handlers.Handler(s.Handler)
-			if !ok {
-				errs = append(errs, fmt.Errorf("subscription %s: %q is not a registered per-message handler (registered: %v)", s.Topic, s.Handler, handlers.Names()))
-				continue
-			}
-			chain := middleware.Default(h, middleware.Options{
-				Log:            e.log.With(zap.String("handler", s.Handler)),
-				DeadLetter:     sub.deadLetter,
-				RetryTopic:     retryTopic,
-				Retry:          s.Retry,
-				AttemptTimeout: s.AttemptTimeout,
-				Duration:       sub.metrics.duration,
-				OnPanic:        sub.metrics.panics.Inc,
-			})
-			sub.handle = func(ctx context.Context, msgs []*message.Message) error { return chain.Handle(ctx, msgs[0]) }
+		}
+		if s.RetryTopic.Enabled {
+			sub.rescheduleTo = s.RetryTopic.Topic
 		}
 		e.subs[s.Topic] = sub
-		if retryTopic != nil {
-			// The retry topic is consumed by the same handler and chain;
-			// its messages wait until due in their own partition's worker.
-			rs := s
-			rs.Topic, rs.RetryTopic.Enabled = s.RetryTopic.Topic, false
-			e.subs[rs.Topic] = &subscription{Subscription: rs, handle: sub.handle, deadLetter: sub.deadLetter,
-				retryOf: sub, metrics: metrics.forSubscription(rs.Topic, s.Handler), labels: sub.labels}
+		if s.RetryTopic.Enabled {
+			// The retry topic is consumed by the same handler and chain,
+			// under the same policy; its messages wait until due in their
+			// own partition's worker and go back to it for later rounds.
+			rs := *sub
+			rs.Topic = s.RetryTopic.Topic
+			rs.retryOf = sub
+			rs.metrics = metrics.forSubscription(rs.Topic, s.Handler)
+			rs.log = e.log.With(zap.String("handler", s.Handler), zap.String("topic", rs.Topic))
+			e.subs[rs.Topic] = &rs
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -126,8 +138,10 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 // Name identifies the engine in lifecycle logs.
 func (e *Engine) Name() string { return "consumer" }
 
-// Start joins the consumer group in the background.
-func (e *Engine) Start(context.Context) error {
+// Start opens the letter writer, creates missing retry topics and joins
+// the consumer group in the background. It gives up when ctx ends (a
+// signal during start).
+func (e *Engine) Start(ctx context.Context) error {
 	conn, err := newConnection(e.cfg)
 	if err != nil {
 		return err
@@ -137,7 +151,7 @@ func (e *Engine) Start(context.Context) error {
 		topics = append(topics, topic)
 	}
 	sort.Strings(topics)
-	if err := e.ensureRetryTopics(conn); err != nil {
+	if err := e.ensureRetryTopics(ctx, conn); err != nil {
 		return err
 	}
 	start := kafkago.FirstOffset
@@ -160,6 +174,9 @@ func (e *Engine) Start(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("consumer group %s: %w", e.cfg.GroupID, err)
 	}
+	if lp, ok := e.letters.(*letterProducer); ok {
+		lp.open(e.cluster.Addrs(), conn, e.cfg.GroupID, e.cfg.AutoCreateTopics)
+	}
 	e.mu.Lock()
 	e.cg, e.conn = cg, conn
 	e.mu.Unlock()
@@ -168,20 +185,24 @@ func (e *Engine) Start(context.Context) error {
 }
 
 // ensureRetryTopics creates missing retry topics, with as many partitions
-// as the topic they serve: a consumer group only sees topics that exist
-// when it joins.
-func (e *Engine) ensureRetryTopics(conn connection) error {
+// as the topic they serve, and waits until each has leaders: a consumer
+// group only sees topics that exist when it joins, and a reschedule to a
+// topic without leaders would fail. It gives up when ctx ends.
+func (e *Engine) ensureRetryTopics(ctx context.Context, conn connection) error {
 	var want []kafkago.TopicConfig
-	client := &kafkago.Client{Addr: kafkago.TCP(e.cluster.Addrs()...), Transport: conn.transport(e.cfg.GroupID + "-admin"), Timeout: 30 * time.Second}
-	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
-	ctx := context.Background()
+	tr := conn.transport(e.cfg.GroupID + "-admin")
+	defer tr.CloseIdleConnections()
+	client := &kafkago.Client{Addr: kafkago.TCP(e.cluster.Addrs()...), Transport: tr, Timeout: 30 * time.Second}
 	for _, sub := range e.subs {
 		if sub.retryOf == nil {
 			continue
 		}
 		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{sub.retryOf.Topic}})
-		if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil || len(md.Topics[0].Partitions) == 0 {
-			return fmt.Errorf("retry topic %s: cannot read partitions of %s: %v", sub.Topic, sub.retryOf.Topic, errors.Join(err, topicErr(md)))
+		if err != nil {
+			return fmt.Errorf("retry topic %s: read partitions of %s: %w", sub.Topic, sub.retryOf.Topic, err)
+		}
+		if len(md.Topics) != 1 || md.Topics[0].Error != nil || len(md.Topics[0].Partitions) == 0 {
+			return fmt.Errorf("retry topic %s: read partitions of %s: %w", sub.Topic, sub.retryOf.Topic, topicErr(md))
 		}
 		want = append(want, kafkago.TopicConfig{Topic: sub.Topic, NumPartitions: len(md.Topics[0].Partitions), ReplicationFactor: -1})
 	}
@@ -199,18 +220,16 @@ func (e *Engine) ensureRetryTopics(conn connection) error {
 		}
 		names = append(names, topic)
 	}
-	// A topic is usable once every partition has a leader; until then the
-	// first reschedule would fail and re-run its handler.
-	deadline := time.Now().Add(30 * time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	for {
 		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: names})
 		if err == nil && allLed(md, len(names)) {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("retry topics %v have no leaders after 30s: %v", names, err)
+		if !sleep(ctx, 100*time.Millisecond) {
+			return fmt.Errorf("retry topics %v have no leaders yet: %w", names, errors.Join(context.Cause(ctx), err))
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -236,7 +255,10 @@ func topicErr(md *kafkago.MetadataResponse) error {
 	if md == nil || len(md.Topics) == 0 {
 		return errors.New("no metadata")
 	}
-	return md.Topics[0].Error
+	if err := md.Topics[0].Error; err != nil {
+		return err
+	}
+	return errors.New("no partitions")
 }
 
 // run hands each new generation to startGeneration until the group closes.
@@ -256,8 +278,14 @@ func (e *Engine) run(ctx context.Context, cg *kafkago.ConsumerGroup) error {
 	}
 }
 
-// Stop drains and leaves the group within ctx. Safe to call more than once.
+// Stop drains and leaves the group within ctx: the drain is shortened so
+// that it, the abandonment of calls that ignore their context
+// (ZombieGrace), the final commit and the close fit before ctx's deadline.
+// Then it closes the letter writer. Safe to call more than once.
 func (e *Engine) Stop(ctx context.Context) error {
+	if dl, ok := ctx.Deadline(); ok {
+		e.stopBy.Store(dl.UnixNano())
+	}
 	e.stopping.Store(true)
 	e.mu.Lock()
 	cg := e.cg
@@ -266,14 +294,31 @@ func (e *Engine) Stop(ctx context.Context) error {
 	if cg != nil {
 		// Close ends the current generation: every partition drains, the
 		// committer makes its final commit, then the member leaves.
-		if err := closeWithin(remaining(ctx, e.cfg.CloseTimeout), "consumer group", cg.Close); err != nil {
+		if err := closeWithin(remaining(ctx, e.cfg.DrainTimeout+e.cfg.ZombieGrace+2*e.cfg.CloseTimeout), "consumer group", cg.Close); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := e.group.Stop(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if lp, ok := e.letters.(*letterProducer); ok {
+		if err := lp.close(remaining(ctx, e.cfg.CloseTimeout)); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// drainTimeout is how long in-flight work may finish once a generation
+// ends: DrainTimeout, shortened while stopping so that the rest of Stop
+// still fits its deadline.
+func (e *Engine) drainTimeout() time.Duration {
+	d := e.cfg.DrainTimeout
+	if by := e.stopBy.Load(); by != 0 && e.stopping.Load() {
+		left := time.Until(time.Unix(0, by)) - e.cfg.ZombieGrace - e.cfg.CloseTimeout
+		d = max(min(d, left), 0)
+	}
+	return d
 }
 
 // Failed is closed when the engine's group loop fails.
@@ -293,10 +338,16 @@ func (e *Engine) Ready() error {
 	return nil
 }
 
-// Live reports whether the engine makes progress: it returns an error
-// naming every partition that holds work and has completed nothing for
-// StallTimeout, or has more zombie handler calls than MaxZombies, and when
-// the engine's own background work failed. Slow progress is progress.
+// Live reports whether a restart could help: it returns an error naming
+// every partition that cannot be consumed, or whose commit point has not
+// moved for StallTimeout while it holds work for a reason the engine
+// cannot name (a stuck handler), or that has more zombie calls than
+// MaxZombies; and when more than MaxZombies calls abandoned at revoke or
+// shutdown still run, or the engine's own background work failed.
+//
+// A partition blocked by a known cause that a restart cannot fix (a
+// dead-letter or retry-topic write that fails) is not a liveness failure:
+// Blocked reports it. Slow progress is progress.
 func (e *Engine) Live() error {
 	if err := e.group.Err(); err != nil {
 		return fmt.Errorf("consumer failed: %w", err)
@@ -304,15 +355,12 @@ func (e *Engine) Live() error {
 	now := time.Now()
 	var problems []string
 	e.metrics.live.each(func(p *partitionRun) {
-		if offset, idle, stalled := p.stall(now, e.cfg.StallTimeout); stalled {
-			problems = append(problems, fmt.Sprintf("%s/%d stalled at offset %d: handler %s completed nothing for %s (stall_timeout %s)",
-				p.topic, p.partition, offset, p.sub.Handler, idle.Round(time.Millisecond), e.cfg.StallTimeout))
-		}
-		if z := p.zombies.Load(); z > int32(e.cfg.MaxZombies) {
-			problems = append(problems, fmt.Sprintf("%s/%d: %d zombie calls of handler %s ignore their ended context (max_zombies %d); fetching stopped",
-				p.topic, p.partition, z, p.sub.Handler, e.cfg.MaxZombies))
-		}
+		problems = append(problems, p.problems(now)...)
 	})
+	if n := e.abandoned.Load(); n > int32(e.cfg.MaxZombies) {
+		problems = append(problems, fmt.Sprintf("%d handler calls abandoned at revoke or shutdown still run, ignoring their ended context (max_zombies %d): only a restart frees them",
+			n, e.cfg.MaxZombies))
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return errors.New(strings.Join(problems, "; "))
@@ -320,15 +368,21 @@ func (e *Engine) Live() error {
 	return nil
 }
 
-// remaining is how long is left before ctx's deadline, or fallback.
-func remaining(ctx context.Context, fallback time.Duration) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		if d := time.Until(dl); d > 0 {
-			return d
+// Blocked describes every partition held by a known cause that a restart
+// cannot fix, or returns nil.
+func (e *Engine) Blocked() error {
+	now := time.Now()
+	var blocked []string
+	e.metrics.live.each(func(p *partitionRun) {
+		if b := p.blockedHead(); b != nil {
+			blocked = append(blocked, b.describe(p, now))
 		}
-		return time.Millisecond
+	})
+	if len(blocked) == 0 {
+		return nil
 	}
-	return fallback
+	sort.Strings(blocked)
+	return errors.New(strings.Join(blocked, "; "))
 }
 
 // kafkaLogger routes kafka-go's error log to zap, so its errors are never

@@ -216,9 +216,9 @@ func TestNewEngineRejectsMissingOrMismatchedHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, nil, zap.NewNop())
-	if err == nil || !strings.Contains(err.Error(), `"missing" is not a registered per-message handler`) ||
-		!strings.Contains(err.Error(), `"single" is not a registered batch handler`) {
+	_, err = NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zap.NewNop())
+	if err == nil || !strings.Contains(err.Error(), `no handler is registered as "missing"`) ||
+		!strings.Contains(err.Error(), `"single" is a per-message handler, but batch.size is set`) {
 		t.Fatalf("got %v", err)
 	}
 }

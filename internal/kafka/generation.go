@@ -77,7 +77,7 @@ func (g *generationRun) commit(last map[*partitionRun]int64) {
 	offsets := map[string]map[int]int64{}
 	var moved []*partitionRun
 	for _, p := range g.partitions {
-		off, ok := p.tracker.Committable()
+		off, ok := p.window.committable()
 		if !ok || off == last[p] {
 			continue
 		}

@@ -19,7 +19,7 @@ import (
 func TestCallContextExpiresAtItsDeadline(t *testing.T) {
 	now := time.Now()
 	s := newCallSlots(1)
-	c := newCallContext(context.Background(), now.Add(50*time.Millisecond))
+	c := newCallContext(context.Background(), now, now.Add(50*time.Millisecond))
 	s.slots[0].Store(c)
 	if d, ok := c.Deadline(); !ok || !d.Equal(now.Add(50*time.Millisecond)) {
 		t.Fatalf("deadline %v %v", d, ok)
@@ -40,21 +40,33 @@ func TestCallContextExpiresAtItsDeadline(t *testing.T) {
 	}
 }
 
-func TestCallContextStartsCancelledUnderACancelledParent(t *testing.T) {
+// TestCallContextErrFollowsTheContextContract: Err is only ever
+// context.Canceled or context.DeadlineExceeded (handlers compare against
+// them); why a call ended at revoke or shutdown is its parent's cause,
+// which context.Cause finds, while a call's own deadline is its cause.
+func TestCallContextErrFollowsTheContextContract(t *testing.T) {
 	parent, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("drain timeout passed"))
-	c := newCallContext(parent, time.Now().Add(time.Hour))
-	if c.Err() == nil || context.Cause(c).Error() != "drain timeout passed" {
+	c := newCallContext(parent, time.Now(), time.Now().Add(time.Hour))
+	if c.Err() != context.Canceled || context.Cause(c).Error() != "drain timeout passed" {
 		t.Fatalf("Err %v, Cause %v", c.Err(), context.Cause(c))
 	}
 	<-c.Done()
+
+	live, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	d := newCallContext(live, time.Now(), time.Now())
+	d.cancel(context.DeadlineExceeded)
+	if d.Err() != context.DeadlineExceeded || context.Cause(d) != context.DeadlineExceeded {
+		t.Fatalf("Err %v, Cause %v", d.Err(), context.Cause(d))
+	}
 }
 
 // TestDerivedContextsNeedNoGoroutine: contexts a handler derives from its
 // call context are cancelled with it, without the standard library's
 // goroutine per derived context.
 func TestDerivedContextsNeedNoGoroutine(t *testing.T) {
-	c := newCallContext(context.Background(), time.Now().Add(time.Hour))
+	c := newCallContext(context.Background(), time.Now(), time.Now().Add(time.Hour))
 	before := runtime.NumGoroutine()
 	var children []context.Context
 	for range 1000 {

@@ -17,7 +17,6 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/consumerkit/consumerkit/internal/message"
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net
@@ -73,8 +72,8 @@ func testConfig(subs []Subscription) Config {
 	cfg.RetryBackoff = 10 * time.Millisecond
 	cfg.MaxRetryBackoff = 100 * time.Millisecond
 	for i := range subs {
-		if subs[i].Retry == (middleware.RetryPolicy{}) {
-			subs[i].Retry = middleware.RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		if subs[i].Retry == (RetryPolicy{}) {
+			subs[i].Retry = RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 		}
 	}
 	cfg.Subscriptions = subs
@@ -93,11 +92,19 @@ func (b *testBroker) createTopic(name string, partitions int) string {
 // createExactTopic makes topic as named.
 func (b *testBroker) createExactTopic(topic string, partitions int) {
 	b.t.Helper()
+	b.createTopicWithConfig(topic, partitions, nil)
+}
+
+// createTopicWithConfig makes topic as named, with topic configs.
+func (b *testBroker) createTopicWithConfig(topic string, partitions int, configs map[string]string) {
+	b.t.Helper()
 	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
-	res, err := client.CreateTopics(context.Background(), &kafkago.CreateTopicsRequest{
-		Topics: []kafkago.TopicConfig{{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}},
-	})
+	tc := kafkago.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}
+	for k, v := range configs {
+		tc.ConfigEntries = append(tc.ConfigEntries, kafkago.ConfigEntry{ConfigName: k, ConfigValue: v})
+	}
+	res, err := client.CreateTopics(context.Background(), &kafkago.CreateTopicsRequest{Topics: []kafkago.TopicConfig{tc}})
 	if err != nil {
 		b.t.Fatalf("create topic %s: %v", topic, err)
 	}
@@ -105,6 +112,26 @@ func (b *testBroker) createExactTopic(topic string, partitions int) {
 		b.t.Fatalf("create topic %s: %v", topic, err)
 	}
 	b.waitForTopic(client, topic, partitions)
+}
+
+// alterTopicConfig sets topic configs, as an operator would.
+func (b *testBroker) alterTopicConfig(topic string, configs map[string]string) {
+	b.t.Helper()
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
+	res := kafkago.IncrementalAlterConfigsRequestResource{ResourceType: kafkago.ResourceTypeTopic, ResourceName: topic}
+	for k, v := range configs {
+		res.Configs = append(res.Configs, kafkago.IncrementalAlterConfigsRequestConfig{Name: k, Value: v, ConfigOperation: kafkago.ConfigOperationSet})
+	}
+	resp, err := client.IncrementalAlterConfigs(context.Background(), &kafkago.IncrementalAlterConfigsRequest{Resources: []kafkago.IncrementalAlterConfigsRequestResource{res}})
+	if err != nil {
+		b.t.Fatalf("alter configs of %s: %v", topic, err)
+	}
+	for _, r := range resp.Resources {
+		if r.Error != nil {
+			b.t.Fatalf("alter configs of %s: %v", topic, r.Error)
+		}
+	}
 }
 
 // waitForTopic waits until metadata shows every partition with a leader.
@@ -153,6 +180,26 @@ func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (ke
 	}
 }
 
+// produceMessages writes msgs, each to its own Topic, with their headers.
+func (b *testBroker) produceMessages(msgs ...message.Message) {
+	b.t.Helper()
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Balancer: kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll,
+		BatchTimeout: time.Millisecond, Transport: tr}
+	defer w.Close()
+	out := make([]kafkago.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = kafkago.Message{Topic: m.Topic, Key: m.Key, Value: m.Value}
+		for _, h := range m.Headers {
+			out[i].Headers = append(out[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
+		}
+	}
+	if err := w.WriteMessages(context.Background(), out...); err != nil {
+		b.t.Fatalf("produce: %v", err)
+	}
+}
+
 // committedAndEnd returns, per partition, the group's committed offset and
 // the partition's end offset as the broker reports them.
 func (b *testBroker) committedAndEnd(group, topic string, partitions int) (committed, end map[int]int64) {
@@ -184,14 +231,38 @@ func (b *testBroker) committedAndEnd(group, topic string, partitions int) (commi
 	return committed, end
 }
 
+// startPublisher starts a Publisher on the broker, stopped when the test
+// ends (after any engine started later).
+func (b *testBroker) startPublisher() *Publisher {
+	b.t.Helper()
+	cfg := testConfig(nil)
+	cfg.Brokers = b.addrs
+	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
+	if err := pub.Start(context.Background()); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() {
+		if err := pub.Stop(context.Background()); err != nil {
+			b.t.Errorf("stop publisher: %v", err)
+		}
+	})
+	return pub
+}
+
 // engineUnderTest is one consumer instance with its own metrics registry.
 type engineUnderTest struct {
 	*Engine
-	publisher *Publisher
-	reg       *prometheus.Registry
+	reg *prometheus.Registry
 }
 
 func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engineUnderTest {
+	b.t.Helper()
+	return b.startEngineWith(cfg, handlers, nil)
+}
+
+// startEngineWith is startEngine with prepare called on the engine before
+// it starts.
+func (b *testBroker) startEngineWith(cfg Config, handlers *message.Registry, prepare func(*Engine)) *engineUnderTest {
 	b.t.Helper()
 	cfg.Brokers = b.addrs
 	reg := prometheus.NewRegistry()
@@ -200,14 +271,12 @@ func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engine
 		b.t.Fatal(err)
 	}
 	cluster := NewCluster(cfg, zap.NewNop())
-	pub := NewPublisher(cfg, cluster)
-	if err := pub.Start(context.Background()); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() { _ = pub.Stop(context.Background()) }) // runs after the engine's stop
-	e, err := NewEngine(cfg, cluster, handlers, m, pub, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
+	e, err := NewEngine(cfg, cluster, handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(e)
 	}
 	if err := e.Start(context.Background()); err != nil {
 		b.t.Fatal(err)

@@ -6,37 +6,62 @@ import (
 )
 
 // State is a snapshot of what the engine is doing: for /debug/consumer and
-// for the evidence captured when a partition stalls.
+// for the evidence captured when liveness fails.
 type State struct {
-	Group      string           `json:"group"`
-	Stopping   bool             `json:"stopping"`
-	Live       string           `json:"live"` // "ok" or the liveness failure
+	Group    string `json:"group"`
+	Stopping bool   `json:"stopping"`
+	// Live is "ok" or the liveness failure; Blocked is "" or what blocks
+	// partitions (which does not fail liveness).
+	Live       string           `json:"live"`
+	Blocked    string           `json:"blocked,omitempty"`
+	Abandoned  int32            `json:"abandoned_calls_running"`
 	Partitions []PartitionState `json:"partitions"`
 }
 
 // PartitionState is one owned partition.
 type PartitionState struct {
-	Topic            string      `json:"topic"`
-	Partition        int         `json:"partition"`
-	Handler          string      `json:"handler"`
-	Ordering         Ordering    `json:"ordering"`
-	Generation       int32       `json:"generation"`
-	CommittedOffset  int64       `json:"committed_offset"`
-	HighWater        int64       `json:"high_water"`
-	Lag              int64       `json:"lag"`
-	InFlight         int         `json:"in_flight"`
-	OldestOffset     int64       `json:"oldest_in_flight_offset"`
-	OldestAgeSeconds float64     `json:"oldest_in_flight_age_seconds"`
-	Stalled          bool        `json:"stalled"`
-	IdleSeconds      float64     `json:"idle_seconds"`
-	Zombies          int32       `json:"zombies"`
-	Calls            []CallState `json:"running_calls"`
+	Topic           string   `json:"topic"`
+	Partition       int      `json:"partition"`
+	Handler         string   `json:"handler"`
+	Ordering        Ordering `json:"ordering"`
+	Generation      int32    `json:"generation"`
+	CommittedOffset int64    `json:"committed_offset"`
+	HighWater       int64    `json:"high_water"`
+	Lag             int64    `json:"lag"`
+	// InFlight are fetched messages not done; WindowEntries also counts
+	// the done ones behind the oldest unfinished (not yet committable):
+	// what max_inflight bounds.
+	InFlight         int     `json:"in_flight"`
+	WindowEntries    int     `json:"window_entries"`
+	WindowBytes      int64   `json:"window_bytes"`
+	OldestOffset     int64   `json:"oldest_in_flight_offset"`
+	OldestAgeSeconds float64 `json:"oldest_in_flight_age_seconds"`
+	// HeldSeconds is how long the commit point has not moved while the
+	// partition holds work.
+	HeldSeconds float64       `json:"held_seconds"`
+	Stalled     bool          `json:"stalled"`
+	Blocked     *BlockedState `json:"blocked,omitempty"`
+	Unusable    string        `json:"unusable,omitempty"`
+	Zombies     int32         `json:"zombies"`
+	Calls       []CallState   `json:"running_calls"`
+}
+
+// BlockedState is a letter write that holds a partition's commit point.
+type BlockedState struct {
+	Reason       string  `json:"reason"`
+	Offset       int64   `json:"offset"`
+	LetterTopic  string  `json:"letter_topic"`
+	Seconds      float64 `json:"seconds"`
+	FailedWrites int     `json:"failed_writes"`
+	Error        string  `json:"error"`
+	WhatToDo     string  `json:"what_to_do"`
 }
 
 // CallState is one running handler call.
 type CallState struct {
 	Worker         int     `json:"worker"`
 	Offset         int64   `json:"offset"`
+	LastOffset     int64   `json:"last_offset"`
 	RunningSeconds float64 `json:"running_seconds"`
 	Cancelled      bool    `json:"context_ended"`
 	Zombie         bool    `json:"zombie"`
@@ -48,29 +73,39 @@ func (e *Engine) Inspect() any { return e.State() }
 // State returns a snapshot of the engine.
 func (e *Engine) State() State {
 	now := time.Now()
-	st := State{Group: e.cfg.GroupID, Stopping: e.stopping.Load(), Live: "ok"}
+	st := State{Group: e.cfg.GroupID, Stopping: e.stopping.Load(), Live: "ok", Abandoned: e.abandoned.Load()}
 	if err := e.Live(); err != nil {
 		st.Live = err.Error()
+	}
+	if err := e.Blocked(); err != nil {
+		st.Blocked = err.Error()
 	}
 	e.metrics.live.each(func(p *partitionRun) {
 		ps := PartitionState{
 			Topic: p.topic, Partition: p.partition, Handler: p.sub.Handler, Ordering: p.sub.Ordering,
 			Generation: p.gen.gen.ID, CommittedOffset: p.position.Load(), HighWater: p.highWater.Load(),
-			InFlight: p.tracker.InFlight(), OldestOffset: -1, Zombies: p.zombies.Load(),
+			InFlight: p.window.inFlight(), OldestOffset: -1, Zombies: p.zombies.Load(),
 		}
+		ps.WindowEntries, ps.WindowBytes = p.window.size()
 		if ps.HighWater >= 0 && ps.CommittedOffset >= 0 {
 			ps.Lag = max(ps.HighWater-ps.CommittedOffset, 0)
 		}
-		if off, fetched, ok := p.tracker.Oldest(); ok {
-			ps.OldestOffset, ps.OldestAgeSeconds = off, now.Sub(fetched).Seconds()
+		if h, ok := p.holding(now); ok {
+			ps.OldestOffset, ps.OldestAgeSeconds, ps.HeldSeconds = h.head.offset, now.Sub(h.head.fetched).Seconds(), h.held.Seconds()
+			if b := h.blocked(); b != nil {
+				ps.Blocked = &BlockedState{Reason: b.reason, Offset: b.offset, LetterTopic: b.letterTopic, Seconds: now.Sub(b.since).Seconds(),
+					FailedWrites: b.failures, Error: b.err.Error(), WhatToDo: blockedAdvice(b.reason)}
+			}
 		}
-		_, idle, stalled := p.stall(now, e.cfg.StallTimeout)
-		ps.Stalled, ps.IdleSeconds = stalled, idle.Seconds()
+		_, ps.Stalled = p.stalled(now)
+		if reason := p.unusable.Load(); reason != nil {
+			ps.Unusable = *reason
+		}
 		if slots := p.calls.Load(); slots != nil {
 			for i := range slots.slots {
 				if c := slots.slots[i].Load(); c != nil {
-					ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: c.offset, RunningSeconds: now.Sub(c.start).Seconds(),
-						Cancelled: c.Err() != nil, Zombie: c.zombie.Load()})
+					ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: c.first, LastOffset: c.last, RunningSeconds: now.Sub(c.start).Seconds(),
+						Cancelled: c.Err() != nil, Zombie: c.state.Load() != callRunning})
 				}
 			}
 		}

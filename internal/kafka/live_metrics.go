@@ -9,19 +9,19 @@ import (
 )
 
 // liveCollector reports, at scrape time, the state of the partitions this
-// instance consumes right now: lag, committed offset, and per subscription
-// the age of the oldest unfinished message. Partitions register when their
-// run starts and leave when it ends, so a revoked partition's series
-// disappear instead of going stale. Its mutex is taken on register,
-// unregister and scrape — never per message.
+// instance consumes right now: lag, committed offset, stalled and blocked
+// partitions, and per subscription the messages in flight and the age of
+// the oldest. Partitions register when their run starts and leave when it
+// ends, so a revoked partition's series disappear instead of going stale.
+// Its mutex is taken on register, unregister and scrape — never per
+// message.
 type liveCollector struct {
 	lag       *prometheus.Desc
 	committed *prometheus.Desc
 	oldest    *prometheus.Desc
 	inflight  *prometheus.Desc
 	stalled   *prometheus.Desc
-	// stallTimeout decides kafka_consumer_stalled.
-	stallTimeout time.Duration
+	blocked   *prometheus.Desc
 
 	mu    sync.Mutex
 	parts map[*partitionRun]struct{}
@@ -30,8 +30,11 @@ type liveCollector struct {
 func newLiveCollector() *liveCollector {
 	return &liveCollector{
 		stalled: prometheus.NewDesc("kafka_consumer_stalled",
-			"1 while a partition holds work and has completed nothing for stall_timeout.",
+			"1 while a partition's commit point has not moved for stall_timeout while it holds work, for a reason the engine cannot name (a stuck handler): /healthz fails.",
 			[]string{"topic", "partition"}, nil),
+		blocked: prometheus.NewDesc("kafka_consumer_partition_blocked",
+			"1 while a partition's commit point is held by a letter write that fails (reason: dead_letter_unavailable, dead_letter_rejected, retry_topic_unavailable, retry_topic_rejected). A restart cannot help, so /healthz stays green.",
+			[]string{"topic", "partition", "reason"}, nil),
 		lag: prometheus.NewDesc("kafka_consumer_lag",
 			"Messages between this instance's committed offset and the partition's high-water mark, as last fetched.",
 			[]string{"topic", "partition"}, nil),
@@ -67,6 +70,7 @@ func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.oldest
 	ch <- c.inflight
 	ch <- c.stalled
+	ch <- c.blocked
 }
 
 // each calls f for every live partition, under the collector's lock.
@@ -84,35 +88,42 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	type subKey struct{ topic, handler string }
 	oldest := map[subKey]time.Duration{}
 	inflight := map[subKey]int{}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for p := range c.parts {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	c.each(func(p *partitionRun) {
 		part := strconv.Itoa(p.partition)
-		pos := p.position.Load()
-		if pos >= 0 {
-			ch <- prometheus.MustNewConstMetric(c.committed, prometheus.GaugeValue, float64(pos), p.topic, part)
+		if pos := p.position.Load(); pos >= 0 {
+			gauge(c.committed, float64(pos), p.topic, part)
 			if hw := p.highWater.Load(); hw >= 0 {
-				ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(max(hw-pos, 0)), p.topic, part)
+				gauge(c.lag, float64(max(hw-pos, 0)), p.topic, part)
 			}
 		}
 		k := subKey{p.topic, p.sub.Handler}
-		inflight[k] += p.tracker.InFlight()
-		stalled := 0.0
-		if _, _, isStalled := p.stall(now, p.gen.engine.cfg.StallTimeout); isStalled {
-			stalled = 1
+		inflight[k] += p.window.inFlight()
+		h, holds := p.holding(now)
+		_, stalled := p.stalled(now)
+		gauge(c.stalled, bool01(stalled || p.unusable.Load() != nil), p.topic, part)
+		for _, reason := range blockedReasons {
+			gauge(c.blocked, bool01(holds && h.blocked() != nil && h.blocked().reason == reason), p.topic, part, reason)
 		}
-		ch <- prometheus.MustNewConstMetric(c.stalled, prometheus.GaugeValue, stalled, p.topic, part)
 		var age time.Duration
-		_, fetched, ok := p.tracker.Oldest()
-		if ok {
-			age = now.Sub(fetched)
+		if holds {
+			age = now.Sub(h.head.fetched)
 		}
-		if _, seen := oldest[k]; !seen || (ok && age > oldest[k]) {
+		if seen, ok := oldest[k]; !ok || age > seen {
 			oldest[k] = age
 		}
-	}
+	})
 	for k, age := range oldest {
-		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age.Seconds(), k.topic, k.handler)
-		ch <- prometheus.MustNewConstMetric(c.inflight, prometheus.GaugeValue, float64(inflight[k]), k.topic, k.handler)
+		gauge(c.oldest, age.Seconds(), k.topic, k.handler)
+		gauge(c.inflight, float64(inflight[k]), k.topic, k.handler)
 	}
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

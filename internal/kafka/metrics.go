@@ -23,6 +23,7 @@ type Metrics struct {
 	live            *liveCollector
 	panics          *prometheus.CounterVec
 	deadLetterErrs  *prometheus.CounterVec
+	retryTopicErrs  *prometheus.CounterVec
 	zombies         prometheus.Gauge
 	fetched         *prometheus.CounterVec
 	released        *prometheus.CounterVec
@@ -37,7 +38,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"topic", "handler", "outcome"}),
 		handlerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kafka_consumer_handler_duration_seconds",
-			Help:    "Duration of one handler call (one message, or one batch for batch handlers).",
+			Help:    "Duration of one handler call (one attempt: one message, or one batch for batch handlers).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"topic", "handler"}),
 		commits: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -50,7 +51,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		fetchPaused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "kafka_consumer_fetch_paused",
-			Help: "1 while a partition's reader waits because its in-flight bound is full.",
+			Help: "1 while a partition's reader waits: its offset window (max_inflight, max_inflight_bytes) or a worker's queue is full, or it has more zombie calls than max_zombies.",
 		}, []string{"topic", "partition"}),
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kafka_consumer_batch_size",
@@ -68,7 +69,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"topic", "handler"}),
 		deadLetterErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_dead_letter_errors_total",
-			Help: "Failed writes to a dead-letter topic; the message stays uncommitted and its partition retries.",
+			Help: "Failed writes to a dead-letter topic, by the topic consumed; the message stays uncommitted and the write is retried (kafka_consumer_partition_blocked says why).",
+		}, []string{"topic"}),
+		retryTopicErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_consumer_retry_topic_errors_total",
+			Help: "Failed writes to a retry topic, by the topic consumed; the message stays uncommitted and the write is retried (kafka_consumer_partition_blocked says why).",
 		}, []string{"topic"}),
 		zombies: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "kafka_consumer_zombie_handlers",
@@ -83,7 +88,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Messages fetched but left unfinished and uncommitted at revoke or shutdown, for redelivery.",
 		}, []string{"topic", "partition"}),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live, m.panics, m.deadLetterErrs, m.zombies, m.fetched, m.released} {
+	for _, c := range []prometheus.Collector{m.messages, m.handlerDuration, m.commits, m.rebalances, m.fetchPaused, m.batchSize, m.batchFlushes, m.live, m.panics, m.deadLetterErrs, m.retryTopicErrs, m.zombies, m.fetched, m.released} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register engine metrics: %w", err)
 		}
@@ -93,18 +98,22 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // subscriptionMetrics are the label children of one subscription.
 type subscriptionMetrics struct {
-	outcomes       map[message.Outcome]prometheus.Counter
-	duration       prometheus.Observer
-	panics         prometheus.Counter
-	deadLetterErrs prometheus.Counter
+	outcomes map[message.Outcome]prometheus.Counter
+	duration prometheus.Observer
+	panics   prometheus.Counter
+	// letterErrors counts failed letter writes, by handoffTarget.
+	letterErrors [2]prometheus.Counter
 }
 
 func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 	s := subscriptionMetrics{
-		outcomes:       map[message.Outcome]prometheus.Counter{},
-		duration:       m.handlerDuration.WithLabelValues(topic, handler),
-		panics:         m.panics.WithLabelValues(topic, handler),
-		deadLetterErrs: m.deadLetterErrs.WithLabelValues(topic),
+		outcomes: map[message.Outcome]prometheus.Counter{},
+		duration: m.handlerDuration.WithLabelValues(topic, handler),
+		panics:   m.panics.WithLabelValues(topic, handler),
+		letterErrors: [2]prometheus.Counter{
+			toDeadLetter: m.deadLetterErrs.WithLabelValues(topic),
+			toRetryTopic: m.retryTopicErrs.WithLabelValues(topic),
+		},
 	}
 	for _, o := range message.Outcomes() {
 		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))

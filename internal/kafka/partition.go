@@ -13,22 +13,21 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // partitionRun consumes one assigned partition for one generation. The
 // goroutine kafka-go's Generation started for it fetches; its workers — one
-// in partition ordering, Workers in key and none ordering — handle. Fetched,
-// unfinished work is bounded by the partition's inflightLimiter: when it is
-// full the fetch loop waits, so the partition stops fetching.
+// in partition ordering, Workers in key and none ordering — handle.
+// Fetched work that is not yet committable is bounded by the partition's
+// offsetWindow: when it is full the fetch loop waits, so the partition
+// stops fetching.
 type partitionRun struct {
 	gen       *generationRun
 	sub       *subscription
 	topic     string
 	partition int
 	start     int64
-	tracker   *offsetTracker
-	limiter   *inflightLimiter
+	window    *offsetWindow
 	pmetrics  partitionMetrics
 	log       *zap.Logger
 
@@ -37,107 +36,169 @@ type partitionRun struct {
 	highWater atomic.Int64
 	position  atomic.Int64
 	// ending is set when the generation ends: workers then take no new
-	// message from their queues.
+	// message from their queues, and failed messages are not retried.
 	ending atomic.Bool
-	// zombies counts calls still running well after their context ended;
-	// lastDone is when a message last reached its outcome (unix ns).
-	zombies  atomic.Int32
-	lastDone atomic.Int64
-	// calls are the running handler calls, for inspection.
-	calls atomic.Pointer[callSlots]
+	// zombies counts calls still running well after their context ended.
+	zombies atomic.Int32
+	// calls are the running handler calls and blocks what holds each
+	// worker, for the watchdog and for inspection.
+	calls  atomic.Pointer[callSlots]
+	blocks atomic.Pointer[blockSlots]
+	// unusable says why the partition cannot be consumed this generation.
+	unusable atomic.Pointer[string]
+}
+
+// partitionReader is what a partition run needs of kafka-go's Reader.
+type partitionReader interface {
+	SetOffset(offset int64) error
+	FetchMessage(ctx context.Context) (kafkago.Message, error)
+	Close() error
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
 	cfg := g.engine.cfg
 	p := &partitionRun{
 		gen: g, sub: sub, topic: sub.Topic, partition: partition, start: start,
-		tracker:  newOffsetTracker(),
-		limiter:  newInflightLimiter(cfg.MaxInflight, cfg.MaxInflightBytes),
+		window:   newOffsetWindow(cfg.MaxInflight, cfg.MaxInflightBytes),
 		pmetrics: g.engine.metrics.forPartition(sub.Topic, partition),
-		log:      g.log.With(zap.String("topic", sub.Topic), zap.Int("partition", partition)),
+		log:      g.log.With(zap.String("topic", sub.Topic), zap.Int("partition", partition), zap.String("handler", sub.Handler)),
 	}
 	p.highWater.Store(-1)
 	p.position.Store(start)
-	p.lastDone.Store(time.Now().UnixNano())
 	return p
 }
 
-// run consumes until genCtx ends (revoke or shutdown), then stops fetching,
-// lets the messages in hand finish within DrainTimeout, flushes a pending
-// batch and returns. Messages fetched but not started stay uncommitted and
-// are redelivered to the next owner.
-func (p *partitionRun) run(genCtx context.Context) {
-	cfg := p.gen.engine.cfg
-	reader := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers:       p.gen.engine.cluster.Addrs(),
-		Topic:         p.topic,
-		Partition:     p.partition,
-		Dialer:        p.gen.engine.conn.dialer(),
+// openKafkaReader opens a reader of one partition, outside any group: the
+// engine tracks and commits offsets itself.
+func (e *Engine) openKafkaReader(topic string, partition int) partitionReader {
+	return kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers:       e.cluster.Addrs(),
+		Topic:         topic,
+		Partition:     partition,
+		Dialer:        e.conn.dialer(),
 		MinBytes:      1,
-		MaxBytes:      int(min(cfg.MaxInflightBytes, 1<<20)),
-		MaxWait:       cfg.FetchMaxWait,
-		QueueCapacity: min(cfg.MaxInflight, 100),
-		ErrorLogger:   kafkaLogger(p.log),
+		MaxBytes:      int(min(e.cfg.MaxInflightBytes, 1<<20)),
+		MaxWait:       e.cfg.FetchMaxWait,
+		QueueCapacity: min(e.cfg.MaxInflight, 100),
+		ErrorLogger:   kafkaLogger(e.log.With(zap.String("topic", topic), zap.Int("partition", partition))),
 	})
+}
+
+// run consumes until genCtx ends (revoke or shutdown), then stops fetching
+// and lets the calls in hand finish: their context ends when the drain
+// timeout passes, and calls still running ZombieGrace later are abandoned,
+// so a handler that ignores its context cannot keep the member out of the
+// group. Messages fetched but not finished stay uncommitted and are
+// redelivered to the next owner.
+func (p *partitionRun) run(genCtx context.Context) {
+	e := p.gen.engine
+	cfg := e.cfg
+	reader := e.openReader(p.topic, p.partition)
 	defer func() {
 		if err := closeWithin(cfg.CloseTimeout, "partition reader", reader.Close); err != nil {
 			p.log.Warn("partition reader did not close cleanly", zap.Error(err))
 		}
 	}()
+	e.metrics.live.add(p)
+	defer e.metrics.live.remove(p)
 	if err := reader.SetOffset(p.start); err != nil {
-		p.log.Error("cannot position partition reader", zap.Int64("offset", p.start), zap.Error(err))
+		reason := fmt.Sprintf("cannot position the partition reader at offset %d: %v", p.start, err)
+		p.unusable.Store(&reason)
+		p.log.Error("partition cannot be consumed this generation; liveness fails until it can", zap.Int64("offset", p.start), zap.Error(err))
 		<-genCtx.Done()
 		return
 	}
 
-	// Handlers keep their context through the drain and lose it when the
-	// drain deadline passes, so a well-behaved handler ends in time; the
-	// cause says why.
-	handlerCtx, cancelHandlers := context.WithCancelCause(message.WithStopping(context.Background(), genCtx.Done()))
-	defer cancelHandlers(errors.New("partition run ended"))
 	lanes := newLanes(p.sub, cfg.MaxInflight)
-	calls := newCallSlots(lanes.workers())
+	workers := make([]*worker, lanes.workers())
+	calls, blocks := newCallSlots(len(workers)), newBlockSlots(len(workers))
 	p.calls.Store(calls)
-	stopDrainTimer := context.AfterFunc(genCtx, func() {
-		reason := p.gen.engine.endReason()
-		time.AfterFunc(cfg.DrainTimeout, func() {
-			cause := fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, reason, cfg.DrainTimeout)
-			cancelHandlers(cause)
-			calls.cancelAll(cause)
-		})
-	})
-	defer stopDrainTimer()
+	p.blocks.Store(blocks)
 
+	// Handlers keep their context through the drain and lose it when the
+	// drain timeout passes, with a cause saying why. Their contexts carry
+	// the handler's profiler labels.
+	handlerCtx, cancelHandlers := context.WithCancelCause(p.sub.labels)
+	defer cancelHandlers(errRunEnded)
 	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true) })
 	defer stopEnding()
 
-	p.gen.engine.metrics.live.add(p)
-	defer p.gen.engine.metrics.live.remove(p)
-
-	var workers sync.WaitGroup
-	for i := range lanes.workers() {
-		w := &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i), slot: &calls.slots[i]}
-		workers.Go(func() {
+	var running sync.WaitGroup
+	allDone := make(chan struct{})
+	for i := range workers {
+		workers[i] = &worker{p: p, index: i, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i),
+			slot: &calls.slots[i], block: &blocks.slots[i]}
+		running.Go(func() {
 			pprof.SetGoroutineLabels(p.sub.labels)
-			w.work()
+			workers[i].work()
 		})
 	}
 	stopWatchdog := make(chan struct{})
 	var watchdog sync.WaitGroup
 	watchdog.Go(func() { p.watch(calls, stopWatchdog) })
-	p.fetch(genCtx, reader, lanes)
+	defer func() { close(stopWatchdog); watchdog.Wait() }()
+
+	p.fetch(genCtx, reader, lanes) // returns once genCtx has ended
 	p.ending.Store(true)
 	lanes.close()
-	workers.Wait()
-	close(stopWatchdog)
-	watchdog.Wait()
-	p.pmetrics.released.Add(float64(p.tracker.InFlight())) // fetched, never finished: redelivered
+	drain := e.drainTimeout()
+	drainTimer := time.AfterFunc(drain, func() {
+		cancelHandlers(fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, e.endReason(), drain))
+		calls.cancelAll()
+	})
+	defer drainTimer.Stop()
+	// Waiting for the workers without a bound would let one call that
+	// ignores its context hold the whole generation: no final commit for
+	// any partition, and a member that cannot rejoin. (When a call is
+	// abandoned, this goroutine ends with it.)
+	go func() { running.Wait(); close(allDone) }()
+	abandonAfter := time.NewTimer(drain + cfg.ZombieGrace)
+	defer abandonAfter.Stop()
+	select {
+	case <-allDone:
+	case <-abandonAfter.C:
+		p.abandon(calls, drain)
+	}
+	p.pmetrics.released.Add(float64(p.window.close())) // fetched, never finished: redelivered
 	p.pmetrics.paused.Set(0)
 }
 
-// watch enforces handler deadlines until stop is closed.
+// abandon gives up on the calls still running after the drain and
+// ZombieGrace: they are counted as zombies, their messages are released
+// uncommitted (everything before them is committed), and the generation
+// may end. What they do when they return is not recorded.
+func (p *partitionRun) abandon(calls *callSlots, drain time.Duration) {
+	e := p.gen.engine
+	offsets, newZombies := calls.abandon()
+	if newZombies > 0 {
+		p.zombies.Add(int32(newZombies))
+		e.metrics.zombies.Add(float64(newZombies))
+	}
+	e.abandoned.Add(int32(len(offsets)))
+	p.log.Error("abandoned handler calls that ignore their ended context; their messages stay uncommitted for the partition's next owner",
+		zap.Int64s("offsets", offsets), zap.Duration("drain_timeout", drain), zap.Duration("zombie_grace", e.cfg.ZombieGrace),
+		zap.Int32("abandoned_calls_running", e.abandoned.Load()))
+}
+
+// callReturned accounts for a call that returned after it was counted as a
+// zombie, or abandoned.
+func (p *partitionRun) callReturned(c *callContext) {
+	switch c.returned() {
+	case callZombie:
+		p.zombies.Add(-1)
+		p.gen.engine.metrics.zombies.Sub(1)
+	case callAbandoned:
+		p.zombies.Add(-1)
+		p.gen.engine.metrics.zombies.Sub(1)
+		p.gen.engine.abandoned.Add(-1)
+	}
+}
+
+// watch enforces handler deadlines and counts zombies until stop is
+// closed.
 func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
-	t := time.NewTicker(watchdogTick(p.gen.engine.cfg.HandlerTimeout))
+	cfg := p.gen.engine.cfg
+	t := time.NewTicker(watchdogTick(p.sub.HandlerTimeout))
 	defer t.Stop()
 	for {
 		select {
@@ -145,21 +206,20 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 			return
 		case now := <-t.C:
 			calls.expire(now)
-			if n := calls.zombies(now, p.gen.engine.cfg.ZombieGrace); n > 0 {
+			if n := calls.zombies(now, cfg.ZombieGrace); n > 0 {
 				p.zombies.Add(int32(n))
 				p.gen.engine.metrics.zombies.Add(float64(n))
 				p.log.Error("handler call ignores its ended context: zombie (Go cannot stop it)",
-					zap.String("handler", p.sub.Handler), zap.Int32("zombies", p.zombies.Load()),
-					zap.Int("max_zombies", p.gen.engine.cfg.MaxZombies))
+					zap.Int32("zombies", p.zombies.Load()), zap.Int("max_zombies", cfg.MaxZombies))
 			}
 		}
 	}
 }
 
 // fetch reads messages in offset order and routes each to its lane,
-// waiting (fetch paused) while the in-flight bound is full or its lane's
+// waiting (fetch paused) while the offset window is full or the lane's
 // queue is.
-func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes *lanes) {
+func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes *lanes) {
 	for {
 		if !p.waitWhileZombies(ctx) {
 			return
@@ -177,12 +237,13 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 		}
 		p.pmetrics.fetched.Inc()
 		msg := toMessage(km)
-		size := msg.Size()
-		if !p.limiter.tryAcquire(size) {
+		size, now := msg.Size(), time.Now().UnixNano()
+		if !p.window.tryAdmit(msg.Offset, size, now) {
 			p.pmetrics.paused.Set(1)
-			err := p.limiter.acquire(ctx, size)
+			err := p.window.admit(ctx, msg.Offset, size, now)
 			p.pmetrics.paused.Set(0)
 			if err != nil {
+				p.pmetrics.released.Inc() // fetched, never admitted: redelivered
 				return
 			}
 		}
@@ -190,7 +251,6 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 			p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
 		}
 		p.highWater.Store(km.HighWaterMark)
-		p.tracker.Add(msg.Offset)
 		inbox := lanes.route(msg)
 		select {
 		case inbox <- msg:
@@ -207,32 +267,97 @@ func (p *partitionRun) fetch(ctx context.Context, reader *kafkago.Reader, lanes 
 	}
 }
 
-// stall reports whether the partition holds work and has completed nothing
-// for timeout, and if so the offset it is stuck at and for how long. Slow
-// is not stalled: any completion resets the clock.
-func (p *partitionRun) stall(now time.Time, timeout time.Duration) (offset int64, idle time.Duration, stalled bool) {
-	offset, fetched, ok := p.tracker.Oldest()
-	if !ok {
-		return 0, 0, false
-	}
-	since := time.Unix(0, p.lastDone.Load())
-	if fetched.After(since) {
-		since = fetched // work that just arrived after a quiet spell
-	}
-	idle = now.Sub(since)
-	return offset, idle, idle >= timeout
-}
-
 // waitWhileZombies keeps the partition from fetching while it has more
 // zombie calls than MaxZombies: more work would only pile up behind them.
 func (p *partitionRun) waitWhileZombies(ctx context.Context) bool {
-	for p.zombies.Load() > int32(p.gen.engine.cfg.MaxZombies) {
-		p.pmetrics.paused.Set(1)
+	limit := int32(p.gen.engine.cfg.MaxZombies)
+	if p.zombies.Load() <= limit {
+		return true
+	}
+	p.pmetrics.paused.Set(1)
+	defer p.pmetrics.paused.Set(0)
+	for p.zombies.Load() > limit {
 		if !sleep(ctx, 100*time.Millisecond) {
 			return false
 		}
 	}
 	return true
+}
+
+// hold says what holds a partition's commit point, if anything.
+type hold struct {
+	head windowHead
+	// held is how long the commit point has not moved while the
+	// partition holds work.
+	held time.Duration
+	// call is the running call that includes the head, if any; writing
+	// the letter write that holds it, if any (blocked when it failed).
+	call    *callContext
+	writing *blockedState
+}
+
+// blocked returns the failing letter write that holds the head, or nil.
+func (h hold) blocked() *blockedState {
+	if h.writing != nil && h.writing.reason != "" {
+		return h.writing
+	}
+	return nil
+}
+
+// holding returns what holds the partition's commit point at now; ok is
+// false when it holds no work.
+func (p *partitionRun) holding(now time.Time) (h hold, ok bool) {
+	head, ok := p.window.oldest()
+	if !ok {
+		return hold{}, false
+	}
+	h = hold{head: head, held: now.Sub(head.since)}
+	if calls := p.calls.Load(); calls != nil {
+		h.call, _ = calls.holding(head.offset)
+	}
+	if blocks := p.blocks.Load(); blocks != nil {
+		h.writing = blocks.holding(head.offset)
+	}
+	return h, true
+}
+
+// stalled reports whether the commit point has not moved for StallTimeout
+// while the partition holds work, for a reason the engine cannot name: a
+// stuck handler, not a letter being written or failing to be.
+func (p *partitionRun) stalled(now time.Time) (hold, bool) {
+	h, ok := p.holding(now)
+	return h, ok && h.writing == nil && h.held >= p.gen.engine.cfg.StallTimeout
+}
+
+// blockedHead returns the block that holds the partition's commit point.
+func (p *partitionRun) blockedHead() *blockedState {
+	h, ok := p.holding(time.Now())
+	if !ok {
+		return nil
+	}
+	return h.blocked()
+}
+
+// problems lists what makes this partition fail liveness.
+func (p *partitionRun) problems(now time.Time) []string {
+	cfg := p.gen.engine.cfg
+	var out []string
+	if reason := p.unusable.Load(); reason != nil {
+		out = append(out, fmt.Sprintf("%s/%d cannot be consumed: %s", p.topic, p.partition, *reason))
+	}
+	if h, stalled := p.stalled(now); stalled {
+		call := "no handler call is running for it"
+		if h.call != nil {
+			call = fmt.Sprintf("its handler call has run for %s", now.Sub(h.call.start).Round(time.Millisecond))
+		}
+		out = append(out, fmt.Sprintf("%s/%d stalled at offset %d: handler %s; the commit point has not moved for %s (stall_timeout %s); %s",
+			p.topic, p.partition, h.head.offset, p.sub.Handler, h.held.Round(time.Millisecond), cfg.StallTimeout, call))
+	}
+	if z := p.zombies.Load(); z > int32(cfg.MaxZombies) {
+		out = append(out, fmt.Sprintf("%s/%d: %d zombie calls of handler %s ignore their ended context (max_zombies %d); fetching stopped",
+			p.topic, p.partition, z, p.sub.Handler, cfg.MaxZombies))
+	}
+	return out
 }
 
 func toMessage(km kafkago.Message) *message.Message {
@@ -249,89 +374,7 @@ func toMessage(km kafkago.Message) *message.Message {
 	return m
 }
 
-// worker is one consumer of a lane's queue.
-type worker struct {
-	p          *partitionRun
-	genCtx     context.Context // ends on revoke or shutdown
-	handlerCtx context.Context // ends DrainTimeout after genCtx
-	inbox      <-chan *message.Message
-	slot       *atomic.Pointer[callContext] // the running call, for the watchdog
-}
-
-func (w *worker) work() {
-	if w.p.sub.Batch.Size > 0 {
-		w.workBatches()
-		return
-	}
-	one := make([]*message.Message, 1) // reused: no allocation per message
-	for m := range w.inbox {           // closed by the fetch loop when it ends
-		if w.p.ending.Load() {
-			return // what is still queued stays uncommitted: redelivered
-		}
-		if w.p.sub.retryOf != nil && !w.waitUntilDue(m) {
-			return // the generation ended while waiting: redelivered later
-		}
-		one[0] = m
-		w.p.process(w.genCtx, w.handlerCtx, w.slot, one)
-	}
-}
-
-// waitUntilDue holds a retry-topic message until its round is due, on
-// this worker only; it returns false if the generation ends first.
-func (w *worker) waitUntilDue(m *message.Message) bool {
-	due, ok := middleware.Due(m)
-	if !ok {
-		return true
-	}
-	if d := time.Until(due); d > 0 {
-		return sleep(w.genCtx, d)
-	}
-	return true
-}
-
-// workBatches hands batches to the batch handler as the accumulator says
-// they are due, and flushes what it holds when the generation ends.
-func (w *worker) workBatches() {
-	acc := newBatchAccumulator(w.p.sub.Batch)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	flush := func(reason string) {
-		timer.Stop()
-		batch := acc.take()
-		w.p.sub.batches.observe(reason, len(batch))
-		w.p.process(w.genCtx, w.handlerCtx, w.slot, batch)
-	}
-	for {
-		if w.genCtx.Err() != nil {
-			if !acc.empty() {
-				flush(w.p.gen.engine.endReason())
-			}
-			return
-		}
-		select {
-		case <-w.genCtx.Done():
-		case m, ok := <-w.inbox:
-			if !ok || w.p.ending.Load() {
-				if !acc.empty() {
-					flush(w.p.gen.engine.endReason())
-				}
-				return
-			}
-			now := time.Now()
-			wasEmpty := acc.empty()
-			if reason := acc.add(m, now); reason != "" {
-				flush(reason)
-			} else if wasEmpty {
-				deadline, _ := acc.nextDeadline()
-				timer.Reset(deadline.Sub(now))
-			}
-		case now := <-timer.C:
-			if acc.due(now) {
-				flush("linger")
-			}
-		}
-	}
-}
-
-var errRevoked = errors.New("partition revoked or shutting down")
+var (
+	errRevoked  = errors.New("partition revoked or shutting down")
+	errRunEnded = errors.New("partition run ended")
+)

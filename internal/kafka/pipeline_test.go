@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 )
@@ -59,13 +58,7 @@ func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
 	events := b.createTopic("f1-events", partitions)
 	rare := b.createTopic("f1-rare", partitions)
 
-	pubCfg := testConfig(nil)
-	pubCfg.Brokers = b.addrs
-	pub := NewPublisher(pubCfg, NewCluster(pubCfg, zap.NewNop()))
-	if err := pub.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pub.Stop(context.Background()) })
+	pub := b.startPublisher()
 
 	var passed, batched atomic.Int64
 	var mu sync.Mutex

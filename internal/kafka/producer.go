@@ -19,18 +19,34 @@ type producer struct {
 	transport *kafkago.Transport
 }
 
+// producerOptions shape a producer's writer.
+type producerOptions struct {
+	clientID   string
+	autoCreate bool
+	// compression, when set, compresses every batch: a record that came
+	// compressed from its source topic then fits a topic with the same
+	// size limit.
+	compression kafkago.Compression
+	// batchBytes, when positive, raises the largest request the writer
+	// builds (kafka-go's default is 1 MiB); the broker still enforces its
+	// own limit.
+	batchBytes int64
+}
+
 // open creates the writer. Acks=all: a write returns only once every
 // in-sync replica has it. Keys are partitioned with murmur2, as Java clients
 // do, so keyed output lands where any other Kafka client would put it.
-func (p *producer) open(addrs []string, conn connection, clientID string, autoCreate bool) {
-	t := conn.transport(clientID)
+func (p *producer) open(addrs []string, conn connection, o producerOptions) {
+	t := conn.transport(o.clientID)
 	w := &kafkago.Writer{
 		Addr:                   kafkago.TCP(addrs...),
 		Balancer:               kafkago.Murmur2Balancer{},
 		RequiredAcks:           kafkago.RequireAll,
 		BatchTimeout:           5 * time.Millisecond,
 		BatchSize:              1000,
-		AllowAutoTopicCreation: autoCreate,
+		BatchBytes:             o.batchBytes,
+		Compression:            o.compression,
+		AllowAutoTopicCreation: o.autoCreate,
 		MaxAttempts:            3,
 		Transport:              t,
 	}
@@ -44,7 +60,7 @@ func (p *producer) write(ctx context.Context, msgs []kafkago.Message) error {
 	w := p.writer
 	p.mu.Unlock()
 	if w == nil {
-		return fmt.Errorf("%s: not started", p.name)
+		return fmt.Errorf("%s: %w", p.name, errNotStarted)
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("%s: write %d messages: %w", p.name, len(msgs), err)
@@ -52,6 +68,7 @@ func (p *producer) write(ctx context.Context, msgs []kafkago.Message) error {
 	return nil
 }
 
+// close flushes and closes the writer, giving up after d.
 func (p *producer) close(d time.Duration) error {
 	p.mu.Lock()
 	w, t := p.writer, p.transport
@@ -65,4 +82,7 @@ func (p *producer) close(d time.Duration) error {
 	return err
 }
 
-var errNoTopic = errors.New("message has no topic")
+var (
+	errNoTopic    = errors.New("message has no topic")
+	errNotStarted = errors.New("not started")
+)

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -36,11 +37,18 @@ func (p *Publisher) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.p.open(p.cluster.Addrs(), conn, p.cfg.GroupID+"-publisher", p.cfg.AutoCreateTopics)
+	p.p.open(p.cluster.Addrs(), conn, producerOptions{clientID: p.cfg.GroupID + "-publisher", autoCreate: p.cfg.AutoCreateTopics})
 	return nil
 }
 
 // Publish writes msgs (each must name its Topic), keyed as given.
+//
+// kafka-go starts a goroutine for each topic-partition on its first write
+// there. They belong to the publisher, not to the handler whose call
+// happened to publish first, so when ctx carries a handler's profiler
+// labels (a handler's context does) the write runs without them and they
+// are restored afterwards: leak attribution never counts them for a
+// handler.
 func (p *Publisher) Publish(ctx context.Context, msgs ...message.Message) error {
 	out := make([]kafkago.Message, len(msgs))
 	for i, m := range msgs {
@@ -52,11 +60,18 @@ func (p *Publisher) Publish(ctx context.Context, msgs ...message.Message) error 
 			out[i].Headers = append(out[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 		}
 	}
+	if _, labelled := pprof.Label(ctx, message.ProfileLabelHandler); labelled {
+		pprof.SetGoroutineLabels(context.Background())
+		defer pprof.SetGoroutineLabels(ctx)
+	}
 	return p.p.write(ctx, out)
 }
 
-// Stop flushes and closes the writer within CloseTimeout.
-func (p *Publisher) Stop(context.Context) error { return p.p.close(p.cfg.CloseTimeout) }
+// Stop flushes and closes the writer within CloseTimeout, or sooner when
+// ctx ends first.
+func (p *Publisher) Stop(ctx context.Context) error {
+	return p.p.close(remaining(ctx, p.cfg.CloseTimeout))
+}
 
 // Failed never closes: publishing errors are returned to the caller.
 func (p *Publisher) Failed() <-chan struct{} { return nil }

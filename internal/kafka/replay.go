@@ -9,8 +9,6 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
-
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // ReplayOptions select which dead letters `consumer dlq replay` moves back.
@@ -43,7 +41,8 @@ const HeaderReplayedFrom = "dlq.replayed.from"
 // Replay moves dead letters back: it reads a snapshot of the dead-letter
 // topic (each partition from its first offset to its end when the replay
 // starts), and writes every matching letter — same key and value, its
-// original headers without the dlq.* ones, plus dlq.replayed.from — to
+// original headers without the dlq.* and retry.* ones, plus
+// dlq.replayed.from — to
 // its original topic with acks=all. It is at-least-once: a letter is
 // counted as replayed only once the write is acknowledged, and running it
 // again replays again (handlers are idempotent). Dead letters are not
@@ -70,7 +69,7 @@ func Replay(ctx context.Context, cfg Config, opts ReplayOptions, progress func(R
 	var p producer
 	p.name = "dlq replay"
 	if !opts.DryRun {
-		p.open(cfg.Brokers, conn, cfg.GroupID+"-dlq-replay", cfg.AutoCreateTopics)
+		p.open(cfg.Brokers, conn, producerOptions{clientID: cfg.GroupID + "-dlq-replay", autoCreate: cfg.AutoCreateTopics, compression: kafkago.Lz4, batchBytes: maxLetterBytes})
 		defer func() { _ = p.close(cfg.CloseTimeout) }()
 	}
 	partitions := make([]int, 0, len(ends))
@@ -210,11 +209,13 @@ func replayable(m kafkago.Message, opts ReplayOptions, sum *ReplaySummary) (kafk
 	var keep []kafkago.Header
 	for _, h := range m.Headers {
 		switch {
-		case h.Key == middleware.HeaderTopic:
+		case h.Key == HeaderTopic:
 			origin = string(h.Value)
-		case h.Key == middleware.HeaderError:
+		case h.Key == HeaderError:
 			reason = string(h.Value)
-		case strings.HasPrefix(h.Key, "dlq."):
+		case strings.HasPrefix(h.Key, "dlq."), strings.HasPrefix(h.Key, "retry."):
+			// A replayed letter starts afresh: no dead-letter headers, and
+			// no retry-topic round that would skip its remaining rounds.
 		default:
 			keep = append(keep, h)
 		}

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
-	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/message"
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // TestReplayMovesMatchingDeadLettersBack: dead letters written by the
@@ -24,12 +23,7 @@ func TestReplayMovesMatchingDeadLettersBack(t *testing.T) {
 	b.createExactTopic(dlq, 2)
 	cfg := testConfig(nil)
 	cfg.Brokers = b.addrs
-	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
-	if err := pub.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = pub.Stop(context.Background()) }()
-	dl := middleware.NewDeadLetterer(pub, func(string) string { return dlq })
+	pub := b.startPublisher()
 	for i := range 6 {
 		reason := "malformed order"
 		if i%2 == 0 {
@@ -37,7 +31,20 @@ func TestReplayMovesMatchingDeadLettersBack(t *testing.T) {
 		}
 		m := &message.Message{Topic: orders, Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i),
 			Headers: []message.Header{{Key: "trace", Value: []byte("t")}}, Attempts: 3}
-		if err := dl.Write(context.Background(), m, errors.New(reason)); !message.IsDeadLettered(err) {
+		if i == 5 {
+			// Dead-lettered from the retry topic, after its last round: it
+			// names its origin and goes back there without retry headers.
+			retry := retryLetter(m, errors.New("busy"), orders+".retry", time.Now())
+			m = &retry
+			m.Topic, m.Offset = orders+".retry", 40
+		}
+		letter := deadLetter(m, errors.New(reason), dlq, time.Now())
+		if i == 4 {
+			// Written by an older version, which kept retry.* headers:
+			// replay drops them, or the message would skip its rounds.
+			letter.Headers = append(letter.Headers, message.Header{Key: HeaderRetryRound, Value: []byte("2")})
+		}
+		if err := pub.Publish(context.Background(), letter); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,8 +61,13 @@ func TestReplayMovesMatchingDeadLettersBack(t *testing.T) {
 		t.Fatalf("limited replay: %v, %v; original topic end %d", sum, err, endOf())
 	}
 	for _, m := range b.readAll(orders, 1) {
-		if headerOf(m, "trace") != "t" || headerOf(m, middleware.HeaderError) != "" || !strings.HasPrefix(headerOf(m, HeaderReplayedFrom), dlq+"/") {
+		if headerOf(m, "trace") != "t" || headerOf(m, HeaderError) != "" || !strings.HasPrefix(headerOf(m, HeaderReplayedFrom), dlq+"/") {
 			t.Fatalf("replayed message headers: %v", m.Headers)
+		}
+		for _, h := range m.Headers {
+			if strings.HasPrefix(h.Key, "retry.") || strings.HasPrefix(h.Key, "dlq.") && h.Key != HeaderReplayedFrom {
+				t.Fatalf("replayed message keeps %s", h.Key)
+			}
 		}
 		if !strings.HasPrefix(string(m.Key), "k") || string(m.Value) != "v"+string(m.Key)[1:] {
 			t.Fatalf("replayed message changed: %q %q", m.Key, m.Value)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/message"
-	"github.com/consumerkit/consumerkit/internal/message/middleware"
 )
 
 // TestRetryTopicRoundsDoNotBlockTheTopic: a message whose in-place retries
@@ -38,7 +37,7 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 		return nil
 	})
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		Retry:      middleware.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
+		Retry:      RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
 		RetryTopic: RetryTopicConfig{Enabled: true, Delay: 300 * time.Millisecond, Rounds: 2},
 		DeadLetter: DeadLetterConfig{Enabled: true}}})
 	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
@@ -68,11 +67,40 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 	}
 	mu.Unlock()
 	letters := b.readAll(dlq, 1)
-	if len(letters) != 1 || string(letters[0].Value) != "1" || headerOf(letters[0], middleware.HeaderRetryRound) != "2" ||
-		headerOf(letters[0], middleware.HeaderRetryFrom) != topic+"/0@1" {
-		t.Fatalf("dead letters: %d; want message 1 after round 2, traced to %s/0@1", len(letters), topic)
+	if len(letters) != 1 || string(letters[0].Value) != "1" || headerOf(letters[0], HeaderTopic) != topic ||
+		headerOf(letters[0], HeaderOffset) != "1" || headerOf(letters[0], HeaderRetryRound) != "" {
+		t.Fatalf("dead letters: %d; want message 1 after round 2, traced to its origin %s/0@1 without retry headers", len(letters), topic)
 	}
 	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
 	e.stop(t)
 	assertAccounting(t, e)
+}
+
+// TestRetryTopicDueWaitIsCappedAtTheDelay (issue 9, finding 6): a message
+// on the retry topic whose retry.due lies far in the future (a skewed
+// clock, a hand-made header) waits only the retry delay, not until then,
+// so it cannot hold its partition until the next rebalance.
+func TestRetryTopicDueWaitIsCappedAtTheDelay(t *testing.T) {
+	b := newTestBroker(t)
+	topic := b.createTopic("retry-due", 1)
+	handled := make(chan string, 1)
+	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		handled <- m.Topic
+		return nil
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
+		RetryTopic: RetryTopicConfig{Enabled: true, Delay: 200 * time.Millisecond, Rounds: 2}}})
+	cfg.StallTimeout = time.Minute
+	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	letter := retryLetter(&message.Message{Topic: topic, Offset: 0, Value: []byte("x")}, errBusy, topic+".retry", time.Now().Add(time.Hour))
+	b.produceMessages(letter)
+	select {
+	case got := <-handled:
+		if got != topic+".retry" {
+			t.Fatalf("handled from %s", got)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("a message due in an hour held its partition")
+	}
+	waitFor(t, "its outcome", func() bool { return outcomes(e, topic+".retry", "h", message.OutcomeSuccess) == 1 })
 }

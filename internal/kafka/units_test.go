@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,62 +15,6 @@ import (
 )
 
 func newTestRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
-
-func TestTrackerCommitsOnlyContiguousDoneOffsets(t *testing.T) {
-	tr := newOffsetTracker()
-	for _, o := range []int64{10, 11, 13, 14} { // 12 is a gap, as after compaction
-		tr.Add(o)
-	}
-	if _, ok := tr.Committable(); ok {
-		t.Fatal("nothing done yet")
-	}
-	tr.Done(11)
-	if _, ok := tr.Committable(); ok {
-		t.Fatal("11 done but 10 is not: nothing is committable")
-	}
-	tr.Done(10)
-	if off, _ := tr.Committable(); off != 12 {
-		t.Fatalf("committable %d, want 12", off)
-	}
-	tr.Done(14)
-	if off, _ := tr.Committable(); off != 12 || tr.InFlight() != 1 {
-		t.Fatalf("committable %d inflight %d", off, tr.InFlight())
-	}
-	tr.Done(13)
-	if off, _ := tr.Committable(); off != 15 || tr.InFlight() != 0 {
-		t.Fatalf("committable %d inflight %d, want 15 and 0", off, tr.InFlight())
-	}
-}
-
-func TestTrackerMemoryStaysProportionalToInFlight(t *testing.T) {
-	tr := newOffsetTracker()
-	for o := range int64(100_000) {
-		tr.Add(o)
-		tr.Done(o)
-	}
-	if len(tr.pending) > 200 {
-		t.Fatalf("tracker holds %d entries with nothing in flight", len(tr.pending))
-	}
-	if off, _ := tr.Committable(); off != 100_000 {
-		t.Fatalf("committable %d", off)
-	}
-}
-
-func TestTrackerRejectsMisuse(t *testing.T) {
-	for name, f := range map[string]func(*offsetTracker){
-		"out of order add": func(tr *offsetTracker) { tr.Add(5); tr.Add(4) },
-		"unknown done":     func(tr *offsetTracker) { tr.Add(5); tr.Done(6) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("misuse not detected")
-				}
-			}()
-			f(newOffsetTracker())
-		})
-	}
-}
 
 func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg := DefaultConfig()
@@ -120,29 +63,6 @@ func TestRedactedHidesPassword(t *testing.T) {
 	cfg.SASL = SASLConfig{Mechanism: "PLAIN", Username: "u", Password: "p"}
 	if r := cfg.Redacted(); r.SASL.Password != "REDACTED" || cfg.SASL.Password != "p" {
 		t.Fatalf("redaction wrong: %q / %q", r.SASL.Password, cfg.SASL.Password)
-	}
-}
-
-func TestLimiterAcquireWaitsForReleaseOrContext(t *testing.T) {
-	l := newInflightLimiter(1, 1<<20)
-	if err := l.acquire(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan error, 1)
-	go func() { got <- l.acquire(context.Background(), 1) }()
-	select {
-	case err := <-got:
-		t.Fatalf("acquire returned %v while full", err)
-	case <-time.After(20 * time.Millisecond):
-	}
-	l.release(1)
-	if err := <-got; err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := l.acquire(ctx, 1); err == nil {
-		t.Fatal("acquire on a full limiter with a cancelled context must fail")
 	}
 }
 

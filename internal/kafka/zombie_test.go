@@ -2,8 +2,11 @@ package kafka
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,4 +95,183 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 	if e.Live() != nil || testutil.ToFloat64(e.metrics.zombies) != 0 {
 		t.Fatalf("after the zombies returned: live %v, zombies %v", e.Live(), testutil.ToFloat64(e.metrics.zombies))
 	}
+	// (issue 9, finding 6) the pause is over: the gauge says so.
+	if v := testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")); v != 0 {
+		t.Fatalf("kafka_consumer_fetch_paused = %v after the zombies returned and fetching resumed", v)
+	}
 }
+
+// TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed (issue 9,
+// finding 2): in ordering none, one message stuck in a call that ignores
+// its context freezes the commit point while the other workers keep
+// finishing. Their finished offsets count toward max_inflight, so the
+// window stops growing and fetching pauses; and the frozen commit point is
+// a stall that liveness names, offset and handler, although completions
+// continue.
+func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
+	const total, maxInflight = 2000, 50
+	b := newTestBroker(t)
+	topic := b.createTopic("none-stuck", 1)
+	release := newGate()
+	var handled atomic.Int64
+	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		if m.Offset == 5 {
+			release.wait() // ignores its context
+		}
+		handled.Add(1)
+		return nil
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingNone, Workers: 4}})
+	cfg.MaxInflight = maxInflight
+	cfg.HandlerTimeout, cfg.ZombieGrace, cfg.StallTimeout = 200*time.Millisecond, 100*time.Millisecond, time.Second
+	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	t.Cleanup(release.open) // before the engine's stop, which would wait for the stuck call
+	b.produce(topic, 0, total, strconv.Itoa)
+
+	largest := 0
+	waitFor(t, "liveness to name the stuck offset", func() bool {
+		st := e.State()
+		if len(st.Partitions) == 1 {
+			largest = max(largest, st.Partitions[0].WindowEntries)
+		}
+		err := e.Live()
+		return err != nil && strings.Contains(err.Error(), topic+"/0 stalled at offset 5: handler h")
+	})
+	waitFor(t, "fetch paused", func() bool { return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")) == 1 })
+	st := e.State()
+	largest = max(largest, st.Partitions[0].WindowEntries)
+	if largest > maxInflight {
+		t.Fatalf("the window held %d entries; max_inflight is %d", largest, maxInflight)
+	}
+	if got := handled.Load(); got >= total/2 {
+		t.Fatalf("%d messages handled behind a stuck one: fetching must pause at the bound", got)
+	}
+	if v, _ := gauge(t, e.reg, "kafka_consumer_stalled", map[string]string{"topic": topic, "partition": "0"}); v != 1 {
+		t.Fatalf("kafka_consumer_stalled = %v", v)
+	}
+	if committed, _ := b.committedAndEnd(cfg.GroupID, topic, 1); committed[0] > 5 {
+		t.Fatalf("committed %d past the stuck offset 5", committed[0])
+	}
+	release.open()
+	waitFor(t, "everything after it", func() bool { return handled.Load() == total })
+	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
+	waitFor(t, "liveness to recover", func() bool { return e.Live() == nil })
+	t.Logf("none ordering, one stuck message: window at most %d entries (max_inflight %d); %s", largest, maxInflight, "named by liveness")
+}
+
+// TestZombieAtRevokeIsAbandonedAndTheMemberRejoins (issue 9, finding 5): a
+// handler call that ignores its context when its partition is revoked is
+// abandoned drain_timeout + zombie_grace after the revoke: its message
+// stays uncommitted, everything before it and every other partition gets
+// its final commit (so the next owner redoes nothing else), and the member
+// rejoins the group without waiting for the call.
+func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
+	const total = 40
+	b := newTestBroker(t)
+	topic := b.createTopic("revoke-zombie", 2)
+	release := newGate()
+	stuck := make(chan struct{})
+	var once atomic.Bool
+	var mu sync.Mutex
+	handled := map[string]int{}
+	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		if m.Partition == 0 && m.Offset == 3 && once.CompareAndSwap(false, true) {
+			close(stuck)
+			release.wait() // ignores its context
+		}
+		mu.Lock()
+		handled[fmt.Sprintf("%d@%d", m.Partition, m.Offset)]++
+		mu.Unlock()
+		return nil
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg.CommitInterval = time.Hour // only a generation's final commit moves the offsets
+	cfg.DrainTimeout, cfg.ZombieGrace = time.Second, 500*time.Millisecond
+	a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	t.Cleanup(release.open)
+	b.produce(topic, 0, total, strconv.Itoa)
+	_, end := b.committedAndEnd(cfg.GroupID, topic, 2)
+	if end[0] < 5 || end[1] == 0 {
+		t.Fatalf("want messages on both partitions, at least 5 on partition 0: %v", end)
+	}
+	<-stuck
+	waitFor(t, "partition 1 handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for k := range handled {
+			if strings.HasPrefix(k, "1@") {
+				n++
+			}
+		}
+		return int64(n) == end[1]
+	})
+
+	revoked := time.Now()
+	second := b.startEngine(cfg, message.NewRegistry().Add("h", h)) // joining revokes a's partitions
+	waitFor(t, "a to rejoin in a new generation", func() bool { return testutil.ToFloat64(a.metrics.rebalances) >= 2 })
+	rejoined := time.Since(revoked)
+	if bound := cfg.DrainTimeout + cfg.ZombieGrace + 5*time.Second; rejoined > bound {
+		t.Fatalf("a rejoined %s after the revoke; the bound is %s", rejoined, bound)
+	}
+	if n := a.abandoned.Load(); n != 1 {
+		t.Fatalf("%d abandoned calls running, want 1", n)
+	}
+	committed, _ := b.committedAndEnd(cfg.GroupID, topic, 2)
+	if committed[0] != 3 || committed[1] != end[1] {
+		t.Fatalf("final commits %v; want partition 0 at its stuck offset 3 and partition 1 at its end %d", committed, end[1])
+	}
+	release.open()
+	waitFor(t, "the stuck message handled by the next owner", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return handled["0@3"] == 2 && int64(len(handled)) == end[0]+end[1] // the zombie's return, and the redelivery
+	})
+	waitFor(t, "the abandoned call to be counted back", func() bool {
+		return a.abandoned.Load() == 0 && testutil.ToFloat64(a.metrics.zombies) == 0
+	})
+	a.stop(t)
+	second.stop(t)
+	if !allCommitted(t, b, cfg.GroupID, topic, 2)() {
+		t.Fatal("after both members stopped, the group is not committed to the end")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for k, n := range handled {
+		if n > 1 && k != "0@3" {
+			t.Errorf("%s handled %d times: the final commit before the rejoin must cover it", k, n)
+		}
+	}
+	t.Logf("member rejoined %s after the revoke (drain %s + grace %s)", rejoined.Round(time.Millisecond), cfg.DrainTimeout, cfg.ZombieGrace)
+}
+
+// TestUnpositionablePartitionFailsLiveness (issue 9, finding 6): a
+// partition whose reader cannot be positioned is not left silently idle
+// for the generation: liveness names it and kafka_consumer_stalled is 1.
+func TestUnpositionablePartitionFailsLiveness(t *testing.T) {
+	b := newTestBroker(t)
+	topic := b.createTopic("unpositionable", 2)
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	e := b.startEngineWith(cfg, message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })),
+		func(e *Engine) {
+			open := e.openReader
+			e.openReader = func(topic string, partition int) partitionReader {
+				r := open(topic, partition)
+				if partition == 1 {
+					return unpositionable{r}
+				}
+				return r
+			}
+		})
+	waitFor(t, "liveness to name the partition", func() bool {
+		err := e.Live()
+		return err != nil && strings.Contains(err.Error(), topic+"/1 cannot be consumed: cannot position the partition reader")
+	})
+	if v, _ := gauge(t, e.reg, "kafka_consumer_stalled", map[string]string{"topic": topic, "partition": "1"}); v != 1 {
+		t.Fatalf("kafka_consumer_stalled = %v", v)
+	}
+}
+
+type unpositionable struct{ partitionReader }
+
+func (unpositionable) SetOffset(int64) error { return errors.New("reader closed") }

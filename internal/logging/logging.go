@@ -7,6 +7,7 @@ package logging
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +28,8 @@ func DefaultConfig() Config { return Config{Level: "info", Format: "json"} }
 // Validate returns every problem with the configuration.
 func (c Config) Validate() []error {
 	var errs []error
-	if _, err := zapcore.ParseLevel(c.Level); err != nil {
-		errs = append(errs, fmt.Errorf("log.level %q: must be debug, info, warn or error", c.Level))
+	if _, err := ParseLevel(c.Level); err != nil {
+		errs = append(errs, fmt.Errorf("log.level: %w", err))
 	}
 	if c.Format != "json" && c.Format != "console" {
 		errs = append(errs, fmt.Errorf("log.format %q: must be json or console", c.Format))
@@ -36,10 +37,31 @@ func (c Config) Validate() []error {
 	return errs
 }
 
+// levels are the only levels an operator may choose. zap also knows dpanic,
+// panic and fatal, but the logger writes only entries at or above its level,
+// so any of those would silence every error log.
+var levels = []zapcore.Level{zapcore.DebugLevel, zapcore.InfoLevel, zapcore.WarnLevel, zapcore.ErrorLevel}
+
+// ParseLevel returns the level named s, which must be debug, info, warn or
+// error in any letter case. Anything else, including the empty string,
+// zap's "warning" alias and the levels above error, is an error that lists
+// the allowed names. The log.level setting and PUT /loglevel both parse with
+// it, so they accept the same names.
+func ParseLevel(s string) (zapcore.Level, error) {
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		if strings.EqualFold(s, l.String()) {
+			return l, nil
+		}
+		names[i] = l.String()
+	}
+	return 0, fmt.Errorf("%q is not one of %s", s, strings.Join(names, ", "))
+}
+
 // NewLevel returns the level shared by the logger and the admin server's
-// /loglevel endpoint.
+// /loglevel endpoint; cfg.Level is parsed by ParseLevel.
 func NewLevel(cfg Config) (zap.AtomicLevel, error) {
-	lvl, err := zapcore.ParseLevel(cfg.Level)
+	lvl, err := ParseLevel(cfg.Level)
 	if err != nil {
 		return zap.AtomicLevel{}, fmt.Errorf("logging: %w", err)
 	}

@@ -4,9 +4,9 @@ import "time"
 
 // Message is one record as consumed from a topic partition.
 //
-// The engine owns a Message's byte slices for the duration of one Handle
-// call; a handler that keeps Key, Value or header values beyond the call must
-// copy them.
+// The engine owns a Message's byte slices for the duration of one call; a
+// handler that keeps Key, Value or header values beyond the call must copy
+// them.
 type Message struct {
 	Topic     string
 	Partition int
@@ -16,20 +16,13 @@ type Message struct {
 	Headers   []Header
 	Time      time.Time
 
-	// Delivery bookkeeping, kept by the framework across attempts:
-	// how often the handler was called for this message, and when it
-	// first and last failed.
+	// Delivery bookkeeping, kept by the framework across the attempts of
+	// one delivery (read it, do not write it): how many calls this message
+	// has been part of, counting the one in progress, and when it first
+	// and last failed.
 	Attempts     int
 	FirstFailure time.Time
 	LastFailure  time.Time
-}
-
-// RecordFailure notes a failed attempt at now.
-func (m *Message) RecordFailure(now time.Time) {
-	if m.FirstFailure.IsZero() {
-		m.FirstFailure = now
-	}
-	m.LastFailure = now
 }
 
 // Header is one Kafka record header.

@@ -10,20 +10,20 @@ import (
 func TestChainRunsFirstMiddlewareOutermost(t *testing.T) {
 	var trace []string
 	mw := func(name string) Middleware {
-		return func(next Handler) Handler {
-			return HandlerFunc(func(ctx context.Context, m *Message) error {
+		return func(next Call) Call {
+			return func(ctx context.Context, msgs []*Message) error {
 				trace = append(trace, name+">")
-				err := next.Handle(ctx, m)
+				err := next(ctx, msgs)
 				trace = append(trace, "<"+name)
 				return err
-			})
+			}
 		}
 	}
-	h := Chain(HandlerFunc(func(context.Context, *Message) error {
+	c := Chain(CallOf(HandlerFunc(func(context.Context, *Message) error {
 		trace = append(trace, "handler")
 		return nil
-	}), mw("a"), mw("b"))
-	if err := h.Handle(context.Background(), &Message{}); err != nil {
+	})), mw("a"), mw("b"))
+	if err := c(context.Background(), []*Message{{}}); err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprint([]string{"a>", "b>", "handler", "<b", "<a"})

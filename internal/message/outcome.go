@@ -11,10 +11,10 @@ const (
 	OutcomeRetried Outcome = "retried"
 	// OutcomeDeadLettered: written to the dead-letter topic, then committed.
 	OutcomeDeadLettered Outcome = "dead_lettered"
-	// OutcomeFailed: the handler failed and the message was committed
-	// without success (logged and counted; no dead-letter topic configured).
+	// OutcomeFailed: finally failed with no dead-letter topic configured:
+	// logged with its reason, counted, and committed past.
 	OutcomeFailed Outcome = "failed"
-	// OutcomeRescheduled: retries in place were used up and the message was
+	// OutcomeRescheduled: its attempts in place were used up and it was
 	// written to its retry topic; its final outcome is recorded there.
 	OutcomeRescheduled Outcome = "rescheduled"
 )

@@ -2,8 +2,8 @@ package service
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,47 +12,242 @@ import (
 	"github.com/consumerkit/consumerkit/internal/cache"
 )
 
-// TestDeadlockFaultDeadlocksAndStopUndoesIt: the F4 fault really
-// deadlocks its callers, and Stop releases them so shutdown completes.
-func TestDeadlockFaultDeadlocksAndStopUndoesIt(t *testing.T) {
-	m, _ := cache.NewMetrics(prometheus.NewRegistry())
+// hangGuard is not a timing assertion: it only turns a hang (the hazard
+// the deadlock fault creates on purpose) into a failure instead of a
+// test-binary timeout.
+const hangGuard = 10 * time.Second
+
+// startDeadlockFault starts the F4 fault; cleanup stops it, so a failed
+// test still releases its callers and leaks no goroutine.
+func startDeadlockFault(t *testing.T) *DemoFaults {
+	t.Helper()
+	m, err := cache.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := NewDemoFaults(Config{DemoFault: "deadlock"}, cache.DefaultConfig(), m)
 	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var calls atomic.Int64
-	var callers sync.WaitGroup
-	stop := make(chan struct{})
-	for range 4 {
-		callers.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				d.logLine("x")
-				calls.Add(1)
-			}
-		})
+	t.Cleanup(func() { _ = stopFaults(d) })
+	return d
+}
+
+func stopFaults(d *DemoFaults) error {
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	return d.Stop(ctx)
+}
+
+// goLogLine calls logLine in its own goroutine, as a partition's handler
+// would; the line arrives when the call returns.
+func goLogLine(d *DemoFaults, msg string) <-chan string {
+	line := make(chan string, 1)
+	go func() { line <- d.logLine(msg) }()
+	return line
+}
+
+// rotationWaiting reports whether rotation holds or waits for the write
+// lock: TryRLock fails only then. While a log call holds its read lock,
+// rotation cannot hold the write lock, so this means it waits.
+func rotationWaiting(d *DemoFaults) bool {
+	if d.logMu.TryRLock() {
+		d.logMu.RUnlock()
+		return false
 	}
-	// Deadlocked: no call completes for a while.
-	deadline := time.Now().Add(10 * time.Second)
+	return true
+}
+
+// parked counts goroutines blocked for the runtime wait reason (as a
+// goroutine dump shows it, e.g. "sync.RWMutex.RLock") with every one of
+// frames on their stack.
+func parked(reason string, frames ...string) int {
+	buf := make([]byte, 1<<20)
 	for {
-		before := calls.Load()
-		time.Sleep(300 * time.Millisecond)
-		if calls.Load() == before {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the deadlock fault never deadlocked")
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, stack, _ := strings.Cut(g, "\n")
+		if !strings.Contains(header, "["+reason) {
+			continue
+		}
+		all := true
+		for _, f := range frames {
+			all = all && strings.Contains(stack, f)
+		}
+		if all {
+			count++
 		}
 	}
-	close(stop)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := d.Stop(ctx); err != nil {
+	return count
+}
+
+// waitUntil polls cond; it asserts only that cond eventually holds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s after %v", what, hangGuard)
+		}
+		runtime.Gosched()
+	}
+}
+
+func returned(line <-chan string) bool {
+	select {
+	case <-line:
+		return true
+	default:
+		return false
+	}
+}
+
+func waitReturned(t *testing.T, line <-chan string, what string) string {
+	t.Helper()
+	select {
+	case l := <-line:
+		return l
+	case <-time.After(hangGuard):
+		t.Fatalf("%s never returned", what)
+		return ""
+	}
+}
+
+// requireUnlocked: every log call's read locks were released exactly once
+// (one too many would have crashed RUnlock) and rotation let go.
+func requireUnlocked(t *testing.T, d *DemoFaults) {
+	t.Helper()
+	if n := d.held.Load(); n != 0 {
+		t.Fatalf("%d outer read locks still counted as held", n)
+	}
+	if !d.logMu.TryLock() {
+		t.Fatal("the log lock is still held after every call returned")
+	}
+	d.logMu.Unlock()
+}
+
+// TestDeadlockFaultDeadlocksTheFirstLogCall (F4): a single log call
+// deadlocks every time, not when a timer happens to line up: once
+// rotation waits for the write lock the call has not returned, and the
+// goroutine dump shows the frames the liveness evidence relies on.
+func TestDeadlockFaultDeadlocksTheFirstLogCall(t *testing.T) {
+	d := startDeadlockFault(t)
+	line := goLogLine(d, "x")
+
+	waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+	if returned(line) {
+		t.Fatal("the log call returned before rotation waited for the write lock: no deadlock")
+	}
+	// The frames the root package's F4 test looks for in the saved dump.
+	waitUntil(t, "the log call to park in format's nested read lock", func() bool {
+		return parked("sync.RWMutex.RLock", "sync.(*RWMutex).RLock", "(*DemoFaults).format", "(*DemoFaults).logLine") == 1
+	})
+	waitUntil(t, "rotation to park in Lock", func() bool {
+		return parked("sync.RWMutex.Lock", "sync.(*RWMutex).Lock", "(*DemoFaults).Start") == 1
+	})
+	if returned(line) {
+		t.Fatal("the log call returned from a deadlock")
+	}
+
+	if err := stopFaults(d); err != nil {
+		t.Fatalf("Stop did not undo the deadlock: %v", err)
+	}
+	waitReturned(t, line, "the deadlocked log call after Stop")
+	requireUnlocked(t, d)
+}
+
+// TestDeadlockFaultBlocksEveryCallerUntilStop: concurrent log calls, as
+// from several partitions, all block (the first ones in the nested read
+// lock, the others behind the waiting writer); Stop releases every one
+// of them and returns nil.
+func TestDeadlockFaultBlocksEveryCallerUntilStop(t *testing.T) {
+	d := startDeadlockFault(t)
+	const callers = 4
+	var lines []<-chan string
+	for range callers {
+		lines = append(lines, goLogLine(d, "x"))
+	}
+
+	waitUntil(t, "every log call to park in a read lock", func() bool {
+		return parked("sync.RWMutex.RLock", "(*DemoFaults).logLine") == callers
+	})
+	if !rotationWaiting(d) {
+		t.Fatal("log calls parked with no writer waiting")
+	}
+	for i, line := range lines {
+		if returned(line) {
+			t.Fatalf("log call %d returned from a deadlock", i)
+		}
+	}
+
+	if err := stopFaults(d); err != nil {
 		t.Fatalf("Stop did not undo the deadlock: %v (held %d)", err, d.held.Load())
 	}
-	callers.Wait()
+	for _, line := range lines {
+		waitReturned(t, line, "a deadlocked log call after Stop")
+	}
+	requireUnlocked(t, d)
+}
+
+// TestDeadlockFaultStopUntanglesEveryInterleaving: Stop may arrive
+// before the callers lock, while the deadlock forms or after it, and
+// callers may arrive while it runs; every call returns, Stop returns nil
+// and every read lock is released exactly once.
+func TestDeadlockFaultStopUntanglesEveryInterleaving(t *testing.T) {
+	for i := range 100 {
+		d := startDeadlockFault(t)
+		var lines []<-chan string
+		for range 3 {
+			lines = append(lines, goLogLine(d, "before"))
+		}
+		switch i % 3 {
+		case 0: // after the deadlock
+			waitUntil(t, "every log call to park in a read lock", func() bool {
+				return parked("sync.RWMutex.RLock", "(*DemoFaults).logLine") == len(lines)
+			})
+		case 1: // as it forms
+			waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+		}
+		stopped := make(chan error, 1)
+		go func() { stopped <- stopFaults(d) }()
+		for range 3 {
+			lines = append(lines, goLogLine(d, "during"))
+		}
+		if err := <-stopped; err != nil {
+			t.Fatalf("round %d: Stop did not undo the deadlock: %v (held %d)", i, err, d.held.Load())
+		}
+		lines = append(lines, goLogLine(d, "after"))
+		for _, line := range lines {
+			waitReturned(t, line, "a log call")
+		}
+		requireUnlocked(t, d)
+	}
+}
+
+// TestDeadlockFaultLogCallAfterStopDoesNotLock: once Stop has untangled
+// the deadlock, a log call returns its message as is without touching
+// the lock, so even a held write lock does not stop it.
+func TestDeadlockFaultLogCallAfterStopDoesNotLock(t *testing.T) {
+	d := startDeadlockFault(t)
+	deadlocked := goLogLine(d, "x")
+	waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+	if err := stopFaults(d); err != nil {
+		t.Fatal(err)
+	}
+	waitReturned(t, deadlocked, "the deadlocked log call after Stop")
+
+	d.logMu.Lock()
+	line := goLogLine(d, "after stop")
+	if got := waitReturned(t, line, "a log call after Stop, under a held write lock"); got != "after stop" {
+		t.Fatalf("logLine after Stop = %q, want the message as is", got)
+	}
+	d.logMu.Unlock()
+	requireUnlocked(t, d)
 }

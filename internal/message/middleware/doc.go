@@ -1,20 +1,19 @@
-// Package middleware holds the handler middleware, one file each: Recover,
-// Timeout, Retry, DeadLetter, Metrics and Logging.
+// Package middleware holds the middleware the framework puts around every
+// handler call, and is where a service's own middleware can take its
+// pattern from.
 //
-// The default chain, outermost first, and why each sits where it does:
+// A middleware wraps one call (one attempt) of a handler of either kind;
+// see message.Middleware for its contract. The engine builds each
+// subscription's call chain, outermost first:
 //
-//	Logging     sees the final result once per message, after every retry
-//	DeadLetter  turns the final failure into a dead-letter write
-//	RetryTopic  (optional) hands messages whose retries are used up to a
-//	            retry topic for later rounds, before dead-lettering
-//	Retry       repeats what is inside it with backoff; permanent errors skip it
-//	Timeout     gives each attempt its own deadline (when configured)
-//	Metrics     times each attempt
-//	Recover     turns a panic into an error, so Retry retries it and the
-//	            layers above still run (innermost, next to the handler)
+//	the service's middleware   Registry.Use, then the handler's own
+//	Recover                    turns a panic into a *PanicError, so the
+//	                           layers above see it as an error and the
+//	                           engine retries it like any other failure
+//	the handler
 //
-// Put Retry outside Recover, or the first panic escapes every retry; put
-// Timeout outside Retry, and one slow attempt uses up the budget of all.
-// The chain returns the message's final error; the engine turns it into
-// the one recorded outcome.
+// What becomes of each message after a call — another attempt after a
+// backoff, the retry topic, the dead-letter topic — is not middleware: the
+// engine decides it in one place, message by message, for both handler
+// kinds, outside the attempt's deadline (see package kafka).
 package middleware

@@ -9,19 +9,23 @@ import (
 )
 
 // PanicError is a handler's panic, recovered, with its stack.
+//
+// Error says only what panicked, never the stack: the error text travels
+// (dead-letter headers, metrics, other systems) and a stack can be larger
+// than the message it was handling. The stack is for the log.
 type PanicError struct {
 	Value any
 	Stack []byte
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v\n%s", e.Value, e.Stack) }
+func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
 
-// Recover turns a panic in the handler into a *PanicError, counted by
-// onPanic (which may be nil). The error is not permanent: a panic caused
-// by a passing condition is retried like any other failure.
+// Recover turns a panic in the rest of the chain into a *PanicError,
+// counted by onPanic (which may be nil). The error is not permanent: a
+// panic caused by a passing condition is retried like any other failure.
 func Recover(onPanic func()) message.Middleware {
-	return func(next message.Handler) message.Handler {
-		return message.HandlerFunc(func(ctx context.Context, m *message.Message) (err error) {
+	return func(next message.Call) message.Call {
+		return func(ctx context.Context, msgs []*message.Message) (err error) {
 			defer func() {
 				if r := recover(); r != nil {
 					if onPanic != nil {
@@ -30,7 +34,7 @@ func Recover(onPanic func()) message.Middleware {
 					err = &PanicError{Value: r, Stack: debug.Stack()}
 				}
 			}()
-			return next.Handle(ctx, m)
-		})
+			return next(ctx, msgs)
+		}
 	}
 }
