@@ -82,6 +82,26 @@ func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *tes
 	}
 }
 
+// TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls (issue 9, item 7): a
+// subscription's handler_timeout is the deadline of its calls, batch
+// calls included, instead of the engine's.
+func TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls(t *testing.T) {
+	var ahead atomic.Int64
+	handlers := message.NewRegistry().AddBatch("b", message.BatchHandlerFunc(func(ctx context.Context, _ []*message.Message) error {
+		dl, _ := ctx.Deadline()
+		ahead.Store(int64(time.Until(dl)))
+		return nil
+	}))
+	cfg := testConfig(nil)
+	cfg.HandlerTimeout = time.Hour
+	r := newRig(t, cfg, Subscription{Handler: "b", Ordering: OrderingPartition, Batch: BatchConfig{Size: 5, Linger: time.Second},
+		HandlerTimeout: 200 * time.Millisecond}, handlers)
+	r.deliver(messages(0, 2)...)
+	if got := time.Duration(ahead.Load()); got > 200*time.Millisecond || got <= 0 {
+		t.Fatalf("the batch call had %s to its deadline; want the subscription's 200ms", got)
+	}
+}
+
 // TestHandlersSeeTheAttemptTheyAreIn: Message.Attempts counts the call in
 // progress, so a handler can tell its first attempt from a retry.
 func TestHandlersSeeTheAttemptTheyAreIn(t *testing.T) {
@@ -217,6 +237,24 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 	}
 }
 
+// TestLetterOverheadIsAtMostOneKiB: whatever the coordinates and the
+// error, a letter adds at most 1 KiB to its message: the longest topic
+// names Kafka allows, the largest partition and offset, a huge error.
+func TestLetterOverheadIsAtMostOneKiB(t *testing.T) {
+	long := strings.Repeat("t", 249)
+	m := &message.Message{Topic: long, Partition: 1<<31 - 1, Offset: 1<<63 - 1, Attempts: 1 << 30, Value: []byte("v"),
+		FirstFailure: time.Now(), LastFailure: time.Now()}
+	cause := errors.New(strings.Repeat("x", 1<<20))
+	retry := retryLetter(m, cause, long, time.Now())
+	retry.Topic, retry.Partition, retry.Offset = long, 1<<31-1, 1<<63-1
+	dead := deadLetter(&retry, cause, long, time.Now())
+	for name, l := range map[string]message.Message{"retry letter": retry, "dead letter from the retry topic": dead, "dead letter": deadLetter(m, cause, long, time.Now())} {
+		if added := (&l).Size() - m.Size(); added > 1024 {
+			t.Errorf("%s adds %d bytes", name, added)
+		}
+	}
+}
+
 // TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain (issue 9,
 // finding 3): a dead-letter write the broker refuses (too large) is not
 // retried in a hot loop, and the handler is not called again: the
@@ -310,6 +348,10 @@ func TestUnavailableLetterTopicBacksOffAndResumes(t *testing.T) {
 	}
 	if calls.Load() != 1 || r.outcome(message.OutcomeDeadLettered) != 1 || r.blocked() != nil {
 		t.Fatalf("calls %d dead_lettered %d blocked %+v", calls.Load(), r.outcome(message.OutcomeDeadLettered), r.blocked())
+	}
+	// Three failures within blocked_retry_interval (1m): one error line.
+	if n := r.logs.FilterMessage("partition blocked: a letter cannot be written, so the message cannot be committed").Len(); n != 1 {
+		t.Fatalf("%d error lines for 3 failed writes within blocked_retry_interval, want 1", n)
 	}
 }
 

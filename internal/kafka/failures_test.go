@@ -405,6 +405,26 @@ func TestRejectedDeadLetterWriteBlocksUntilTheTopicAllowsIt(t *testing.T) {
 	}
 }
 
+// TestLettersAreCompressedSoCompressedMessagesFit: a dead letter is
+// written compressed (lz4), so a message that only fits its topic
+// compressed — as most producers send — fits a dead-letter topic with the
+// same limit.
+func TestLettersAreCompressedSoCompressedMessagesFit(t *testing.T) {
+	b := newTestBroker(t)
+	topic := b.createTopic("compressed", 1)
+	dlq := topic + ".dlq"
+	b.createTopicWithConfig(dlq, 1, map[string]string{"max.message.bytes": "5000"})
+	h := message.HandlerFunc(func(context.Context, *message.Message) error { return message.Permanent(errors.New("poison")) })
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
+	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	value := strings.Repeat("the same order line again; ", 1000) // 27 KB that compress well
+	b.produceValues(topic, 1, func(int) (string, string) { return "k", value })
+	waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "h", message.OutcomeDeadLettered) == 1 })
+	if letters := b.readAll(dlq, 1); len(letters) != 1 || string(letters[0].Value) != value {
+		t.Fatalf("dead-letter topic holds %d letters", len(letters))
+	}
+}
+
 // TestUnavailableDeadLetterTopicBlocksThePartitionUntilItExists: when the
 // dead-letter topic does not exist (and topics are not created on first
 // write), the partition holds at the failing message without committing

@@ -187,6 +187,7 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
 	cfg.CommitInterval = time.Hour // only a generation's final commit moves the offsets
 	cfg.DrainTimeout, cfg.ZombieGrace = time.Second, 500*time.Millisecond
+	cfg.MaxZombies = 0 // so the one abandoned call fails liveness
 	a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
 	t.Cleanup(release.open)
 	b.produce(topic, 0, total, strconv.Itoa)
@@ -217,6 +218,10 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 	if n := a.abandoned.Load(); n != 1 {
 		t.Fatalf("%d abandoned calls running, want 1", n)
 	}
+	// Only a restart frees an abandoned call: past max_zombies, liveness says so.
+	if err := a.Live(); err == nil || !strings.Contains(err.Error(), "1 handler calls abandoned at revoke or shutdown still run") {
+		t.Fatalf("liveness with an abandoned call beyond max_zombies: %v", err)
+	}
 	committed, _ := b.committedAndEnd(cfg.GroupID, topic, 2)
 	if committed[0] != 3 || committed[1] != end[1] {
 		t.Fatalf("final commits %v; want partition 0 at its stuck offset 3 and partition 1 at its end %d", committed, end[1])
@@ -228,7 +233,7 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 		return handled["0@3"] == 2 && int64(len(handled)) == end[0]+end[1] // the zombie's return, and the redelivery
 	})
 	waitFor(t, "the abandoned call to be counted back", func() bool {
-		return a.abandoned.Load() == 0 && testutil.ToFloat64(a.metrics.zombies) == 0
+		return a.abandoned.Load() == 0 && testutil.ToFloat64(a.metrics.zombies) == 0 && a.Live() == nil
 	})
 	a.stop(t)
 	second.stop(t)
@@ -275,3 +280,36 @@ func TestUnpositionablePartitionFailsLiveness(t *testing.T) {
 type unpositionable struct{ partitionReader }
 
 func (unpositionable) SetOffset(int64) error { return errors.New("reader closed") }
+
+// TestStopFitsItsDeadlineWithAStuckHandler (issue 9, finding 5): when the
+// shutdown gives the consumer less time than drain_timeout +
+// zombie_grace, the drain is shortened so that abandoning a call that
+// ignores its context, the final commit and leaving the group still fit:
+// Stop returns within its context, and the components after it keep their
+// share.
+func TestStopFitsItsDeadlineWithAStuckHandler(t *testing.T) {
+	b := newTestBroker(t)
+	topic := b.createTopic("stop-share", 1)
+	release, stuck := newGate(), make(chan struct{})
+	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		if m.Offset == 2 {
+			close(stuck)
+			release.wait() // ignores its context
+		}
+		return nil
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg.DrainTimeout, cfg.ZombieGrace, cfg.CloseTimeout = 10*time.Second, time.Second, 2*time.Second
+	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	t.Cleanup(release.open)
+	b.produce(topic, 0, 5, strconv.Itoa)
+	<-stuck
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second) // less than drain 10s + grace 1s
+	defer cancel()
+	if err := e.Stop(ctx); err != nil {
+		t.Fatalf("Stop overran its share of the shutdown: %v", err)
+	}
+	if committed, _ := b.committedAndEnd(cfg.GroupID, topic, 1); committed[0] != 2 {
+		t.Fatalf("final commit at %d, want the stuck offset 2", committed[0])
+	}
+}
