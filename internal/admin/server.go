@@ -57,6 +57,8 @@ func New(cfg Config, reg *prometheus.Registry, level zap.AtomicLevel, checker Ch
 	return s
 }
 
+// routes serves every path; every request body is bounded by limitBody
+// before a route sees it.
 func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -74,7 +76,7 @@ func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Ha
 	mux.Handle("/debug/pprof/profile", s.guard(http.HandlerFunc(pprof.Profile)))
 	mux.Handle("/debug/pprof/symbol", s.guard(http.HandlerFunc(pprof.Symbol)))
 	mux.Handle("/debug/pprof/trace", s.guard(http.HandlerFunc(pprof.Trace)))
-	return mux
+	return limitBody(mux)
 }
 
 // Handler returns the server's routes, for tests and embedding.
