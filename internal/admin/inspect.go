@@ -3,14 +3,22 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 )
 
-// debugConsumer serves the checker's state: JSON by default, a small HTML
-// page for browsers (Accept: text/html) or ?format=html.
+// debugConsumer serves the checker's state as JSON or as a small HTML page.
+// ?format=json or ?format=html chooses; without it a browser (Accept:
+// text/html) gets the page and anything else JSON. Any other format is
+// refused with 400 naming the two.
 func (s *Server) debugConsumer(w http.ResponseWriter, r *http.Request) {
+	html, err := wantsHTML(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	in, ok := s.checker.(Inspector)
 	if !ok {
 		http.Error(w, "no consumer state to show", http.StatusNotFound)
@@ -22,7 +30,7 @@ func (s *Server) debugConsumer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "encode state: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if r.URL.Query().Get("format") != "html" && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if !html {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body) // the client went away; nothing to do
 		return
@@ -41,6 +49,22 @@ func (s *Server) debugConsumer(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// wantsHTML reads the format the request asks for. An explicit format wins
+// over Accept, so the page's own "?format=json" link shows JSON in the
+// browser that sends Accept: text/html.
+func wantsHTML(r *http.Request) (bool, error) {
+	switch format := r.URL.Query().Get("format"); format {
+	case "json":
+		return false, nil
+	case "html":
+		return true, nil
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/html"), nil
+	default:
+		return false, fmt.Errorf("format %q: must be json or html", format)
+	}
 }
 
 var statePage = template.Must(template.New("state").Parse(`<!doctype html>

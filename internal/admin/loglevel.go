@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -17,9 +18,10 @@ import (
 // {"level":"warn"}, or, with Content-Type application/x-www-form-urlencoded,
 // a form value level=warn in the body or else the query; the answer is
 // {"level":"warn"}. The level is parsed by logging.ParseLevel, as the
-// log.level setting is. A refused level or a malformed body gets 400 with
+// log.level setting is. A refused level or a malformed body (including
+// anything after the JSON object, which zap's handler ignores) gets 400 with
 // {"error":"..."}, naming the allowed levels when the level was the problem,
-// and leaves the level as it was.
+// and leaves the level as it was. The body's size is bounded by limitBody.
 func putLogLevel(level zap.AtomicLevel) http.Handler {
 	type levelBody struct {
 		Level string `json:"level"`
@@ -49,13 +51,24 @@ func requestedLevel(r *http.Request) (zapcore.Level, error) {
 	// zap compares the header exactly, so a charset parameter means JSON;
 	// doing the same keeps every request zap accepted working.
 	if r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		// FormValue would drop a parse error and report a missing level.
+		if err := r.ParseForm(); err != nil {
+			return 0, fmt.Errorf("malformed form, want level=<level>: %w", err)
+		}
 		return logging.ParseLevel(r.FormValue("level"))
+	}
+	// The body is one JSON object and nothing else: zap's handler decodes
+	// the first value and ignores what follows, so {"level":"warn"}garbage
+	// would set warn.
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return 0, fmt.Errorf("read request body: %w", err)
 	}
 	var body struct {
 		Level string `json:"level"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		return 0, fmt.Errorf(`malformed request body, want {"level":"<level>"}: %v`, err)
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return 0, fmt.Errorf(`malformed request body, want {"level":"<level>"}: %w`, err)
 	}
 	return logging.ParseLevel(body.Level)
 }

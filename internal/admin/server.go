@@ -57,8 +57,9 @@ func New(cfg Config, reg *prometheus.Registry, level zap.AtomicLevel, checker Ch
 	return s
 }
 
-// routes serves every path; every request body is bounded by limitBody
-// before a route sees it.
+// routes serves every path with the methods it names; any other method gets
+// 405 with an Allow header listing the right ones (GET also allows HEAD).
+// Every request body is bounded by limitBody before a route sees it.
 func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -71,11 +72,13 @@ func (s *Server) routes(reg *prometheus.Registry, level zap.AtomicLevel) http.Ha
 	mux.Handle("GET /loglevel", level)
 	mux.Handle("PUT /loglevel", s.guard(putLogLevel(level)))
 	mux.Handle("GET /debug/consumer", s.guard(http.HandlerFunc(s.debugConsumer)))
-	mux.Handle("/debug/pprof/", s.guard(http.HandlerFunc(pprof.Index)))
-	mux.Handle("/debug/pprof/cmdline", s.guard(http.HandlerFunc(pprof.Cmdline)))
-	mux.Handle("/debug/pprof/profile", s.guard(http.HandlerFunc(pprof.Profile)))
-	mux.Handle("/debug/pprof/symbol", s.guard(http.HandlerFunc(pprof.Symbol)))
-	mux.Handle("/debug/pprof/trace", s.guard(http.HandlerFunc(pprof.Trace)))
+	mux.Handle("GET /debug/pprof/", s.guard(http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/cmdline", s.guard(http.HandlerFunc(pprof.Cmdline)))
+	mux.Handle("GET /debug/pprof/profile", s.guard(http.HandlerFunc(pprof.Profile)))
+	// go tool pprof looks symbols up with a POST listing the addresses.
+	mux.Handle("GET /debug/pprof/symbol", s.guard(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("POST /debug/pprof/symbol", s.guard(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("GET /debug/pprof/trace", s.guard(http.HandlerFunc(pprof.Trace)))
 	return limitBody(mux)
 }
 
