@@ -68,16 +68,31 @@ func NewLevel(cfg Config) (zap.AtomicLevel, error) {
 	return zap.NewAtomicLevelAt(lvl), nil
 }
 
-// New returns the logger writing at level, and a cleanup that flushes
-// buffered entries; call the cleanup once, last. Entries are sampled per
-// second and message: the first 100 of a kind pass, then one in 100, so a
-// flood of identical lines cannot saturate stdout; every dropped entry is
-// counted in kafka_consumer_log_dropped_total{level}, so sampling is never
-// silent.
+// Sampling: within each sampleTick, counted from the first entry of a level
+// and message, the first sampleFirst such entries pass and then every
+// sampleThereafter-th (the 200th, 300th, ...); the others are dropped.
+const (
+	sampleTick       = time.Second
+	sampleFirst      = 100
+	sampleThereafter = 100
+)
+
+// New returns the logger writing to stdout at level, and a cleanup that
+// flushes buffered entries; call the cleanup once, last. Entries are sampled
+// per second, level and message: the first 100 of a kind pass, then one in
+// 100 (the 200th, 300th, ...), so a flood of identical lines cannot saturate
+// stdout; every dropped entry is counted in
+// kafka_consumer_log_dropped_total{level}, so sampling is never silent.
 func New(cfg Config, level zap.AtomicLevel, reg prometheus.Registerer) (*zap.Logger, func(), error) {
+	return newLogger(cfg, level, reg, zapcore.Lock(os.Stdout))
+}
+
+// newLogger is New writing to out, so tests can read what was written.
+func newLogger(cfg Config, level zap.AtomicLevel, reg prometheus.Registerer, out zapcore.WriteSyncer) (*zap.Logger, func(), error) {
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kafka_consumer_log_dropped_total",
-		Help: "Log entries dropped by sampling (the first 100 of a message per second pass, then 1 in 100).",
+		Help: fmt.Sprintf("Log entries dropped by sampling (the first %d of a message per %s pass, then 1 in %d).",
+			sampleFirst, sampleTick, sampleThereafter),
 	}, []string{"level"})
 	if err := reg.Register(dropped); err != nil {
 		return nil, nil, fmt.Errorf("logging: register metrics: %w", err)
@@ -91,7 +106,7 @@ func New(cfg Config, level zap.AtomicLevel, reg prometheus.Registerer) (*zap.Log
 	} else {
 		enc = zapcore.NewJSONEncoder(encCfg)
 	}
-	core := zapcore.NewSamplerWithOptions(zapcore.NewCore(enc, zapcore.Lock(os.Stdout), level), time.Second, 100, 100,
+	core := zapcore.NewSamplerWithOptions(zapcore.NewCore(enc, out, level), sampleTick, sampleFirst, sampleThereafter,
 		zapcore.SamplerHook(func(e zapcore.Entry, d zapcore.SamplingDecision) {
 			if d&zapcore.LogDropped != 0 {
 				dropped.WithLabelValues(e.Level.String()).Inc()
