@@ -109,14 +109,19 @@ func (c *callContext) AfterFunc(f func()) (stop func() bool) {
 
 // cancel ends the context with err (context.Canceled or
 // context.DeadlineExceeded); later calls do nothing.
-func (c *callContext) cancel(err error) {
+func (c *callContext) cancel(err error) { c.cancelAt(err, time.Now()) }
+
+// cancelAt is cancel for a caller that already read the clock: now is
+// when the context ended, from which a call still running becomes a
+// zombie after ZombieGrace.
+func (c *callContext) cancelAt(err error, now time.Time) {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return
 	}
 	c.err = err
-	c.ended.Store(time.Now().UnixNano())
+	c.ended.Store(now.UnixNano())
 	if c.done != nil {
 		close(c.done)
 	}
@@ -165,7 +170,7 @@ func newCallSlots(workers int) *callSlots {
 func (s *callSlots) expire(now time.Time) {
 	for i := range s.slots {
 		if c := s.slots[i].Load(); c != nil && !now.Before(c.deadline) {
-			c.cancel(context.DeadlineExceeded)
+			c.cancelAt(context.DeadlineExceeded, now)
 		}
 	}
 }

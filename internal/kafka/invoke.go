@@ -25,7 +25,7 @@ func (w *worker) invoke(msgs []*message.Message) (end time.Time, err error) {
 	end = time.Now()
 	w.slot.Store(nil)
 	p.callReturned(c)
-	c.cancel(context.Canceled) // the call is over; contexts derived from it end with it
+	c.cancelAt(context.Canceled, end) // the call is over; contexts derived from it end with it
 	p.sub.metrics.duration.Observe(end.Sub(start).Seconds())
 	return end, err
 }
