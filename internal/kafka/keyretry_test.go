@@ -13,8 +13,8 @@ import (
 	"github.com/consumerkit/consumerkit/internal/message"
 )
 
-// keysOnLanes returns a key on lane a's worker other than key, and a key
-// on another lane, among lanes workers.
+// keysOnLanes returns, for key ordering with lanes workers, another key
+// routed to key's worker and a key routed to a different one.
 func keysOnLanes(t *testing.T, key string, lanes int) (sameLane, otherLane string) {
 	t.Helper()
 	lane := keyHash([]byte(key)) % uint32(lanes)
