@@ -119,3 +119,143 @@ func TestRetryPolicyDelayBudgetAndValidate(t *testing.T) {
 		t.Fatal(errs)
 	}
 }
+
+// TestValidateBatchRules: a batch must be able to fill or flush within the
+// in-flight bounds, and to flush at all; each rule names its setting, and
+// the limits themselves are accepted.
+func TestValidateBatchRules(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		batch BatchConfig
+		edit  func(*Config)
+		want  string // "" when valid
+	}{
+		{name: "size at max_inflight", batch: BatchConfig{Size: 1000, Linger: time.Second}},
+		{name: "size above max_inflight", batch: BatchConfig{Size: 1001, Linger: time.Second},
+			want: "kafka.subscriptions[0].batch.size (1001) must not exceed kafka.max_inflight (1000)"},
+		{name: "size above a lowered max_inflight", batch: BatchConfig{Size: 100, Linger: time.Second}, edit: func(c *Config) { c.MaxInflight = 99 },
+			want: "batch.size (100) must not exceed kafka.max_inflight (99)"},
+		{name: "bytes at max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 8 << 20, Linger: time.Second}},
+		{name: "bytes above max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 8<<20 + 1, Linger: time.Second},
+			want: "kafka.subscriptions[0].batch.bytes (8388609) must not exceed kafka.max_inflight_bytes (8388608), or a batch could never fill"},
+		{name: "bytes above a lowered max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 4096, Linger: time.Second}, edit: func(c *Config) { c.MaxInflightBytes = 4095 },
+			want: "batch.bytes (4096) must not exceed kafka.max_inflight_bytes (4095)"},
+		{name: "negative size", batch: BatchConfig{Size: -1, Linger: time.Second}, want: "kafka.subscriptions[0].batch.size and batch.bytes must be >= 0"},
+		{name: "negative bytes", batch: BatchConfig{Size: 10, Bytes: -1, Linger: time.Second}, want: "batch.size and batch.bytes must be >= 0"},
+		{name: "bytes without size", batch: BatchConfig{Bytes: 100, Linger: time.Second}, want: "kafka.subscriptions[0].batch.bytes is set without batch.size"},
+		{name: "no linger", batch: BatchConfig{Size: 10}, want: "kafka.subscriptions[0].batch.linger must be > 0 when batch.size is set"},
+		{name: "key ordering", batch: BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
+			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = OrderingKey, 4
+		}, want: "kafka.subscriptions[0]: batches need ordering partition, got key"},
+		{name: "none ordering", batch: BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
+			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = OrderingNone, 4
+		}, want: "batches need ordering partition, got none"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Subscriptions[0].Batch = tt.batch
+			if tt.edit != nil {
+				tt.edit(&cfg)
+			}
+			assertOneProblem(t, cfg.Validate(), tt.want)
+		})
+	}
+}
+
+// TestValidateRetryTopicRules: a retry topic must be a topic of its own,
+// have rounds and a delay that cannot look like a stall, and serve a
+// per-message handler; defaults are applied before the checks, and the
+// limits themselves are accepted.
+func TestValidateRetryTopicRules(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Subscription, *Config)
+		want string // "" when valid
+		also string // a second problem the same mistake causes
+	}{
+		{name: "defaults", edit: func(*Subscription, *Config) {}},
+		{name: "named, with a dead-letter topic", edit: func(s *Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "payments.later", DeadLetterConfig{Enabled: true}
+		}},
+		{name: "the topic itself", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Topic = "payments" },
+			want: "kafka.subscriptions[0].retry_topic.topic must differ from the topic and the dead-letter topic",
+			also: `retry_topic.topic "payments" is also subscribed`},
+		{name: "the default dead-letter topic", edit: func(s *Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "payments.dlq", DeadLetterConfig{Enabled: true}
+		}, want: "retry_topic.topic must differ from the topic and the dead-letter topic"},
+		{name: "a named dead-letter topic", edit: func(s *Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "p.failed", DeadLetterConfig{Enabled: true, Topic: "p.failed"}
+		}, want: "retry_topic.topic must differ from the topic and the dead-letter topic"},
+		{name: "the dead-letter topic's name without dead letters", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Topic = "payments.dlq" }},
+		{name: "negative rounds", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Rounds = -1 },
+			want: "kafka.subscriptions[0].retry_topic needs delay >= 0 and rounds >= 1"},
+		{name: "negative delay", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Delay = -time.Second },
+			want: "retry_topic needs delay >= 0 and rounds >= 1"},
+		{name: "delay just below half the stall timeout", edit: func(s *Subscription, c *Config) {
+			s.RetryTopic.Delay = c.StallTimeout/2 - time.Millisecond
+		}},
+		{name: "delay of half the stall timeout", edit: func(s *Subscription, c *Config) { s.RetryTopic.Delay = c.StallTimeout / 2 },
+			want: "kafka.subscriptions[0].retry_topic.delay (1m0s) must be below half of kafka.stall_timeout (2m0s): waiting rounds hold their partition"},
+		{name: "delay against a shorter stall timeout", edit: func(s *Subscription, c *Config) {
+			c.StallTimeout, c.HandlerTimeout, s.RetryTopic.Delay = 20*time.Second, time.Second, 10*time.Second
+		},
+			want: "retry_topic.delay (10s) must be below half of kafka.stall_timeout (20s)"},
+		{name: "batch handler", edit: func(s *Subscription, _ *Config) { s.Batch = BatchConfig{Size: 10, Linger: time.Second} },
+			want: "kafka.subscriptions[0].retry_topic needs a per-message handler, not a batch"},
+		{name: "key ordering", edit: func(s *Subscription, _ *Config) { s.Ordering, s.Workers = OrderingKey, 8 }},
+		{name: "none ordering", edit: func(s *Subscription, _ *Config) { s.Ordering, s.Workers = OrderingNone, 8 }},
+		{name: "disabled, whatever its settings", edit: func(s *Subscription, _ *Config) {
+			s.RetryTopic = RetryTopicConfig{Topic: "payments", Delay: -1, Rounds: -1}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			sub := Subscription{Topic: "payments", Handler: "h", Ordering: OrderingPartition, RetryTopic: RetryTopicConfig{Enabled: true}}
+			tt.edit(&sub, &cfg)
+			cfg.Subscriptions = []Subscription{sub}
+			errs := cfg.Validate()
+			if tt.also != "" {
+				if len(errs) != 2 || !strings.Contains(errs[1].Error(), tt.also) {
+					t.Fatalf("got %v, want a second problem saying %q", errs, tt.also)
+				}
+				errs = errs[:1]
+			}
+			assertOneProblem(t, errs, tt.want)
+		})
+	}
+}
+
+// assertOneProblem checks that errs is empty when want is, else that it
+// is exactly one problem saying want.
+func assertOneProblem(t *testing.T, errs []error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && len(errs) != 0:
+		t.Fatalf("valid configuration refused: %v", errs)
+	case want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), want)):
+		t.Fatalf("got %v, want exactly one problem saying %q", errs, want)
+	}
+}
+
+// TestSubscriptionDefaultsNameTheLetterTopicsAfterTheTopic: unset names,
+// delays and rounds take their documented defaults; set ones are kept;
+// disabled features get none.
+func TestSubscriptionDefaultsNameTheLetterTopicsAfterTheTopic(t *testing.T) {
+	cfg := DefaultConfig()
+	on := Subscription{Topic: "payments", DeadLetter: DeadLetterConfig{Enabled: true}, RetryTopic: RetryTopicConfig{Enabled: true}}.withDefaults(cfg)
+	if on.DeadLetter.Topic != "payments.dlq" || on.RetryTopic != (RetryTopicConfig{Enabled: true, Topic: "payments.retry", Delay: 5 * time.Second, Rounds: 3}) {
+		t.Fatalf("defaults: dead letters %+v, retry topic %+v", on.DeadLetter, on.RetryTopic)
+	}
+	if on.HandlerTimeout != cfg.HandlerTimeout || on.Retry != DefaultRetryPolicy() {
+		t.Fatalf("defaults: handler_timeout %s, retry %+v", on.HandlerTimeout, on.Retry)
+	}
+	set := RetryTopicConfig{Enabled: true, Topic: "p.later", Delay: time.Second, Rounds: 7}
+	own := Subscription{Topic: "payments", HandlerTimeout: time.Second, DeadLetter: DeadLetterConfig{Enabled: true, Topic: "p.failed"}, RetryTopic: set}.withDefaults(cfg)
+	if own.DeadLetter.Topic != "p.failed" || own.RetryTopic != set || own.HandlerTimeout != time.Second {
+		t.Fatalf("set values replaced: %+v %+v %s", own.DeadLetter, own.RetryTopic, own.HandlerTimeout)
+	}
+	off := Subscription{Topic: "payments"}.withDefaults(cfg)
+	if off.DeadLetter.Topic != "" || off.RetryTopic != (RetryTopicConfig{}) {
+		t.Fatalf("disabled features got defaults: %+v %+v", off.DeadLetter, off.RetryTopic)
+	}
+}

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -103,24 +104,47 @@ func retryLetter(m *message.Message, cause error, topic string, due time.Time) m
 	return message.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers}
 }
 
-// retryRound returns how many rounds m has been through a retry topic.
+// retryRound returns how many rounds m has been through a retry topic: 0
+// without a retry.round header. A header that is not a positive number
+// (hand-made, corrupted) counts as round 1, the least a message on a retry
+// topic has been through: a bad header can neither skip the remaining
+// rounds nor grant more than the configured ones (a round of -1000000
+// would otherwise grant a million).
 func retryRound(m *message.Message) int {
 	v, ok := m.Header(HeaderRetryRound)
 	if !ok {
 		return 0
 	}
-	n, _ := strconv.Atoi(string(v))
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 1 {
+		return 1
+	}
 	return n
 }
 
-// retryDue returns when m, read from a retry topic, may be tried again.
-func retryDue(m *message.Message) (time.Time, bool) {
+// malformedRound reports whether m carries a retry.round header that
+// retryRound cannot take as it is.
+func malformedRound(m *message.Message) bool {
+	v, ok := m.Header(HeaderRetryRound)
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(string(v))
+	return err != nil || n < 1
+}
+
+// retryDue returns when m, read from a retry topic, may be tried again, or
+// an error saying why its retry.due header cannot tell.
+func retryDue(m *message.Message) (time.Time, error) {
 	v, ok := m.Header(HeaderRetryDue)
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, fmt.Errorf("no %s header", HeaderRetryDue)
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(v))
-	return t, err == nil
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s header %q is not an RFC 3339 time: %w", HeaderRetryDue, capText(string(v), 64), err)
+	}
+	return t, nil
 }
 
 // capText returns s cut to at most n bytes on a rune boundary, marked as

@@ -29,7 +29,19 @@ type ReplayOptions struct {
 // ReplaySummary counts what a replay saw and did.
 type ReplaySummary struct {
 	Scanned, Matched, Replayed, NoOrigin int
+	// Unreplayable names (topic/partition@offset) the first
+	// maxNamedUnreplayable matching letters that were not replayed because
+	// they have no dlq.original.topic and no --to was given.
+	Unreplayable []string
 }
+
+// maxNamedUnreplayable bounds how many unreplayable letters a summary
+// names: enough to find them, never the whole topic.
+const maxNamedUnreplayable = 10
+
+// errNoOrigin is returned, wrapped, when matching letters could not be
+// replayed for want of an original topic.
+var errNoOrigin = errors.New("letters without an original topic were not replayed")
 
 func (s ReplaySummary) String() string {
 	return fmt.Sprintf("scanned %d, matched %d, replayed %d, without original topic %d", s.Scanned, s.Matched, s.Replayed, s.NoOrigin)
@@ -47,6 +59,12 @@ const HeaderReplayedFrom = "dlq.replayed.from"
 // counted as replayed only once the write is acknowledged, and running it
 // again replays again (handlers are idempotent). Dead letters are not
 // deleted. progress is called after every write batch.
+//
+// A matching letter without a dlq.original.topic header (written by hand,
+// or by another tool) is never written anywhere unless opts.To names the
+// destination: it is skipped, counted in NoOrigin and named in
+// Unreplayable, and once the rest is replayed Replay returns an error
+// (wrapping errNoOrigin) saying so.
 func Replay(ctx context.Context, cfg Config, opts ReplayOptions, progress func(ReplaySummary)) (ReplaySummary, error) {
 	var sum ReplaySummary
 	if cfg.UsesEmbedded() {
@@ -91,6 +109,13 @@ func Replay(ctx context.Context, cfg Config, opts ReplayOptions, progress func(R
 		if opts.Limit > 0 && sum.Replayed >= opts.Limit {
 			break
 		}
+	}
+	if sum.NoOrigin > 0 {
+		named := strings.Join(sum.Unreplayable, ", ")
+		if sum.NoOrigin > len(sum.Unreplayable) {
+			named += fmt.Sprintf(" and %d more", sum.NoOrigin-len(sum.Unreplayable))
+		}
+		return sum, fmt.Errorf("dlq replay: %w: %d matching letters have no %s header (%s); replay them with --to", errNoOrigin, sum.NoOrigin, HeaderTopic, named)
 	}
 	return sum, nil
 }
@@ -230,6 +255,9 @@ func replayable(m kafkago.Message, opts ReplayOptions, sum *ReplaySummary) (kafk
 	}
 	if to == "" {
 		sum.NoOrigin++
+		if len(sum.Unreplayable) < maxNamedUnreplayable {
+			sum.Unreplayable = append(sum.Unreplayable, fmt.Sprintf("%s/%d@%d", m.Topic, m.Partition, m.Offset))
+		}
 		return kafkago.Message{}, false
 	}
 	keep = append(keep, kafkago.Header{Key: HeaderReplayedFrom, Value: fmt.Appendf(nil, "%s/%d@%d", m.Topic, m.Partition, m.Offset)})

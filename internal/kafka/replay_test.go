@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+
 	"github.com/consumerkit/consumerkit/internal/message"
 )
 
@@ -83,5 +85,91 @@ func TestReplayMovesMatchingDeadLettersBack(t *testing.T) {
 	}
 	if _, err := Replay(ctx, cfg, ReplayOptions{}, nil); err == nil || !strings.Contains(err.Error(), "--topic") {
 		t.Fatalf("replay without a topic: %v", err)
+	}
+}
+
+// TestReplayableNeedsADestination: a letter goes back to the topic its
+// dlq.original.topic header names, or to --to; a letter with neither is
+// never written anywhere (in particular not to a topic named ""): it is
+// counted and named. Letters the filter leaves out are not its concern.
+func TestReplayableNeedsADestination(t *testing.T) {
+	letter := func(offset int64, headers ...kafkago.Header) kafkago.Message {
+		return kafkago.Message{Topic: "o.dlq", Partition: 1, Offset: offset, Key: []byte("k"), Value: []byte("v"),
+			Headers: append(headers, kafkago.Header{Key: HeaderError, Value: []byte("boom")})}
+	}
+	origin := kafkago.Header{Key: HeaderTopic, Value: []byte("orders")}
+	empty := kafkago.Header{Key: HeaderTopic, Value: []byte{}}
+	for _, tt := range []struct {
+		name     string
+		m        kafkago.Message
+		opts     ReplayOptions
+		to       string // "": not replayed
+		noOrigin []string
+	}{
+		{name: "its origin", m: letter(3, origin), to: "orders"},
+		{name: "--to over its origin", m: letter(3, origin), opts: ReplayOptions{To: "elsewhere"}, to: "elsewhere"},
+		{name: "no origin", m: letter(4), noOrigin: []string{"o.dlq/1@4"}},
+		{name: "empty origin", m: letter(5, empty), noOrigin: []string{"o.dlq/1@5"}},
+		{name: "no origin, --to", m: letter(6), opts: ReplayOptions{To: "elsewhere"}, to: "elsewhere"},
+		{name: "no origin, filtered out", m: letter(7), opts: ReplayOptions{FilterError: "other"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var sum ReplaySummary
+			out, ok := replayable(tt.m, tt.opts, &sum)
+			if ok != (tt.to != "") || out.Topic != tt.to {
+				t.Fatalf("replayed %v to %q, want %q", ok, out.Topic, tt.to)
+			}
+			if sum.NoOrigin != len(tt.noOrigin) || fmt.Sprint(sum.Unreplayable) != fmt.Sprint(tt.noOrigin) {
+				t.Fatalf("no origin %d %v, want %v", sum.NoOrigin, sum.Unreplayable, tt.noOrigin)
+			}
+		})
+	}
+	// A topic full of such letters names only the first few.
+	var sum ReplaySummary
+	for i := range 3 * maxNamedUnreplayable {
+		replayable(letter(int64(i)), ReplayOptions{}, &sum)
+	}
+	if sum.NoOrigin != 3*maxNamedUnreplayable || len(sum.Unreplayable) != maxNamedUnreplayable || sum.Unreplayable[0] != "o.dlq/1@0" {
+		t.Fatalf("no origin %d, named %v", sum.NoOrigin, sum.Unreplayable)
+	}
+}
+
+// TestReplayReportsLettersWithoutAnOriginalTopic: a replay replays every
+// letter it can, then fails naming those it could not for want of an
+// original topic; with --to they go there.
+func TestReplayReportsLettersWithoutAnOriginalTopic(t *testing.T) {
+	b := newTestBroker(t)
+	orders := b.createTopic("replay-noorigin", 1)
+	dlq := orders + ".dlq"
+	b.createExactTopic(dlq, 1)
+	cfg := testConfig(nil)
+	cfg.Brokers = b.addrs
+	pub := b.startPublisher()
+	good := deadLetter(&message.Message{Topic: orders, Offset: 0, Value: []byte("good")}, errBusy, dlq, time.Now())
+	handMade := message.Message{Topic: dlq, Value: []byte("hand-made"), Headers: []message.Header{{Key: HeaderError, Value: []byte("boom")}}}
+	emptied := message.Message{Topic: dlq, Value: []byte("emptied"), Headers: []message.Header{{Key: HeaderTopic, Value: []byte{}}}}
+	for _, l := range []message.Message{handMade, good, emptied} {
+		if err := pub.Publish(context.Background(), l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	endOf := func(topic string) int64 { _, end := b.committedAndEnd("none", topic, 1); return end[0] }
+
+	for _, dryRun := range []bool{true, false} {
+		sum, err := Replay(ctx, cfg, ReplayOptions{Topic: dlq, DryRun: dryRun}, nil)
+		if !errors.Is(err, errNoOrigin) || !strings.Contains(err.Error(), "2 matching letters have no dlq.original.topic header ("+dlq+"/0@0, "+dlq+"/0@2); replay them with --to") {
+			t.Fatalf("dry run %v: error %v", dryRun, err)
+		}
+		if sum.Scanned != 3 || sum.Matched != 3 || sum.Replayed != 1 || sum.NoOrigin != 2 {
+			t.Fatalf("dry run %v: %v", dryRun, sum)
+		}
+	}
+	if got := b.readAll(orders, 1); len(got) != 1 || string(got[0].Value) != "good" {
+		t.Fatalf("the original topic holds %d messages; want only the letter that named it", len(got))
+	}
+	elsewhere := b.createTopic("replay-noorigin-to", 1)
+	if sum, err := Replay(ctx, cfg, ReplayOptions{Topic: dlq, To: elsewhere}, nil); err != nil || sum.Replayed != 3 || sum.NoOrigin != 0 || endOf(elsewhere) != 3 {
+		t.Fatalf("with --to: %v, %v; %d written there", sum, err, endOf(elsewhere))
 	}
 }

@@ -44,10 +44,18 @@ func (w *worker) work() {
 // this worker only; it returns false if the generation ends first. The
 // wait is capped at the retry topic's delay: a due time further away
 // (a producer's skewed clock, a hand-made header) would otherwise hold the
-// partition until the next rebalance.
+// partition until the next rebalance. A message whose retry.due is missing
+// or unreadable is handled at once, with a warning: parking it would hold
+// the partition for nothing, and dropping it would lose it.
 func (w *worker) waitUntilDue(m *message.Message) bool {
-	due, ok := retryDue(m)
-	if !ok {
+	if malformedRound(m) {
+		v, _ := m.Header(HeaderRetryRound)
+		w.p.log.Warn("retry-topic message has a retry.round header that is not a positive number; counting it as round 1",
+			zap.Int64("offset", m.Offset), zap.ByteString("retry_round", v))
+	}
+	due, err := retryDue(m)
+	if err != nil {
+		w.p.log.Warn("retry-topic message has no valid retry.due; handling it now", zap.Int64("offset", m.Offset), zap.Error(err))
 		return true
 	}
 	d := time.Until(due)
