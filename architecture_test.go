@@ -15,12 +15,21 @@ func isStdlib(importPath string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// TestImportRules enforces DESIGN.md's import rules, which keep the
+// TestArchitecture checks the rules below on every non-test file of the
+// module, type-checked once.
+func TestArchitecture(t *testing.T) {
+	files := loadSources(t)
+	t.Run("imports", func(t *testing.T) { checkImports(t, files) })
+	t.Run("goroutines and registry", func(t *testing.T) { checkGoroutinesAndRegistry(t, files) })
+	t.Run("package state", func(t *testing.T) { checkPackageState(t, files) })
+}
+
+// checkImports enforces DESIGN.md's import rules, which keep the
 // architecture visible: lifecycle and message depend on nothing; only the
 // engine speaks Kafka; handlers, caches and the admin server never import
 // the engine; only the injector and the command know the app.
-func TestImportRules(t *testing.T) {
-	for _, f := range loadSources(t) {
+func checkImports(t *testing.T, files []srcFile) {
+	for _, f := range files {
 		for _, spec := range f.file.Imports {
 			imp, err := strconv.Unquote(spec.Path.Value)
 			if err != nil {
@@ -75,15 +84,15 @@ func globalRegistry() map[string]bool {
 
 const promauto = "github.com/prometheus/client_golang/prometheus/promauto"
 
-// TestGoroutineAndRegistryRules: goroutines are started only by the
+// checkGoroutinesAndRegistry: goroutines are started only by the
 // lifecycle group and the engine (which owns its per-partition workers),
 // whether by a go statement or by a function that starts one
 // (sync.WaitGroup.Go, errgroup); no init(); no global Prometheus
 // registry. Calls are matched by the object they refer to, so an aliased
 // or dot import, or a method value, is caught like a plain call.
-func TestGoroutineAndRegistryRules(t *testing.T) {
+func checkGoroutinesAndRegistry(t *testing.T, files []srcFile) {
 	starters, global := goroutineStarters(), globalRegistry()
-	for _, f := range loadSources(t) {
+	for _, f := range files {
 		mayStart := f.dir == "internal/lifecycle" || f.dir == "internal/kafka"
 		ast.Inspect(f.file, func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -113,16 +122,16 @@ func TestGoroutineAndRegistryRules(t *testing.T) {
 	}
 }
 
-// TestNoPackageStateIsWritten: package-level variables are set where they
+// checkPackageState: package-level variables are set where they
 // are declared (or by the linker) and never written afterwards: no
 // assignment, increment, address taken, pointer-method call, delete or
 // clear on one. Shared state lives in values Wire builds, not in globals.
-func TestNoPackageStateIsWritten(t *testing.T) {
+func checkPackageState(t *testing.T, files []srcFile) {
 	// Known exceptions, each with why it is tolerated.
 	exempt := map[string]string{
 		module + "/internal/watchdog/leaktest.runs": "a counter that makes each check's pprof label unique; leaktest runs only inside tests",
 	}
-	for _, f := range loadSources(t) {
+	for _, f := range files {
 		global := func(e ast.Expr) (string, bool) {
 			for {
 				switch x := e.(type) {
