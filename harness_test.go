@@ -95,6 +95,7 @@ func (s *runningApp) waitRunning(what string, cond func() bool) {
 	waitFor(s.t, what, func() bool {
 		select {
 		case err := <-s.done:
+			s.shutDown, s.runErr = true, err // Run has returned: Stop must not wait for it
 			s.t.Fatalf("Run ended while waiting for %s: %v\nlogs:\n%s", what, err, s.logs.text())
 		default:
 		}
