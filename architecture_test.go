@@ -2,72 +2,39 @@ package consumerkit
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
+	"go/types"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-const module = "github.com/consumerkit/consumerkit"
-
-// pkgFile is one non-test Go file of the module, parsed.
-type pkgFile struct {
-	dir     string // relative to the module root, "." for the root
-	path    string
-	file    *ast.File
-	imports []string
-}
-
-func sourceFiles(t *testing.T) []pkgFile {
-	t.Helper()
-	var files []pkgFile
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != ".") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		pf := pkgFile{dir: filepath.Dir(path), path: path, file: f}
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			pf.imports = append(pf.imports, p)
-		}
-		files = append(files, pf)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 20 {
-		t.Fatalf("found only %d source files; is the test running at the module root?", len(files))
-	}
-	return files
-}
-
 func isStdlib(importPath string) bool {
 	first, _, _ := strings.Cut(importPath, "/")
 	return !strings.Contains(first, ".")
 }
 
-// TestImportRules enforces DESIGN.md's import rules, which keep the
+// TestArchitecture checks the rules below on every non-test file of the
+// module, type-checked once.
+func TestArchitecture(t *testing.T) {
+	files := loadSources(t)
+	t.Run("imports", func(t *testing.T) { checkImports(t, files) })
+	t.Run("goroutines and registry", func(t *testing.T) { checkGoroutinesAndRegistry(t, files) })
+	t.Run("package state", func(t *testing.T) { checkPackageState(t, files) })
+}
+
+// checkImports enforces DESIGN.md's import rules, which keep the
 // architecture visible: lifecycle and message depend on nothing; only the
 // engine speaks Kafka; handlers, caches and the admin server never import
 // the engine; only the injector and the command know the app.
-func TestImportRules(t *testing.T) {
-	for _, f := range sourceFiles(t) {
-		for _, imp := range f.imports {
+func checkImports(t *testing.T, files []srcFile) {
+	for _, f := range files {
+		for _, spec := range f.file.Imports {
+			imp, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				t.Fatalf("%s: import %s: %v", f.path, spec.Path.Value, err)
+			}
 			switch {
 			case (f.dir == "internal/lifecycle" || f.dir == "internal/message") && !isStdlib(imp):
 				t.Errorf("%s imports %s: lifecycle and message import only the standard library", f.path, imp)
@@ -89,27 +56,148 @@ func TestImportRules(t *testing.T) {
 	}
 }
 
-// TestGoroutineAndRegistryRules: goroutines are started only by the
-// lifecycle group and the engine (which owns its per-partition workers);
-// no init() registration; no global Prometheus registry.
-func TestGoroutineAndRegistryRules(t *testing.T) {
-	for _, f := range sourceFiles(t) {
+// goroutineStarters are the functions that start a goroutine running code
+// the caller passes, by types.Func.FullName. (time.AfterFunc and
+// context.AfterFunc are not among them: each runs its function once, and
+// Stop cancels it, so nothing outlives its owner unseen.)
+func goroutineStarters() map[string]bool {
+	return map[string]bool{
+		"(*sync.WaitGroup).Go":                      true,
+		"(*golang.org/x/sync/errgroup.Group).Go":    true,
+		"(*golang.org/x/sync/errgroup.Group).TryGo": true,
+	}
+}
+
+// globalRegistry are the objects that register on, or serve, Prometheus's
+// process-wide default registry; every name in promauto does too.
+func globalRegistry() map[string]bool {
+	const prom = "github.com/prometheus/client_golang/prometheus"
+	return map[string]bool{
+		prom + ".MustRegister":      true,
+		prom + ".Register":          true,
+		prom + ".Unregister":        true,
+		prom + ".DefaultRegisterer": true,
+		prom + ".DefaultGatherer":   true,
+		prom + "/promhttp.Handler":  true,
+	}
+}
+
+const promauto = "github.com/prometheus/client_golang/prometheus/promauto"
+
+// checkGoroutinesAndRegistry: goroutines are started only by the
+// lifecycle group and the engine (which owns its per-partition workers),
+// whether by a go statement or by a function that starts one
+// (sync.WaitGroup.Go, errgroup); no init(); no global Prometheus
+// registry. Calls are matched by the object they refer to, so an aliased
+// or dot import, or a method value, is caught like a plain call.
+func checkGoroutinesAndRegistry(t *testing.T, files []srcFile) {
+	starters, global := goroutineStarters(), globalRegistry()
+	for _, f := range files {
+		mayStart := f.dir == "internal/lifecycle" || f.dir == "internal/kafka"
 		ast.Inspect(f.file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
-				if f.dir != "internal/lifecycle" && f.dir != "internal/kafka" {
-					t.Errorf("%s: go statement outside lifecycle and the engine; use lifecycle.Group.Go", f.path)
+				if !mayStart {
+					t.Errorf("%s: go statement outside lifecycle and the engine; use lifecycle.Group.Go", f.pos(n))
 				}
 			case *ast.FuncDecl:
 				if n.Name.Name == "init" && n.Recv == nil {
-					t.Errorf("%s: init() registration is not allowed", f.path)
+					t.Errorf("%s: init() registration is not allowed", f.pos(n))
 				}
-			case *ast.SelectorExpr:
-				if x, ok := n.X.(*ast.Ident); ok && (x.Name == "prometheus" && (n.Sel.Name == "MustRegister" || n.Sel.Name == "DefaultRegisterer" || n.Sel.Name == "Register") || x.Name == "promauto") {
-					t.Errorf("%s: %s.%s uses the global registry; register on the injected one", f.path, x.Name, n.Sel.Name)
+			case *ast.Ident:
+				obj := f.info.Uses[n]
+				if obj == nil {
+					return true
+				}
+				name := objectName(obj)
+				switch {
+				case starters[name] && !mayStart:
+					t.Errorf("%s: %s starts a goroutine outside lifecycle and the engine; use lifecycle.Group.Go", f.pos(n), name)
+				case global[name] || (obj.Pkg() != nil && obj.Pkg().Path() == promauto && name != ""):
+					t.Errorf("%s: %s uses the global Prometheus registry; register on the injected one", f.pos(n), name)
 				}
 			}
 			return true
 		})
 	}
+}
+
+// checkPackageState: package-level variables are set where they
+// are declared (or by the linker) and never written afterwards: no
+// assignment, increment, address taken, pointer-method call, delete or
+// clear on one. Shared state lives in values Wire builds, not in globals.
+func checkPackageState(t *testing.T, files []srcFile) {
+	// Known exceptions, each with why it is tolerated.
+	exempt := map[string]string{
+		module + "/internal/watchdog/leaktest.runs": "a counter that makes each check's pprof label unique; leaktest runs only inside tests",
+	}
+	for _, f := range files {
+		global := func(e ast.Expr) (string, bool) {
+			for {
+				switch x := e.(type) {
+				case *ast.ParenExpr:
+					e = x.X
+				case *ast.SelectorExpr:
+					if v, ok := f.info.Uses[x.Sel].(*types.Var); ok && !v.IsField() {
+						e = x.Sel // a qualified identifier: pkg.Var
+						continue
+					}
+					e = x.X
+				case *ast.IndexExpr:
+					e = x.X
+				case *ast.StarExpr:
+					e = x.X
+				case *ast.Ident:
+					v, ok := f.info.Uses[x].(*types.Var)
+					if ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
+						return objectName(v), true
+					}
+					return "", false
+				default:
+					return "", false
+				}
+			}
+		}
+		report := func(n ast.Node, e ast.Expr, how string) {
+			if name, ok := global(e); ok && exempt[name] == "" {
+				t.Errorf("%s: %s %s: package-level state must not change after initialisation", f.pos(n), how, name)
+			}
+		}
+		ast.Inspect(f.file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if n.Tok != token.DEFINE {
+					for _, lhs := range n.Lhs {
+						report(n, lhs, "assigns")
+					}
+				}
+			case *ast.IncDecStmt:
+				report(n, n.X, "increments")
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					report(n, n.X, "takes the address of")
+				}
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) > 0 {
+					if b, ok := f.info.Uses[id].(*types.Builtin); ok && (b.Name() == "delete" || b.Name() == "clear") {
+						report(n, n.Args[0], "calls "+b.Name()+" on")
+					}
+				}
+			case *ast.SelectorExpr:
+				sel, ok := f.info.Selections[n]
+				if !ok || sel.Kind() != types.MethodVal {
+					return true
+				}
+				if _, ptrRecv := sel.Obj().Type().(*types.Signature).Recv().Type().(*types.Pointer); ptrRecv && !isPointer(sel.Recv()) {
+					report(n, n.X, "calls pointer method "+sel.Obj().Name()+" on")
+				}
+			}
+			return true
+		})
+	}
+}
+
+func isPointer(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Pointer)
+	return ok
 }

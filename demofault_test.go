@@ -1,26 +1,27 @@
 package consumerkit
 
 import (
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
 )
 
-// runWithFault starts the whole service with --demo-fault and extra flags
-// and YAML (see startApp).
-func runWithFault(t *testing.T, fault string, yaml string, flags ...string) (string, func() error) {
+// runWithFault starts the whole service (see startApp) with --demo-fault,
+// the YAML file, logging at error level, 1,000 demo orders a second, and
+// then flags, which override any of those.
+func runWithFault(t *testing.T, fault string, yaml string, flags ...string) *runningApp {
 	t.Helper()
-	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	file := filepath.Join(t.TempDir(), "c.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"--config", file, "--demo-fault", fault, "--admin-addr", admin, "--log-level", "error", "--demo-rate", "1000"}, flags...)
+	args := append([]string{"--config", file, "--demo-fault", fault, "--log-level", "error", "--demo-rate", "1000"}, flags...)
 	cfg, err := config.Load("test", config.Source{Args: args, LookupEnv: func(string) (string, bool) { return "", false }, ReadFile: os.ReadFile})
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +48,11 @@ func healthReason(url string) (int, string) {
 // the read/write lock.
 func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 	diag := t.TempDir()
-	base, stop := runWithFault(t, "deadlock", "watchdog: {interval: 100ms}\n",
+	s := runWithFault(t, "deadlock", "watchdog: {interval: 100ms}\n",
 		"--handler-timeout", "500ms", "--stall-timeout", "3s", "--diag-dir", diag)
 	var reason string
 	waitFor(t, "/healthz 503", func() bool {
-		code, body := healthReason(base + "/healthz")
+		code, body := healthReason(s.base + "/healthz")
 		reason = body
 		return code == http.StatusServiceUnavailable
 	})
@@ -72,41 +73,81 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 			t.Fatalf("saved dump lacks %s", want)
 		}
 	}
-	if err := stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("shutdown after the deadlock: %v", err)
 	}
 }
 
-// TestDemoFaultLeakIsSuspectedForItsHandler (F2): a cache built per message
-// makes the handler's goroutines grow; the watchdog flags it.
+// TestDemoFaultLeakIsSuspectedForItsHandler (F2): a cache built per
+// message makes the handler's goroutines grow; the watchdog flags it, and
+// its warning (at warn level, as an operator sees it) names ccache's
+// worker as where most of them are.
 func TestDemoFaultLeakIsSuspectedForItsHandler(t *testing.T) {
-	base, stop := runWithFault(t, "leak", "watchdog: {leak_interval: 300ms, leak_samples: 3, leak_growth: 20}\n")
+	s := runWithFault(t, "leak", "watchdog: {leak_interval: 300ms, leak_samples: 3, leak_growth: 20}\n", "--log-level", "warn")
 	waitFor(t, "leak suspected for orders-enricher", func() bool {
-		return scrape(t, base, "kafka_consumer_leak_suspected", `handler="orders-enricher"`) == 1
+		return s.metric("kafka_consumer_leak_suspected", `handler="orders-enricher"`) == 1
 	})
-	if n := scrape(t, base, "kafka_consumer_cache_instances", `cache="customers"`); n < 20 {
+	if n := s.metric("kafka_consumer_cache_instances", `cache="customers"`); n < 20 {
 		t.Fatalf("cache instances %v: the leak builds one per lookup", n)
 	}
-	if err := stop(); err != nil {
+	const msg = "goroutine leak suspected: a handler's goroutines keep growing"
+	var warning map[string]any
+	waitFor(t, "the leak warning", func() bool {
+		for _, e := range s.logs.withMessage(msg) {
+			if e["handler"] == "orders-enricher" {
+				warning = e
+				return true
+			}
+		}
+		return false
+	})
+	where, _ := warning["where_most_are"].([]any)
+	named := slices.ContainsFunc(where, func(f any) bool { fn, _ := f.(string); return isCcacheWorker(fn) })
+	if warning["level"] != "warn" || !named {
+		t.Fatalf("the leak warning must be a warning naming ccache's worker, got %v", warning)
+	}
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen (F5): a downstream
-// that takes 800ms slows consumption: fetching pauses and lag grows, while
-// goroutines stay flat and liveness stays green.
+// that takes 800ms slows consumption: fetching pauses and lag grows. At
+// every sample through the growing backlog (every 250ms from the first
+// pause, at least 20 samples and until the reported lag has grown by
+// 1,000; lag is learnt at fetches, so it grows in steps while fetching is
+// paused) the framework's goroutines stay within 10 of their count at the
+// first pause, the messages in flight within max_inflight per partition,
+// and liveness green.
 func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
-	base, stop := runWithFault(t, "slow", "", "--demo-rate", "2000")
-	waitFor(t, "fetch paused", func() bool { return scrape(t, base, "kafka_consumer_fetch_paused") >= 1 })
-	g1, lag1 := scrape(t, base, "go_goroutines"), scrape(t, base, "kafka_consumer_lag")
-	waitFor(t, "lag to grow", func() bool { return scrape(t, base, "kafka_consumer_lag") > lag1+500 })
-	if g2 := scrape(t, base, "go_goroutines"); g2 > g1+10 {
-		t.Fatalf("goroutines grew from %v to %v under a slow downstream", g1, g2)
+	s := runWithFault(t, "slow", "", "--demo-rate", "2000")
+	onTopic := `topic="` + s.topic + `"`
+	bound := float64(s.cfg.Kafka.Embedded.Partitions * s.cfg.Kafka.MaxInflight)
+	waitFor(t, "fetch paused", func() bool { return s.metric("kafka_consumer_fetch_paused", onTopic) >= 1 })
+	first, lag0 := frameworkGoroutines(), s.metric("kafka_consumer_lag", onTopic)
+	most, mostInflight, samples := first, 0.0, 0
+	deadline := time.Now().Add(hangGuard)
+	for lag := lag0; samples < 20 || lag < lag0+1000; lag = s.metric("kafka_consumer_lag", onTopic) {
+		if time.Now().After(deadline) {
+			t.Fatalf("lag grew only from %v to %v in %s", lag0, lag, hangGuard)
+		}
+		samples++
+		g, inflight := frameworkGoroutines(), s.metric("kafka_consumer_inflight_messages", onTopic)
+		most, mostInflight = max(most, g), max(mostInflight, inflight)
+		if g > first+10 {
+			t.Fatalf("sample %d: framework goroutines grew from %d to %d under a slow downstream", samples, first, g)
+		}
+		if inflight > bound {
+			t.Fatalf("sample %d: %v messages in flight, bound %v", samples, inflight, bound)
+		}
+		if code, body := healthReason(s.base + "/healthz"); code != http.StatusOK {
+			t.Fatalf("sample %d: slow is not stalled, yet /healthz says %d %s", samples, code, body)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
-	if code, body := healthReason(base + "/healthz"); code != http.StatusOK {
-		t.Fatalf("slow is not stalled, yet /healthz says %d %s", code, body)
-	}
-	if err := stop(); err != nil {
+	t.Logf("%d samples: framework goroutines %d at the first pause, at most %d; in flight at most %v (bound %v); lag %v -> %v",
+		samples, first, most, mostInflight, bound, lag0, s.metric("kafka_consumer_lag", onTopic))
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -114,19 +155,17 @@ func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 // TestDemoFaultBatchStallIsFlushedByLinger (F1): a batch stage the traffic
 // can never fill is flushed by its linger deadline; nothing stalls.
 func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
-	base, stop := runWithFault(t, "batchstall", "")
+	s := runWithFault(t, "batchstall", "")
 	flushes := func(reason string) float64 {
-		return scrape(t, base, "kafka_consumer_batch_flushes_total", `reason="`+reason+`"`)
+		return s.metric("kafka_consumer_batch_flushes_total", `reason="`+reason+`"`)
 	}
 	waitFor(t, "linger flushes", func() bool { return flushes("linger") >= 10 })
-	ok := scrape(t, base, "kafka_consumer_messages_total", `outcome="success"`)
-	waitFor(t, "messages to keep flowing", func() bool {
-		return scrape(t, base, "kafka_consumer_messages_total", `outcome="success"`) > ok+500
-	})
+	ok := s.outcome("success")
+	waitFor(t, "messages to keep flowing", func() bool { return s.outcome("success") > ok+500 })
 	if flushes("size") != 0 {
 		t.Fatalf("%v size flushes: the batch stage must be one that never fills", flushes("size"))
 	}
-	if err := stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -135,15 +174,12 @@ func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
 // take the handler's early return, skipping its cleanup; the framework
 // still records each one (dead-lettered) and the rest flow.
 func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
-	base, stop := runWithFault(t, "errorpath", "")
-	outcome := func(o string) float64 {
-		return scrape(t, base, "kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="orders"`)
+	s := runWithFault(t, "errorpath", "")
+	waitFor(t, "dead letters and successes", func() bool { return s.outcome("dead_lettered") >= 5 && s.outcome("success") >= 500 })
+	if s.outcome("failed") != 0 {
+		t.Fatalf("%v failed", s.outcome("failed"))
 	}
-	waitFor(t, "dead letters and successes", func() bool { return outcome("dead_lettered") >= 5 && outcome("success") >= 500 })
-	if outcome("failed") != 0 {
-		t.Fatalf("%v failed", outcome("failed"))
-	}
-	if err := stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,18 +2,21 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"net/http"
+	"os"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests, or — in a child started by startChild — the
+// command itself with the child's arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv(asCommand) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestCommands(t *testing.T) {
 	tests := []struct {
@@ -58,47 +61,5 @@ func TestConfigPrintsNoSecrets(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "very-secret") {
 		t.Fatal("token printed")
-	}
-}
-
-// TestRunExitsZeroOnSIGTERM runs the real command in process, waits until
-// it is ready, sends the process SIGTERM and expects a clean exit.
-func TestRunExitsZeroOnSIGTERM(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var errOut bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"run", "--admin-addr", addr, "--log-level", "warn", "--demo-rate", "100"}, &bytes.Buffer{}, &errOut)
-	}()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://%s/readyz", addr))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("service never became ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	// Ready means Run is under way, so the signal handler is installed.
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("exit code %d after SIGTERM: %s", code, errOut.String())
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatal("no exit after SIGTERM")
 	}
 }

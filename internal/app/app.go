@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -49,6 +50,13 @@ type App struct {
 func New(cfg lifecycle.ShutdownConfig, log *zap.Logger, readiness Readiness, components Components) *App {
 	return &App{cfg: cfg, log: log.Named("app"), readiness: readiness, components: components}
 }
+
+// Components returns the app's components in start order, as a copy the
+// caller may keep. It is how a caller reads what a component reports once
+// started — the bound address of a listener configured with port 0, say —
+// without the injector handing that component out separately. Safe to call
+// while Run runs; what each component reports is its own concern.
+func (a *App) Components() Components { return slices.Clone(a.components) }
 
 // ErrComponentFailed wraps the failure of a running component.
 var ErrComponentFailed = errors.New("component failed")

@@ -258,3 +258,28 @@ func TestEachStopContextIsReleasedWhenItsStopReturns(t *testing.T) {
 		t.Fatalf("last stop's context still live after Run: %v", a.stopCtx.Err())
 	}
 }
+
+// TestComponentsAreTheStartOrderAndACopy: callers (the root tests reading
+// the admin server's bound address) get the components in start order and
+// cannot reorder the app's own list through the copy.
+func TestComponentsAreTheStartOrderAndACopy(t *testing.T) {
+	j := &journal{}
+	a, _ := newApp(j, time.Minute, &fakeComponent{name: "admin"}, &fakeComponent{name: "broker"}, &fakeComponent{name: "consumer"})
+	got := a.Components()
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name())
+	}
+	if strings.Join(names, " ") != "admin broker consumer" {
+		t.Fatalf("Components() = %v, want start order", names)
+	}
+	got[0], got[2] = got[2], got[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := "start:admin start:broker start:consumer unready stop:consumer stop:broker stop:admin"; j.String() != want {
+		t.Fatalf("changing the returned slice changed the app:\n got %s\nwant %s", j, want)
+	}
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// asCommand, set in a child's environment, makes this test binary run the
+// command itself (see TestMain) with the child's arguments, so a test can
+// signal a real process without signalling the test process, and without
+// building a second binary.
+const asCommand = "CONSUMERKIT_TEST_RUN_COMMAND"
+
+// hangGuard bounds waits for things that must happen; it is a safety net
+// against a hung test, never a timing assertion.
+const hangGuard = 2 * time.Minute
+
+// child is the command running in a process of its own.
+type child struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdout syncBuffer
+	stderr syncBuffer
+	exited chan struct{}
+	state  *os.ProcessState
+}
+
+// syncBuffer is written by exec's copying goroutine and read by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startChild runs `consumer args...` as a child process. Its environment
+// holds nothing the configuration reads (no KAFKA_BROKERS, LOG_LEVEL, …),
+// so the arguments alone decide what it does. A child still running when
+// the test ends is killed.
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	c := &child{t: t, exited: make(chan struct{})}
+	c.cmd = exec.Command(os.Args[0], args...)
+	c.cmd.Env = []string{asCommand + "=1"}
+	for _, keep := range []string{"PATH", "HOME", "TMPDIR", "GORACE", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(keep); ok {
+			c.cmd.Env = append(c.cmd.Env, keep+"="+v)
+		}
+	}
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start child: %v", err)
+	}
+	go func() {
+		_ = c.cmd.Wait() // the exit is read from ProcessState
+		c.state = c.cmd.ProcessState
+		close(c.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-c.exited:
+		default:
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+	})
+	return c
+}
+
+// logs returns the child's JSON log lines so far.
+func (c *child) logs() []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(c.stdout.String(), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitLog waits for a log line for which match is true and returns it.
+func (c *child) waitLog(what string, match func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for {
+		for _, e := range c.logs() {
+			if match(e) {
+				return e
+			}
+		}
+		select {
+		case <-c.exited:
+			c.t.Fatalf("child exited (%v) before logging %s\nstdout:\n%s\nstderr:\n%s", c.state, what, tail(c.stdout.String()), c.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("child never logged %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// msg matches a log line by its message.
+func msg(m string) func(map[string]any) bool {
+	return func(e map[string]any) bool { return e["msg"] == m }
+}
+
+// adminAddr waits for the admin server's "admin listening" line and
+// returns the address it bound: children listen on 127.0.0.1:0.
+func (c *child) adminAddr() string {
+	c.t.Helper()
+	addr, _ := c.waitLog(`"admin listening"`, msg("admin listening"))["addr"].(string)
+	if addr == "" {
+		c.t.Fatal(`"admin listening" without an address`)
+	}
+	return addr
+}
+
+func (c *child) signal(sig syscall.Signal) {
+	c.t.Helper()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		c.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// wait returns the child's exit state, failing the test if it is still
+// running after limit.
+func (c *child) wait(limit time.Duration) *os.ProcessState {
+	c.t.Helper()
+	select {
+	case <-c.exited:
+		return c.state
+	case <-time.After(limit):
+		c.t.Fatalf("child still running after %s\nstdout:\n%s\nstderr:\n%s", limit, tail(c.stdout.String()), c.stderr.String())
+		return nil
+	}
+}
+
+func tail(s string) string {
+	const n = 4 << 10
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readyChild starts `consumer run` on the embedded broker with the admin
+// server on 127.0.0.1:0, waits until /readyz answers 200 and returns the
+// child and the admin base URL. Ready means Run is under way, so the
+// signal handler is installed.
+func readyChild(t *testing.T, flags ...string) (*child, string) {
+	t.Helper()
+	args := append([]string{"run", "--admin-addr", "127.0.0.1:0", "--log-level", "info", "--demo-rate", "100"}, flags...)
+	c := startChild(t, args...)
+	base := "http://" + c.adminAddr()
+	deadline := time.Now().Add(hangGuard)
+	for status(base+"/readyz") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("service never became ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return c, base
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestRunExitsZeroOnSIGTERM runs the real command in a process of its own,
+// waits until it is ready, sends it SIGTERM and expects a clean shutdown
+// and exit code 0.
+func TestRunExitsZeroOnSIGTERM(t *testing.T) {
+	c, _ := readyChild(t)
+	c.signal(syscall.SIGTERM)
+	state := c.wait(hangGuard)
+	if state.ExitCode() != exitOK {
+		t.Fatalf("exit %v after SIGTERM\nstderr: %s", state, c.stderr.String())
+	}
+	c.waitLog(`"shutdown complete"`, msg("shutdown complete"))
+}
+
+// TestSecondInterruptKillsAtOnce: the first SIGINT starts the graceful
+// shutdown; a second one ends the process at once, the default way (killed
+// by SIGINT), instead of waiting for the shutdown to finish. The graceful
+// path is made slow the way an operator meets it: a 60s CPU profile is
+// being served when the signal arrives, and the admin server, stopped
+// last, waits for it. Once every other component has stopped, the second
+// SIGINT must end the process well before that (10s, against 40s or
+// more).
+func TestSecondInterruptKillsAtOnce(t *testing.T) {
+	c, base := readyChild(t, "--shutdown-timeout", "90s")
+	profiling := make(chan struct{})
+	go func() {
+		defer close(profiling)
+		resp, err := http.Get(base + "/debug/pprof/profile?seconds=60")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body) // cut short when the child dies
+			resp.Body.Close()
+		}
+	}()
+	deadline := time.Now().Add(hangGuard)
+	for !strings.Contains(goroutineDump(base), "net/http/pprof.Profile") {
+		if time.Now().After(deadline) {
+			t.Fatal("the profile never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	c.signal(syscall.SIGINT)
+	c.waitLog(`"stopped" for the broker, the last before admin`, func(e map[string]any) bool {
+		return e["msg"] == "stopped" && e["component"] == "broker"
+	})
+	select {
+	case <-c.exited:
+		t.Fatalf("the graceful shutdown ended (%v) before the second SIGINT: nothing slowed it", c.state)
+	default:
+	}
+	sent := time.Now()
+	c.signal(syscall.SIGINT)
+	state := c.wait(hangGuard)
+	took := time.Since(sent)
+	<-profiling
+	ws, _ := state.Sys().(syscall.WaitStatus)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Fatalf("after the second SIGINT the process ended with %v, want killed by SIGINT (the graceful path exits 0 or 1)\nstderr: %s", state, c.stderr.String())
+	}
+	if took > 10*time.Second {
+		t.Fatalf("the process died %s after the second SIGINT; it must die at once", took)
+	}
+	t.Logf("killed by %v %s after the second SIGINT", ws.Signal(), took.Round(time.Millisecond))
+}
+
+func goroutineDump(base string) string {
+	resp, err := http.Get(base + "/debug/pprof/goroutine?debug=2")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body) // a cut-off dump is retried by the caller
+	return string(b)
+}

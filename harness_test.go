@@ -1,0 +1,203 @@
+package consumerkit
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consumerkit/consumerkit/internal/admin"
+	"github.com/consumerkit/consumerkit/internal/app"
+	"github.com/consumerkit/consumerkit/internal/config"
+)
+
+// hangGuard bounds waits for things that must happen; it is a safety net
+// against a hung test, never a timing assertion.
+const hangGuard = 2 * time.Minute
+
+// runningApp is one run of the Wire-built app under test.
+type runningApp struct {
+	t     *testing.T
+	cfg   config.Config // as the app was built with (topics renamed on a real cluster)
+	base  string        // the admin server's base URL
+	topic string        // the topic the orders go to
+	logs  *logCapture
+	feed  *orderFeed // nil on the embedded broker, whose demo producer feeds the topic
+
+	cancel   context.CancelFunc
+	done     chan error
+	cleanup  func()
+	shutDown bool
+	runErr   error
+	cleaned  bool
+}
+
+// startApp builds the service with InitializeApp (the injector the command
+// uses) from cfg, runs it until the test ends (or Stop is called) and
+// returns once /readyz answers 200. The admin server listens on
+// 127.0.0.1:0 and the embedded broker on a port of its own choosing, so two
+// test binaries never race for a port; the bound admin address is read
+// from the admin component. With KAFKA_BROKERS set the service runs on that
+// cluster instead, with a group and topics of its own (see onRealCluster).
+func startApp(t *testing.T, cfg config.Config) *runningApp {
+	t.Helper()
+	cfg.Admin.Addr = "127.0.0.1:0"
+	cfg.Kafka.Embedded.Port = 0
+	var feed *orderFeed
+	if brokers := realBrokers(); brokers != nil {
+		feed = onRealCluster(t, &cfg, brokers)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test configuration: %v", err)
+	}
+	logs := newLogCapture(t)
+	var (
+		application *app.App
+		cleanup     func()
+		err         error
+	)
+	logs.during(func() { application, cleanup, err = InitializeApp(cfg) })
+	if err != nil {
+		t.Fatalf("InitializeApp: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &runningApp{t: t, cfg: cfg, logs: logs, feed: feed, topic: cfg.Service.InputTopic,
+		cancel: cancel, done: make(chan error, 1), cleanup: cleanup}
+	go func() { s.done <- application.Run(ctx) }()
+	t.Cleanup(func() { _ = s.Stop() })
+
+	var adm *admin.Server
+	for _, c := range application.Components() {
+		if a, ok := c.(*admin.Server); ok {
+			adm = a
+		}
+	}
+	if adm == nil {
+		t.Fatal("the app has no admin component")
+	}
+	s.waitRunning("the admin server to listen", func() bool { return adm.Addr() != "" })
+	s.base = "http://" + adm.Addr()
+	s.waitRunning("/readyz 200", func() bool { return status(s.base+"/readyz") == http.StatusOK })
+	if feed != nil {
+		feed.start(cfg)
+	}
+	return s
+}
+
+// waitRunning is waitFor that gives up at once, with Run's error, when the
+// app ends on its own.
+func (s *runningApp) waitRunning(what string, cond func() bool) {
+	s.t.Helper()
+	waitFor(s.t, what, func() bool {
+		select {
+		case err := <-s.done:
+			s.shutDown, s.runErr = true, err // Run has returned: Stop must not wait for it
+			s.t.Fatalf("Run ended while waiting for %s: %v\nlogs:\n%s", what, err, s.logs.text())
+		default:
+		}
+		return cond()
+	})
+}
+
+// Shutdown stops feeding, ends Run as a signal would and returns Run's
+// error; the Wire cleanup has not run yet (see Cleanup).
+func (s *runningApp) Shutdown() error {
+	if s.shutDown {
+		return s.runErr
+	}
+	s.shutDown = true
+	if s.feed != nil {
+		s.feed.stop()
+	}
+	s.cancel()
+	select {
+	case s.runErr = <-s.done:
+	case <-time.After(hangGuard):
+		s.runErr = fmt.Errorf("Run did not return after the signal")
+	}
+	return s.runErr
+}
+
+// Cleanup runs the Wire cleanup, as the command does once Run returned.
+func (s *runningApp) Cleanup() {
+	if !s.cleaned {
+		s.cleaned = true
+		s.cleanup()
+	}
+}
+
+// Stop is Shutdown then Cleanup; it returns Run's error.
+func (s *runningApp) Stop() error {
+	err := s.Shutdown()
+	s.Cleanup()
+	return err
+}
+
+// metric returns the sum of the samples of name whose labels contain
+// every one of match, from the admin server's /metrics.
+func (s *runningApp) metric(name string, match ...string) float64 {
+	s.t.Helper()
+	return scrape(s.t, s.base, name, match...)
+}
+
+// outcome is kafka_consumer_messages_total of the orders topic for one outcome.
+func (s *runningApp) outcome(o string) float64 {
+	s.t.Helper()
+	return s.metric("kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="`+s.topic+`"`)
+}
+
+// scrape returns the sum of the samples of metric whose labels contain
+// every one of match, from the admin server's /metrics.
+func scrape(t *testing.T, base, metric string, match ...string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+next:
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
+			continue
+		}
+		for _, m := range match {
+			if !strings.Contains(line, m) {
+				continue next
+			}
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatalf("bad sample %q", line)
+		}
+		sum += v
+	}
+	return sum
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
