@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -56,16 +55,6 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 type order struct {
@@ -211,6 +200,29 @@ func startConsumer(t *testing.T, e env, bin string, args ...string) *consumerPro
 	return c
 }
 
+// adminAddr waits for the consumer's "admin listening" log line and returns
+// the address it bound: consumers listen on 127.0.0.1:0, so no port is
+// handed on by closing a listener.
+func (c *consumerProcess) adminAddr(t *testing.T) string {
+	t.Helper()
+	var addr string
+	waitFor(t, `the consumer's "admin listening" line`, func() bool {
+		c.running(t)
+		for line := range strings.Lines(c.logs.String()) {
+			var entry struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "admin listening" && entry.Addr != "" {
+				addr = entry.Addr
+				return true
+			}
+		}
+		return false
+	})
+	return addr
+}
+
 // running fails the test at once if the consumer has exited.
 func (c *consumerProcess) running(t *testing.T) {
 	t.Helper()
@@ -293,8 +305,8 @@ service:
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	admin := freeAddr(t)
-	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", admin)
+	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0")
+	admin := consumer.adminAddr(t)
 
 	good, bad := float64(len(want)), float64(total-len(want))
 	// Good orders succeed, some only after a retry (the output topic is
