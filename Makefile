@@ -26,6 +26,10 @@ run: ## run the example service on the embedded broker (metrics: http://127.0.0.
 test: ## all tests with -race: unit, and integration on the embedded broker (or KAFKA_BROKERS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
+.PHONY: mutation
+mutation: ## mutation testing (gremlins) of message, middleware, lifecycle, cache, config, watchdog: efficacy >= 90% each
+	scripts/mutation.sh
+
 .PHONY: test-e2e
 test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked with kcat and Kafka's own tools
 	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \

@@ -2,6 +2,8 @@ package cache_test
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -317,6 +319,9 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 			"cache.items_to_prune must be <= cache.max_items (10), got 11",
 		}},
 		{"prune equal to max is valid", cache.Config{MaxItems: 10, ItemsToPrune: 10, TTL: time.Second}, nil},
+		{"prune is not compared with an invalid max", cache.Config{MaxItems: 0, ItemsToPrune: 1, TTL: time.Second}, []string{
+			"cache.max_items must be > 0, got 0",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,6 +332,41 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("Validate() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestEvictionPrunesItemsToPruneRoundedUpToAWholePercent: storing one entry
+// more than max_items starts an eviction pass that leaves max_items minus
+// items_to_prune rounded up to the next whole percent of max_items (the
+// only unit ccache accepts), so a pass never removes fewer than
+// items_to_prune entries.
+func TestEvictionPrunesItemsToPruneRoundedUpToAWholePercent(t *testing.T) {
+	tests := []struct {
+		maxItems int64
+		prune    uint32
+		left     int
+	}{
+		{200, 30, 170}, // 15%, exact
+		{200, 3, 196},  // 1.5% rounds up to 2%: 4 entries go
+		{1000, 1, 990}, // 0.1% rounds up to 1%
+		{10, 10, 0},    // 100%
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d of %d", tt.prune, tt.maxItems), func(t *testing.T) {
+			m, _ := newMetrics(t)
+			c, cleanup := cache.New[int]("bounded", cache.Config{MaxItems: tt.maxItems, ItemsToPrune: tt.prune, TTL: time.Minute}, m)
+			for i := range tt.maxItems + 1 {
+				if err := c.Set(strconv.FormatInt(i, 10), int(i)); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+			}
+			// Stop lets ccache's worker apply every Set made before it, the
+			// eviction pass included, so the count below is final.
+			cleanup()
+			if got := c.ItemCount(); got != tt.left {
+				t.Fatalf("%d entries left after storing %d, want %d", got, tt.maxItems+1, tt.left)
 			}
 		})
 	}

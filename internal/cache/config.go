@@ -38,10 +38,9 @@ func (c Config) Validate() []error {
 	if c.MaxItems <= 0 {
 		errs = append(errs, fmt.Errorf("cache.max_items must be > 0, got %d", c.MaxItems))
 	}
-	switch {
-	case c.ItemsToPrune == 0:
+	if c.ItemsToPrune == 0 {
 		errs = append(errs, fmt.Errorf("cache.items_to_prune must be > 0, got 0"))
-	case c.MaxItems > 0 && int64(c.ItemsToPrune) > c.MaxItems:
+	} else if c.MaxItems > 0 && int64(c.ItemsToPrune) > c.MaxItems {
 		// Only meaningful against a valid max_items; otherwise the max_items
 		// error above already says what to fix.
 		errs = append(errs, fmt.Errorf("cache.items_to_prune must be <= cache.max_items (%d), got %d", c.MaxItems, c.ItemsToPrune))

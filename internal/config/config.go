@@ -52,8 +52,9 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Service.Validate()...)
 	errs = append(errs, c.Watchdog.Validate()...)
 	// The consumer's stop may wait this long for handlers before it
-	// abandons them; the components stopped after it need time too.
-	if wait := c.Kafka.DrainTimeout + c.Kafka.ZombieGrace; c.Shutdown.Timeout > 0 && wait > 0 && c.Shutdown.Timeout <= wait {
+	// abandons them; the components stopped after it need time too. A
+	// timeout that is not positive is already reported above.
+	if wait := c.Kafka.DrainTimeout + c.Kafka.ZombieGrace; c.Shutdown.Timeout > 0 && c.Shutdown.Timeout <= wait {
 		errs = append(errs, fmt.Errorf("shutdown.timeout (%s) must exceed kafka.drain_timeout + kafka.zombie_grace (%s): the consumer's stop may take that long, and the components after it need their share",
 			c.Shutdown.Timeout, wait))
 	}

@@ -92,15 +92,36 @@ func TestBadInputListsEveryProblemOnItsOwnLine(t *testing.T) {
 }
 
 func TestUnparsableValuesAreAllReported(t *testing.T) {
-	env := map[string]string{"SHUTDOWN_TIMEOUT": "soon", "DEMO_RATE": "fast"}
+	env := map[string]string{"SHUTDOWN_TIMEOUT": "soon", "DEMO_RATE": "fast", "MAX_INFLIGHT_BYTES": "8MB", "DEMO_BAD_RATE": "1%", "KAFKA_TLS_ENABLED": "yes please"}
 	_, err := Load("run", source([]string{"--drain-timeout", "later"}, env, nil))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{`SHUTDOWN_TIMEOUT: "soon" is not a duration`, `DEMO_RATE: "fast" is not a whole number`, `--drain-timeout: "later" is not a duration`} {
+	for _, want := range []string{
+		`SHUTDOWN_TIMEOUT: "soon" is not a duration`,
+		`DEMO_RATE: "fast" is not a whole number`,
+		`MAX_INFLIGHT_BYTES: "8MB" is not a whole number`,
+		`DEMO_BAD_RATE: "1%" is not a number`,
+		`KAFKA_TLS_ENABLED: "yes please" is not true or false`,
+		`--drain-timeout: "later" is not a duration`,
+	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
 		}
+	}
+}
+
+// TestEveryKindOfValueParses: one setting of each parsed kind, given
+// well-formed, lands in the configuration.
+func TestEveryKindOfValueParses(t *testing.T) {
+	env := map[string]string{"SHUTDOWN_TIMEOUT": "45s", "DEMO_RATE": "12", "MAX_INFLIGHT_BYTES": "4194304", "DEMO_BAD_RATE": "0.25", "KAFKA_TLS_ENABLED": "true"}
+	cfg, err := Load("run", source(nil, env, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Shutdown.Timeout != 45*time.Second || cfg.Demo.Rate != 12 || cfg.Kafka.MaxInflightBytes != 4<<20 || cfg.Demo.BadRate != 0.25 || !cfg.Kafka.TLS.Enabled {
+		t.Fatalf("got shutdown %s, demo rate %d, max inflight bytes %d, bad rate %v, tls %v",
+			cfg.Shutdown.Timeout, cfg.Demo.Rate, cfg.Kafka.MaxInflightBytes, cfg.Demo.BadRate, cfg.Kafka.TLS.Enabled)
 	}
 }
 
@@ -187,8 +208,86 @@ func TestShutdownMustOutlastTheConsumersDrain(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "shutdown.timeout (12s) must exceed kafka.drain_timeout + kafka.zombie_grace (15s)") {
 		t.Fatalf("got %v", err)
 	}
+	env["SHUTDOWN_TIMEOUT"] = "15s" // equal is not enough: it must exceed
+	if _, err := Load("run", source(nil, env, nil)); err == nil || !strings.Contains(err.Error(), "must exceed") {
+		t.Fatalf("shutdown.timeout equal to drain_timeout + zombie_grace: got %v", err)
+	}
 	env["SHUTDOWN_TIMEOUT"] = "16s"
 	if _, err := Load("run", source(nil, env, nil)); err != nil {
 		t.Fatal(err)
+	}
+	// A timeout that is not positive is reported once, as such; comparing
+	// it with the drain would only add noise.
+	env["SHUTDOWN_TIMEOUT"] = "0s"
+	if _, err := Load("run", source(nil, env, nil)); err == nil || err.Error() != "shutdown.timeout must be > 0, got 0s" {
+		t.Fatalf("zero shutdown.timeout: got %v", err)
+	}
+}
+
+// TestDemoFaultsShapeTheInputTopicsBatchStage: what the README promises of
+// each demo fault on the framework's side. batchstall makes the input
+// topic's batch stage one the traffic can never fill (size max_inflight);
+// slow makes its batches small (at most 10); errorpath sends 1% of the demo
+// orders malformed unless demo.bad_rate says otherwise. Other topics, and
+// subscriptions without a batch stage, are left alone.
+func TestDemoFaultsShapeTheInputTopicsBatchStage(t *testing.T) {
+	file := `kafka:
+  max_inflight: 700
+  embedded:
+    topics: [orders, orders.enriched, orders.dlq, payments, refunds]
+  subscriptions:
+    - topic: orders
+      handler: orders-enricher
+      ordering: partition
+      batch: {size: 100, linger: 200ms}
+    - topic: payments
+      handler: payments
+      ordering: partition
+      batch: {size: 50, linger: 200ms}
+    - topic: refunds
+      handler: refunds
+      ordering: partition
+`
+	load := func(t *testing.T, env map[string]string) Config {
+		t.Helper()
+		cfg, err := Load("run", source([]string{"--config", "c.yaml"}, env, map[string]string{"c.yaml": file}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	batchSizes := func(cfg Config) map[string]int {
+		sizes := map[string]int{}
+		for _, s := range cfg.Kafka.Subscriptions {
+			sizes[s.Topic] = s.Batch.Size
+		}
+		return sizes
+	}
+	for _, tt := range []struct {
+		fault string
+		want  map[string]int
+	}{
+		{"", map[string]int{"orders": 100, "payments": 50, "refunds": 0}},
+		{"batchstall", map[string]int{"orders": 700, "payments": 50, "refunds": 0}},
+		{"slow", map[string]int{"orders": 10, "payments": 50, "refunds": 0}},
+		{"errorpath", map[string]int{"orders": 100, "payments": 50, "refunds": 0}},
+	} {
+		t.Run("fault "+tt.fault, func(t *testing.T) {
+			got := batchSizes(load(t, map[string]string{"DEMO_FAULT": tt.fault}))
+			for topic, want := range tt.want {
+				if got[topic] != want {
+					t.Errorf("%s batch size %d, want %d (all: %v)", topic, got[topic], want, got)
+				}
+			}
+		})
+	}
+	if rate := load(t, map[string]string{"DEMO_FAULT": "errorpath"}).Demo.BadRate; rate != 0.01 {
+		t.Errorf("errorpath: demo bad rate %v, want 0.01", rate)
+	}
+	if rate := load(t, map[string]string{"DEMO_FAULT": "errorpath", "DEMO_BAD_RATE": "0.2"}).Demo.BadRate; rate != 0.2 {
+		t.Errorf("errorpath with DEMO_BAD_RATE=0.2: demo bad rate %v, the operator's rate must stand", rate)
+	}
+	if rate := load(t, map[string]string{"DEMO_FAULT": "slow"}).Demo.BadRate; rate != 0 {
+		t.Errorf("slow: demo bad rate %v, want the default 0", rate)
 	}
 }

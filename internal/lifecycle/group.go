@@ -35,8 +35,7 @@ type Group struct {
 
 	mu       sync.Mutex
 	stopping bool
-	running  map[uint64]string // task id -> name, for Stop's report
-	nextID   uint64
+	running  map[*task]struct{} // for Running and Stop's report
 	errs     []error
 	wg       sync.WaitGroup
 
@@ -54,7 +53,7 @@ func NewGroup(name string) *Group {
 		name:    name,
 		ctx:     ctx,
 		cancel:  cancel,
-		running: make(map[uint64]string),
+		running: make(map[*task]struct{}),
 		failed:  make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -69,25 +68,30 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) error {
 	if g.stopping {
 		return fmt.Errorf("%s: start %s: %w", g.name, name, ErrStopping)
 	}
-	id := g.nextID
-	g.nextID++
-	g.running[id] = name
+	t := &task{name: name}
+	g.running[t] = struct{}{}
 	g.wg.Add(1)
-	go g.run(id, name, fn)
+	go g.run(t, fn)
 	return nil
 }
 
-func (g *Group) run(id uint64, name string, fn func(ctx context.Context) error) {
+// task is one running task; its address identifies it, so two tasks with
+// the same name are still two entries.
+type task struct{ name string }
+
+func (g *Group) run(t *task, fn func(ctx context.Context) error) {
 	defer g.wg.Done()
-	err := g.call(name, fn)
+	err := g.call(t.name, fn)
 	g.mu.Lock()
-	delete(g.running, id)
-	stopping := g.stopping
-	if err != nil && !(stopping && errors.Is(err, context.Canceled)) {
-		g.errs = append(g.errs, fmt.Errorf("%s: task %s: %w", g.name, name, err))
+	delete(g.running, t)
+	// A task ending with its own context's cancellation once Stop began did
+	// what it was asked; anything else it returns is a failure.
+	failed := err != nil && !(g.stopping && errors.Is(err, context.Canceled))
+	if failed {
+		g.errs = append(g.errs, fmt.Errorf("%s: task %s: %w", g.name, t.name, err))
 	}
 	g.mu.Unlock()
-	if err != nil && !(stopping && errors.Is(err, context.Canceled)) {
+	if failed {
 		g.failedOnce.Do(func() { close(g.failed) })
 	}
 }
@@ -118,8 +122,8 @@ func (g *Group) Running() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	names := make([]string, 0, len(g.running))
-	for _, n := range g.running {
-		names = append(names, n)
+	for t := range g.running {
+		names = append(names, t.name)
 	}
 	slices.Sort(names)
 	return names

@@ -42,6 +42,22 @@ func TestStopWaitsForRunningTask(t *testing.T) {
 	}
 }
 
+func TestTaskReturningNilIsNotAFailure(t *testing.T) {
+	g := NewGroup("test")
+	done := make(chan struct{})
+	_ = g.Go("short", func(context.Context) error { defer close(done); return nil })
+	<-done
+	stop(t, g)
+	select {
+	case <-g.Failed():
+		t.Fatal("a task returning nil closed Failed")
+	default:
+	}
+	if got := g.Running(); len(got) != 0 {
+		t.Fatalf("Running after stop: %v", got)
+	}
+}
+
 func TestGoAfterStopIsRefused(t *testing.T) {
 	g := NewGroup("test")
 	stop(t, g)
@@ -127,20 +143,4 @@ func TestFailingTaskClosesFailedAndNamesTask(t *testing.T) {
 		t.Fatalf("Err: %v", err)
 	}
 	stop(t, g)
-}
-
-func TestTaskReturningNilIsNotAFailure(t *testing.T) {
-	g := NewGroup("test")
-	done := make(chan struct{})
-	_ = g.Go("short", func(context.Context) error { defer close(done); return nil })
-	<-done
-	stop(t, g)
-	select {
-	case <-g.Failed():
-		t.Fatal("a task returning nil closed Failed")
-	default:
-	}
-	if got := g.Running(); len(got) != 0 {
-		t.Fatalf("Running after stop: %v", got)
-	}
 }

@@ -29,32 +29,33 @@ func Goroutines() []Group {
 	return parseGoroutines(buf.Bytes())
 }
 
-// parseGoroutines reads the debug=1 goroutine profile: records start with
-// "N @ pc...", may carry "# labels: {...}", then "#\tpc\tfunc+off\tfile:line".
+// parseGoroutines reads the debug=1 goroutine profile: a header line, then
+// records that start with "N @ pc...", may carry "# labels: {...}", then
+// one "#\tpc\tfunc+off\tfile:line" per frame ("#\tpc" alone when the
+// function is unknown).
 func parseGoroutines(profile []byte) []Group {
 	var groups []Group
 	sc := bufio.NewScanner(bytes.NewReader(profile))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		switch {
-		case len(line) > 0 && line[0] >= '0' && line[0] <= '9' && strings.Contains(line, " @ "):
-			n, err := strconv.Atoi(line[:strings.IndexByte(line, ' ')])
-			if err == nil {
+		if count, _, ok := strings.Cut(line, " @ "); ok {
+			if n, err := strconv.Atoi(count); err == nil {
 				groups = append(groups, Group{Count: n})
+				continue
 			}
-		case len(groups) == 0:
-		case strings.HasPrefix(line, "# labels: "):
-			labels := map[string]string{}
-			_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "# labels: ")), &labels) // unparsable labels stay empty
-			groups[len(groups)-1].Labels = labels
-		case strings.HasPrefix(line, "#\t"):
-			if f := strings.Fields(line); len(f) >= 3 {
-				fn := f[2]
-				if i := strings.LastIndex(fn, "+0x"); i > 0 {
-					fn = fn[:i]
-				}
-				groups[len(groups)-1].Stack = append(groups[len(groups)-1].Stack, fn)
+		}
+		if len(groups) == 0 {
+			continue // the header
+		}
+		g := &groups[len(groups)-1]
+		if labels, ok := strings.CutPrefix(line, "# labels: "); ok {
+			g.Labels = map[string]string{}
+			_ = json.Unmarshal([]byte(labels), &g.Labels) // unparsable labels stay empty
+		} else if frame, ok := strings.CutPrefix(line, "#\t"); ok {
+			if f := strings.Fields(frame); len(f) > 1 {
+				fn, _, _ := strings.Cut(f[1], "+0x") // drop the offset pprof appends
+				g.Stack = append(g.Stack, fn)
 			}
 		}
 	}
@@ -62,7 +63,8 @@ func parseGoroutines(profile []byte) []Group {
 }
 
 // ByHandler counts goroutines per handler label, and returns for each the
-// largest group's stack (where most of them are).
+// largest group's stack (where most of them are); of equally large groups,
+// the first in groups (the profile lists larger groups first).
 func ByHandler(groups []Group) (counts map[string]int, top map[string][]string) {
 	counts, top = map[string]int{}, map[string][]string{}
 	largest := map[string]int{}

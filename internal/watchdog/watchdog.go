@@ -64,14 +64,14 @@ func (w *Watchdog) Start(context.Context) error {
 	return w.group.Go("leaks", w.watchLeaks)
 }
 
-// watchLeaks counts goroutines per handler label at every LeakInterval and
-// flags handlers whose count grew at each of the last LeakSamples samples
-// by LeakGrowth in all, logging where most of them are.
+// watchLeaks counts goroutines per handler label at every LeakInterval,
+// publishes the counts, and flags handlers whose count grew at each of the
+// last LeakSamples samples by LeakGrowth in all, logging where most of
+// them are.
 func (w *Watchdog) watchLeaks(ctx context.Context) error {
 	t := time.NewTicker(w.cfg.LeakInterval)
 	defer t.Stop()
-	history := map[string][]int{}
-	flagged := map[string]bool{}
+	leaks := newLeaks(w.cfg.LeakSamples, w.cfg.LeakGrowth)
 	for {
 		select {
 		case <-ctx.Done():
@@ -79,46 +79,20 @@ func (w *Watchdog) watchLeaks(ctx context.Context) error {
 		case <-t.C:
 		}
 		counts, top := ByHandler(Goroutines())
-		for h := range history {
-			if _, ok := counts[h]; !ok {
-				counts[h] = 0
-			}
-		}
-		for h, n := range counts {
-			w.goroutines.WithLabelValues(h).Set(float64(n))
-			hist := append(history[h], n)
-			if len(hist) > w.cfg.LeakSamples+1 {
-				hist = hist[1:]
-			}
-			history[h] = hist
-			growing := growingBy(hist, w.cfg.LeakSamples, w.cfg.LeakGrowth)
-			switch {
-			case growing && !flagged[h]:
-				flagged[h] = true
+		for _, h := range leaks.sample(counts) {
+			if leaks.suspected[h] {
 				w.suspected.WithLabelValues(h).Set(1)
 				w.log.Warn("goroutine leak suspected: a handler's goroutines keep growing",
-					zap.String("handler", h), zap.Ints("recent_counts", hist), zap.Strings("where_most_are", top[h]))
-			case !growing && flagged[h] && hist[len(hist)-1] <= hist[0]:
-				flagged[h] = false
+					zap.String("handler", h), zap.Ints("recent_counts", leaks.recent[h]), zap.Strings("where_most_are", top[h]))
+			} else {
 				w.suspected.WithLabelValues(h).Set(0)
 				w.log.Info("goroutine leak no longer suspected", zap.String("handler", h))
 			}
 		}
-	}
-}
-
-// growingBy reports whether the last samples+1 counts rose at every step
-// and by at least growth in all.
-func growingBy(hist []int, samples, growth int) bool {
-	if len(hist) < samples+1 {
-		return false
-	}
-	for i := 1; i < len(hist); i++ {
-		if hist[i] <= hist[i-1] {
-			return false
+		for h := range leaks.recent {
+			w.goroutines.WithLabelValues(h).Set(float64(leaks.last(h)))
 		}
 	}
-	return hist[len(hist)-1]-hist[0] >= growth
 }
 
 func (w *Watchdog) watch(ctx context.Context) error {
@@ -132,11 +106,10 @@ func (w *Watchdog) watch(ctx context.Context) error {
 		case <-t.C:
 		}
 		err := w.subject.Live()
-		switch {
-		case err == nil && failing:
+		if err == nil && failing {
 			failing = false
 			w.log.Info("liveness recovered")
-		case err != nil && !failing:
+		} else if err != nil && !failing {
 			failing = true
 			path, cerr := Capture(w.cfg.DiagDir, w.cfg.Keep, err.Error(), w.subject.Inspect())
 			if cerr != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -107,43 +108,98 @@ func (s *subject) Live() error {
 }
 func (s *subject) Inspect() any { return map[string]string{"state": "x"} }
 
-// TestWatchdogCapturesOncePerEpisode: one capture when liveness fails, none
-// while it stays failed, another after it recovered and failed again.
-func TestWatchdogCapturesOncePerEpisode(t *testing.T) {
-	dir := t.TempDir()
-	s := &subject{}
-	s.err.Store(liveErr{})
+const (
+	msgCaptured     = "liveness failed; evidence captured (goroutine dump, consumer state, heap profile)"
+	msgCaptureFails = "liveness failed; evidence capture failed"
+	msgRecovered    = "liveness recovered"
+)
+
+// startWatching starts a watchdog over s that checks liveness every 5ms
+// and captures into dir, logging into the returned observer.
+func startWatching(t *testing.T, s *subject, dir string) *observer.ObservedLogs {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
 	w, err := New(Config{DiagDir: dir, Keep: 5, Interval: 5 * time.Millisecond, LeakInterval: time.Hour, LeakSamples: 3, LeakGrowth: 1},
-		s, prometheus.NewRegistry(), zap.NewNop())
+		s, prometheus.NewRegistry(), zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = w.Stop(context.Background()) }()
-	captures := func() int { e, _ := os.ReadDir(dir); return len(e) }
-
-	s.err.Store(liveErr{errors.New("stalled")})
-	waitFor(t, "a capture", func() bool { return captures() == 1 })
-	from := s.checks.Load()
-	waitFor(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
-	if captures() != 1 {
-		t.Fatalf("%d captures in one episode", captures())
-	}
-	s.err.Store(liveErr{})
-	from = s.checks.Load()
-	waitFor(t, "the recovery to be seen", func() bool { return s.checks.Load() > from+2 })
-	s.err.Store(liveErr{errors.New("stalled again")})
-	waitFor(t, "a second capture", func() bool { return captures() == 2 })
+	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+	return logs
 }
 
-func TestConfigValidate(t *testing.T) {
-	if errs := (Config{}).Validate(); len(errs) != 4 {
-		t.Fatalf("want 4 problems, got %v", errs)
+// fail makes s's liveness return err and waits until the watchdog has
+// acted on it: a check that began after the change has finished, since
+// the next one has begun.
+func (s *subject) fail(t *testing.T, err error) {
+	t.Helper()
+	s.err.Store(liveErr{err})
+	from := s.checks.Load()
+	waitFor(t, "two checks after the change", func() bool { return s.checks.Load() > from+2 })
+}
+
+// TestWatchdogCapturesOncePerEpisode: one capture when liveness fails, none
+// while it stays failed, another after it recovered and failed again; each
+// capture is logged with the reason and where the evidence is.
+func TestWatchdogCapturesOncePerEpisode(t *testing.T) {
+	dir := t.TempDir()
+	s := &subject{}
+	s.err.Store(liveErr{})
+	logs := startWatching(t, s, dir)
+	captures := func() []string {
+		entries, _ := os.ReadDir(dir)
+		var paths []string
+		for _, e := range entries {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+		return paths
 	}
-	if errs := DefaultConfig().Validate(); len(errs) != 0 {
-		t.Fatal(errs)
+
+	s.fail(t, errors.New("stalled"))
+	from := s.checks.Load()
+	waitFor(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
+	first := captures()
+	if len(first) != 1 {
+		t.Fatalf("%d captures in one episode", len(first))
+	}
+	if got := logs.FilterMessage(msgCaptured).AllUntimed(); len(got) != 1 ||
+		got[0].ContextMap()["reason"] != "stalled" || got[0].ContextMap()["path"] != first[0] {
+		t.Fatalf("capture logs %v; want one naming the reason and %s", got, first[0])
+	}
+	s.fail(t, nil)
+	if n := logs.FilterMessage(msgRecovered).Len(); n != 1 {
+		t.Fatalf("%d recovery logs, want 1", n)
+	}
+	s.fail(t, errors.New("stalled again"))
+	if n := len(captures()); n != 2 || logs.FilterMessage(msgCaptured).Len() != 2 {
+		t.Fatalf("%d captures, %d capture logs after a second episode; want 2 of each", n, logs.FilterMessage(msgCaptured).Len())
+	}
+}
+
+// TestWatchdogLogsWhenCaptureFails: when the evidence cannot be written,
+// the failed liveness is still logged with its reason and why the capture
+// failed, once per episode, and nothing claims a capture.
+func TestWatchdogLogsWhenCaptureFails(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &subject{}
+	s.err.Store(liveErr{})
+	logs := startWatching(t, s, notADir)
+
+	s.fail(t, errors.New("stalled"))
+	from := s.checks.Load()
+	waitFor(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
+	got := logs.FilterMessage(msgCaptureFails).AllUntimed()
+	if len(got) != 1 || got[0].ContextMap()["reason"] != "stalled" || got[0].ContextMap()["error"] == nil {
+		t.Fatalf("capture-failure logs %v; want one with the reason and the error", got)
+	}
+	if n := logs.FilterMessage(msgCaptured).Len(); n != 0 {
+		t.Fatalf("%d logs claim a capture that failed", n)
 	}
 }
 
@@ -183,18 +239,7 @@ func TestLeakSuspectedForAHandlerWhoseGoroutinesKeepGrowing(t *testing.T) {
 	close(stop)
 	leaked.Wait()
 	waitFor(t, "suspicion to clear", func() bool { return suspected() == 0 })
-}
-
-func TestGrowingBy(t *testing.T) {
-	tests := []struct {
-		hist []int
-		want bool
-	}{
-		{[]int{1, 2, 3, 4}, true}, {[]int{1, 2, 2, 4}, false}, {[]int{1, 2, 3}, false}, {[]int{10, 11, 12, 12}, false}, {[]int{1, 2, 3, 3}, false},
-	}
-	for _, tt := range tests {
-		if got := growingBy(tt.hist, 3, 3); got != tt.want {
-			t.Errorf("growingBy(%v) = %v", tt.hist, got)
-		}
-	}
+	waitFor(t, "goroutines{handler=leaky} to drop to 0", func() bool {
+		return testutil.ToFloat64(w.goroutines.WithLabelValues("leaky")) == 0
+	})
 }

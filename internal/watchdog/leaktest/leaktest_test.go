@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
@@ -69,4 +70,21 @@ func TestAssertNoLeakCatchesACachePerMessage(t *testing.T) {
 		return shared.Set(string(msg.Key), "x")
 	})
 	AssertNoLeak(t, fixed, msgs(20))
+}
+
+// TestAssertNoLeakWaitsForGoroutinesThatAreFinishing: a goroutine a call
+// started that ends shortly after the call returned (an asynchronous flush,
+// say) is not a leak: AssertNoLeak gives it time to finish.
+func TestAssertNoLeakWaitsForGoroutinesThatAreFinishing(t *testing.T) {
+	var finishing sync.WaitGroup
+	defer finishing.Wait()
+	h := message.HandlerFunc(func(context.Context, *message.Message) error {
+		finishing.Go(func() { time.Sleep(200 * time.Millisecond) })
+		return nil
+	})
+	r := &recorder{}
+	AssertNoLeak(r, h, msgs(3))
+	if len(r.errs) != 0 {
+		t.Fatalf("goroutines that end 200ms after their call were reported as leaked: %v", r.errs)
+	}
 }
