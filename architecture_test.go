@@ -128,9 +128,7 @@ func checkGoroutinesAndRegistry(t *testing.T, files []srcFile) {
 // clear on one. Shared state lives in values Wire builds, not in globals.
 func checkPackageState(t *testing.T, files []srcFile) {
 	// Known exceptions, each with why it is tolerated.
-	exempt := map[string]string{
-		module + "/internal/watchdog/leaktest.runs": "a counter that makes each check's pprof label unique; leaktest runs only inside tests",
-	}
+	exempt := map[string]string{}
 	for _, f := range files {
 		global := func(e ast.Expr) (string, bool) {
 			for {

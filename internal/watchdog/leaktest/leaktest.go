@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 	"github.com/consumerkit/consumerkit/internal/watchdog"
 )
-
-var runs atomic.Int64
 
 // Reporter is the part of testing.TB that AssertNoLeak uses.
 type Reporter interface {
@@ -29,7 +26,11 @@ type Reporter interface {
 // are. Errors returned by h are not failures here.
 func AssertNoLeak(t Reporter, h message.Handler, msgs []*message.Message) {
 	t.Helper()
-	id := fmt.Sprintf("leaktest-%d", runs.Add(1))
+	// Unique without a package-level counter: a fresh allocation's
+	// address tells apart checks running at once, the clock those whose
+	// allocations might share an address (a leak left by an earlier check
+	// keeps its label).
+	id := fmt.Sprintf("leaktest-%d-%p", time.Now().UnixNano(), new(byte))
 	pprof.Do(context.Background(), pprof.Labels(watchdog.LabelHandler, id), func(ctx context.Context) {
 		for _, m := range msgs {
 			_ = h.Handle(ctx, m)
