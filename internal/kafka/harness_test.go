@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -56,6 +57,14 @@ func newTestBroker(t testing.TB) *testBroker {
 	}
 	_ = conn.Close()
 	return b
+}
+
+// embedded returns the embedded broker, for tests that observe or steer
+// the requests it receives; nil when the tests run against KAFKA_BROKERS.
+func (b *testBroker) embedded() *kfake.Cluster {
+	b.cluster.mu.Lock()
+	defer b.cluster.mu.Unlock()
+	return b.cluster.fake
 }
 
 // testConfig is a Config tuned for fast tests: short heartbeats and drains.
