@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -262,6 +263,9 @@ func (b *testBroker) startPublisher() *Publisher {
 type engineUnderTest struct {
 	*Engine
 	reg *prometheus.Registry
+	// id labels the goroutines started from its Start (see
+	// labelEngineUnderTest).
+	id string
 }
 
 func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engineUnderTest {
@@ -287,10 +291,13 @@ func (b *testBroker) startEngineWith(cfg Config, handlers *message.Registry, pre
 	if prepare != nil {
 		prepare(e)
 	}
-	if err := e.Start(context.Background()); err != nil {
+	eut := &engineUnderTest{Engine: e, reg: reg, id: strconv.FormatInt(topicSeq.Add(1), 10)}
+	pprof.Do(context.Background(), pprof.Labels(labelEngineUnderTest, eut.id), func(context.Context) {
+		err = e.Start(context.Background())
+	})
+	if err != nil {
 		b.t.Fatal(err)
 	}
-	eut := &engineUnderTest{Engine: e, reg: reg}
 	b.t.Cleanup(func() { eut.stop(b.t) })
 	return eut
 }

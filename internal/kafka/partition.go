@@ -123,7 +123,12 @@ func (p *partitionRun) run(genCtx context.Context) {
 	// the handler's profiler labels.
 	handlerCtx, cancelHandlers := context.WithCancelCause(p.sub.labels)
 	defer cancelHandlers(errRunEnded)
-	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true) })
+	// fetching ends with genCtx. kafka-go's generation context is not a
+	// standard one: every context derived from it would cost a goroutine,
+	// so the fetch loop's are derived from this one instead.
+	fetching, stopFetching := context.WithCancel(context.Background())
+	defer stopFetching()
+	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true); stopFetching() })
 	defer stopEnding()
 
 	var running sync.WaitGroup
@@ -141,7 +146,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	watchdog.Go(func() { p.watch(calls, stopWatchdog) })
 	defer func() { close(stopWatchdog); watchdog.Wait() }()
 
-	p.fetch(genCtx, reader, lanes) // returns once genCtx has ended
+	p.fetch(genCtx, fetching, reader, lanes) // returns once genCtx has ended
 	p.ending.Store(true)
 	lanes.close()
 	drain := e.drainTimeout()
@@ -227,9 +232,10 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 // queue is. A message counts as fetched once it is admitted to the
 // window: one still waiting for room when the generation ends is neither
 // fetched nor released, so fetched = outcomes + in flight + released
-// holds whenever the partition is paused.
-func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes *lanes) {
-	fetchCtx := p.fetchContext(ctx)
+// holds whenever the partition is paused. ctx is the generation's;
+// fetching ends with it and is what waits for messages derive from.
+func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionReader, lanes *lanes) {
+	fetchCtx := p.fetchContext(fetching)
 	for {
 		if !p.waitWhileZombies(ctx) {
 			return
@@ -240,7 +246,7 @@ func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes 
 				return
 			}
 			if fetchCtx.Err() != nil { // interrupted: the partition passed max_zombies
-				fetchCtx = p.fetchContext(ctx)
+				fetchCtx = p.fetchContext(fetching)
 				continue
 			}
 			p.log.Warn("fetch failed; retrying", zap.Error(err))
@@ -281,11 +287,12 @@ func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes 
 }
 
 // fetchContext returns the context the fetch loop waits for its next
-// message under: ctx, also ended by the watchdog when the partition passes
-// max_zombies. Without it, a loop already waiting when the zombies appear
-// would fetch, and hand to a worker, one more message before it pauses.
-func (p *partitionRun) fetchContext(ctx context.Context) context.Context {
-	fetchCtx, interrupt := context.WithCancel(ctx)
+// message under: fetching (which ends with the generation), also ended by
+// the watchdog when the partition passes max_zombies. Without it, a loop
+// already waiting when the zombies appear would fetch, and hand to a
+// worker, one more message before it pauses.
+func (p *partitionRun) fetchContext(fetching context.Context) context.Context {
+	fetchCtx, interrupt := context.WithCancel(fetching)
 	p.interruptFetch.Store(&interrupt)
 	return fetchCtx
 }
