@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +33,10 @@ func allCommitted(t *testing.T, b *testBroker, group, topic string, partitions i
 }
 
 // TestGoroutinesDoNotGrowWithMessages: goroutines are O(partitions), never
-// O(messages). The count once the first 1,000 messages are done is the
-// baseline; after 10,000 it must not have grown beyond connection churn.
+// O(messages). The engine's own goroutines (see labelEngineUnderTest: not
+// the embedded broker's, nor the test producer's) once the first 1,000
+// messages are done are the baseline; after 5,000 and 10,000 they must
+// not have grown beyond a reconnecting reader's.
 func TestGoroutinesDoNotGrowWithMessages(t *testing.T) {
 	const total, partitions = 10_000, 4
 	b := newTestBroker(t)
@@ -43,31 +44,32 @@ func TestGoroutinesDoNotGrowWithMessages(t *testing.T) {
 	var handled atomic.Int64
 	var samples []int
 	var mu sync.Mutex
+	var engine atomic.Pointer[engineUnderTest]
 	handlers := message.NewRegistry().Add("count", message.HandlerFunc(func(context.Context, *message.Message) error {
 		if n := handled.Add(1); n == 1000 || n == 5000 || n == total {
 			mu.Lock()
-			samples = append(samples, runtime.NumGoroutine())
+			samples = append(samples, engine.Load().goroutines())
 			mu.Unlock()
 		}
 		return nil
 	}))
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "count", Ordering: OrderingPartition}})
-	e := b.startEngine(cfg, handlers)
+	engine.Store(b.startEngine(cfg, handlers))
 	b.produce(topic, 0, total, func(i int) string { return strconv.Itoa(i) })
 	waitFor(t, "every message handled", func() bool { return handled.Load() >= total })
-	e.stop(t)
+	engine.Load().stop(t)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(samples) != 3 {
 		t.Fatalf("samples %v", samples)
 	}
-	// A reconnecting reader may add a connection's goroutines; a per-message
-	// goroutine would add thousands.
-	const slack = 8
+	// A reconnecting reader may add a connection's goroutines; a
+	// per-message goroutine would add thousands.
+	const slack = 4
 	if samples[2] > samples[0]+slack || samples[1] > samples[0]+slack {
-		t.Fatalf("goroutines grew with messages: %v at 1k/5k/10k messages", samples)
+		t.Fatalf("the engine's goroutines grew with messages: %v at 1k/5k/10k messages", samples)
 	}
-	t.Logf("goroutines at 1k/5k/10k messages: %v", samples)
+	t.Logf("the engine's goroutines at 1k/5k/10k messages: %v", samples)
 }
 
 // TestBatchesFlushOnSizeAndOnLinger: a full batch flushes at once; the

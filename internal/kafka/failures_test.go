@@ -486,25 +486,59 @@ func TestUnavailableDeadLetterTopicBlocksThePartitionUntilItExists(t *testing.T)
 }
 
 // TestShutdownDuringLongBackoffFinishesInTime: a message waiting in a
-// one-hour retry backoff does not hold up shutdown; Stop completes within
-// its deadline and the message stays uncommitted.
+// one-hour retry backoff does not hold up shutdown: the backoff ends the
+// moment Stop ends the generation — not when the drain timeout passes —
+// with no further attempt and no outcome, and the message stays
+// uncommitted.
 func TestShutdownDuringLongBackoffFinishesInTime(t *testing.T) {
 	b := newTestBroker(t)
 	topic := b.createTopic("backoff", 1)
 	var calls atomic.Int64
+	returned := make(chan struct{})
 	h := message.HandlerFunc(func(context.Context, *message.Message) error {
-		calls.Add(1)
+		if calls.Add(1) == 1 {
+			defer close(returned)
+		}
 		return errors.New("downstream down")
 	})
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
 		Retry: RetryPolicy{MaxAttempts: 10, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}})
+	// A drain far longer than the bound below: a backoff that ended only
+	// when the drain timeout cancels the handlers' context, or when the
+	// call is abandoned after it, would hold Stop for 20s or more.
+	cfg.DrainTimeout = 20 * time.Second
 	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
-	waitFor(t, "the first attempt", func() bool { return calls.Load() == 1 })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the shutdown timeout
+	<-returned
+	waitFor(t, "the worker to be in its backoff, holding the message", func() bool {
+		st := e.State()
+		return len(st.Partitions) == 1 && st.Partitions[0].InFlight == 1 && len(st.Partitions[0].Calls) == 0
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the shutdown timeout
 	defer cancel()
+	started := time.Now()
 	if err := e.Stop(ctx); err != nil {
 		t.Fatalf("stop during a one-hour backoff: %v", err)
+	}
+	// Stop drains, commits and leaves the group: well under a second
+	// here; 5s allows for a loaded machine and is still a quarter of the
+	// drain timeout.
+	took := time.Since(started)
+	if took > 5*time.Second {
+		t.Fatalf("Stop took %s during a backoff: the backoff did not end when the generation did (drain timeout %s)", took, cfg.DrainTimeout)
+	}
+	t.Logf("Stop returned %s after it was called, during a one-hour backoff", took.Round(time.Millisecond))
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls: the backoff must end without another attempt", n)
+	}
+	if n := sumOf(t, e.reg, "kafka_consumer_messages_total"); n != 0 {
+		t.Fatalf("%v outcomes recorded for a message interrupted in its backoff", n)
+	}
+	if n := sumOf(t, e.reg, "kafka_consumer_released_total"); n != 1 {
+		t.Fatalf("%v messages released, want the one in its backoff", n)
+	}
+	if z := e.abandoned.Load(); z != 0 {
+		t.Fatalf("%d calls abandoned: the worker must end by itself", z)
 	}
 	committed, _ := b.committedAndEnd(cfg.GroupID, topic, 1)
 	if committed[0] > 0 {

@@ -3,15 +3,12 @@ package kafka
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 )
@@ -64,18 +61,22 @@ func TestCallContextErrFollowsTheContextContract(t *testing.T) {
 
 // TestDerivedContextsNeedNoGoroutine: contexts a handler derives from its
 // call context are cancelled with it, without the standard library's
-// goroutine per derived context.
+// goroutine per derived context. Counted are only the goroutines the
+// context package starts to watch a parent it cannot hook into, not the
+// process's: those of an embedded broker or of earlier tests' clients
+// come and go on their own.
 func TestDerivedContextsNeedNoGoroutine(t *testing.T) {
+	const watcher = "context.(*cancelCtx).propagateCancel"
 	c := newCallContext(context.Background(), time.Now(), time.Now().Add(time.Hour))
-	before := runtime.NumGoroutine()
+	before := goroutinesCreatedBy(watcher)
 	var children []context.Context
 	for range 1000 {
 		child, cancel := context.WithTimeout(c, time.Hour)
 		defer cancel()
 		children = append(children, child)
 	}
-	if grown := runtime.NumGoroutine() - before; grown > 10 {
-		t.Fatalf("%d goroutines for 1000 derived contexts", grown)
+	if grown := goroutinesCreatedBy(watcher) - before; grown > 0 {
+		t.Fatalf("%d goroutines started by %s for 1000 derived contexts", grown, watcher)
 	}
 	c.cancel(context.DeadlineExceeded)
 	for _, child := range children {
@@ -119,26 +120,31 @@ func TestHandlerTimeoutCancelsTheCall(t *testing.T) {
 
 // TestHandlerContextEndsOnShutdownAndRevoke: a handler still running when
 // its partition is revoked, or when the engine stops, loses its context
-// once the drain timeout passes, with a cause naming why; its message is
-// not committed and goes to the next owner.
+// once the drain timeout passes, with a cause naming why; its message gets
+// no outcome of any kind, is not committed and goes to the next owner.
+// Exactly: offsets 0-4 finish before it and are committed by the final
+// commit, offset 5 is called twice (cut, then by the next owner), 6-9
+// once; the members record 10 successes between them and nothing else,
+// and each one's fetched messages are its outcomes plus what it released.
 func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 	for _, reason := range []string{"shutdown", "revoke"} {
 		t.Run(reason, func(t *testing.T) {
+			const total, cutAt = 10, 5
 			b := newTestBroker(t)
 			topic := b.createTopic("ctx-"+reason, 1)
 			var mu sync.Mutex
 			var cause error
+			calls := map[int64]int{}
 			blocked := make(chan struct{})
 			var interrupted atomic.Bool
-			var handledAgain atomic.Bool
 			// Blocks on offset 5 once, until its context ends; afterwards
 			// offset 5 is handled normally, by whichever member owns the
 			// partition next (after a rebalance that may be either).
 			h := message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
-				if m.Offset != 5 {
-					return nil
-				}
-				if interrupted.CompareAndSwap(false, true) {
+				mu.Lock()
+				calls[m.Offset]++
+				mu.Unlock()
+				if m.Offset == cutAt && interrupted.CompareAndSwap(false, true) {
 					close(blocked)
 					<-ctx.Done()
 					mu.Lock()
@@ -146,26 +152,53 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 					mu.Unlock()
 					return ctx.Err()
 				}
-				handledAgain.Store(true)
 				return nil
 			})
 			cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
 			cfg.DrainTimeout = 300 * time.Millisecond
 			a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
-			b.produce(topic, 0, 10, strconv.Itoa)
+			b.produce(topic, 0, total, strconv.Itoa)
 			<-blocked
 			if reason == "shutdown" {
 				a.stop(t)
+				// The stopped member recorded offsets 0-4 and nothing for 5.
+				for _, o := range message.Outcomes() {
+					if want := map[message.Outcome]int{message.OutcomeSuccess: cutAt}[o]; outcomes(a, topic, "h", o) != want {
+						t.Fatalf("after the shutdown: %d %s outcomes, want %d", outcomes(a, topic, "h", o), o, want)
+					}
+				}
+				if committed, _ := b.committedAndEnd(cfg.GroupID, topic, 1); committed[0] != cutAt {
+					t.Fatalf("final commit at %d, want %d: up to the cut message and not past it", committed[0], cutAt)
+				}
 			}
-			b.startEngine(cfg, message.NewRegistry().Add("h", h)) // for "revoke", joining revokes the partition from a
-			waitFor(t, "offset 5 to be handled by the partition's next owner", handledAgain.Load)
+			second := b.startEngine(cfg, message.NewRegistry().Add("h", h)) // for "revoke", joining revokes the partition from a
+			waitFor(t, "every message handled and committed by the partition's owners", func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(calls) == total && calls[cutAt] == 2 && allCommitted(t, b, cfg.GroupID, topic, 1)()
+			})
+			a.stop(t)
+			second.stop(t)
 			mu.Lock()
 			defer mu.Unlock()
 			if cause == nil || !strings.Contains(cause.Error(), reason+" drain timeout") || !errors.Is(cause, errRevoked) {
 				t.Fatalf("handler context cause %v, want the %s drain timeout", cause, reason)
 			}
-			if got := testutil.ToFloat64(a.metrics.messages.WithLabelValues(topic, "h", string(message.OutcomeFailed))); got != 0 {
-				t.Fatalf("an interrupted message must get no outcome, got %v failed", got)
+			for off := range int64(total) {
+				if want := map[bool]int{true: 2, false: 1}[off == cutAt]; calls[off] != want {
+					t.Fatalf("offset %d called %d times, want %d (calls %v)", off, calls[off], want, calls)
+				}
+			}
+			// The cut call got no outcome, of any kind, on either member.
+			for _, o := range message.Outcomes() {
+				got := outcomes(a, topic, "h", o) + outcomes(second, topic, "h", o)
+				if want := map[message.Outcome]int{message.OutcomeSuccess: total}[o]; got != want {
+					t.Fatalf("%d %s outcomes between the members, want %d: an interrupted message must get no outcome", got, o, want)
+				}
+			}
+			_, _, released := assertAccounting(t, a, second)
+			if released < 1 {
+				t.Fatalf("nothing released: the cut message must be")
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -56,6 +58,14 @@ func newTestBroker(t testing.TB) *testBroker {
 	}
 	_ = conn.Close()
 	return b
+}
+
+// embedded returns the embedded broker, for tests that observe or steer
+// the requests it receives; nil when the tests run against KAFKA_BROKERS.
+func (b *testBroker) embedded() *kfake.Cluster {
+	b.cluster.mu.Lock()
+	defer b.cluster.mu.Unlock()
+	return b.cluster.fake
 }
 
 // testConfig is a Config tuned for fast tests: short heartbeats and drains.
@@ -253,6 +263,9 @@ func (b *testBroker) startPublisher() *Publisher {
 type engineUnderTest struct {
 	*Engine
 	reg *prometheus.Registry
+	// id labels the goroutines started from its Start (see
+	// labelEngineUnderTest).
+	id string
 }
 
 func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engineUnderTest {
@@ -278,10 +291,13 @@ func (b *testBroker) startEngineWith(cfg Config, handlers *message.Registry, pre
 	if prepare != nil {
 		prepare(e)
 	}
-	if err := e.Start(context.Background()); err != nil {
+	eut := &engineUnderTest{Engine: e, reg: reg, id: strconv.FormatInt(topicSeq.Add(1), 10)}
+	pprof.Do(context.Background(), pprof.Labels(labelEngineUnderTest, eut.id), func(context.Context) {
+		err = e.Start(context.Background())
+	})
+	if err != nil {
 		b.t.Fatal(err)
 	}
-	eut := &engineUnderTest{Engine: e, reg: reg}
 	b.t.Cleanup(func() { eut.stop(b.t) })
 	return eut
 }

@@ -81,7 +81,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		fetched: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_fetched_total",
-			Help: "Messages fetched. Per partition, fetched = messages_total (every outcome) + inflight_messages + released_total.",
+			Help: "Messages fetched, counted once admitted to their partition's in-flight window. Per partition, fetched = messages_total (every outcome) + inflight_messages + released_total.",
 		}, []string{"topic", "partition"}),
 		released: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_consumer_released_total",

@@ -40,6 +40,9 @@ type partitionRun struct {
 	ending atomic.Bool
 	// zombies counts calls still running well after their context ended.
 	zombies atomic.Int32
+	// interruptFetch ends the fetch loop's current wait for a message:
+	// the watchdog calls it when the partition passes max_zombies.
+	interruptFetch atomic.Pointer[context.CancelFunc]
 	// calls are the running handler calls and blocks what holds each
 	// worker, for the watchdog and for inspection.
 	calls  atomic.Pointer[callSlots]
@@ -120,7 +123,12 @@ func (p *partitionRun) run(genCtx context.Context) {
 	// the handler's profiler labels.
 	handlerCtx, cancelHandlers := context.WithCancelCause(p.sub.labels)
 	defer cancelHandlers(errRunEnded)
-	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true) })
+	// fetching ends with genCtx. kafka-go's generation context is not a
+	// standard one: every context derived from it would cost a goroutine,
+	// so the fetch loop's are derived from this one instead.
+	fetching, stopFetching := context.WithCancel(context.Background())
+	defer stopFetching()
+	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true); stopFetching() })
 	defer stopEnding()
 
 	var running sync.WaitGroup
@@ -138,7 +146,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	watchdog.Go(func() { p.watch(calls, stopWatchdog) })
 	defer func() { close(stopWatchdog); watchdog.Wait() }()
 
-	p.fetch(genCtx, reader, lanes) // returns once genCtx has ended
+	p.fetch(genCtx, fetching, reader, lanes) // returns once genCtx has ended
 	p.ending.Store(true)
 	lanes.close()
 	drain := e.drainTimeout()
@@ -211,6 +219,9 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 				p.gen.engine.metrics.zombies.Add(float64(n))
 				p.log.Error("handler call ignores its ended context: zombie (Go cannot stop it)",
 					zap.Int32("zombies", p.zombies.Load()), zap.Int("max_zombies", cfg.MaxZombies))
+				if interrupt := p.interruptFetch.Load(); interrupt != nil && p.zombies.Load() > int32(cfg.MaxZombies) {
+					(*interrupt)()
+				}
 			}
 		}
 	}
@@ -218,16 +229,25 @@ func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
 
 // fetch reads messages in offset order and routes each to its lane,
 // waiting (fetch paused) while the offset window is full or the lane's
-// queue is.
-func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes *lanes) {
+// queue is. A message counts as fetched once it is admitted to the
+// window: one still waiting for room when the generation ends is neither
+// fetched nor released, so fetched = outcomes + in flight + released
+// holds whenever the partition is paused. ctx is the generation's;
+// fetching ends with it and is what waits for messages derive from.
+func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionReader, lanes *lanes) {
+	fetchCtx := p.fetchContext(fetching)
 	for {
 		if !p.waitWhileZombies(ctx) {
 			return
 		}
-		km, err := reader.FetchMessage(ctx)
+		km, err := reader.FetchMessage(fetchCtx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			if fetchCtx.Err() != nil { // interrupted: the partition passed max_zombies
+				fetchCtx = p.fetchContext(fetching)
+				continue
 			}
 			p.log.Warn("fetch failed; retrying", zap.Error(err))
 			if !sleep(ctx, time.Second) {
@@ -235,7 +255,6 @@ func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes 
 			}
 			continue
 		}
-		p.pmetrics.fetched.Inc()
 		msg := toMessage(km)
 		size, now := msg.Size(), time.Now().UnixNano()
 		if !p.window.tryAdmit(msg.Offset, size, now) {
@@ -243,10 +262,10 @@ func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes 
 			err := p.window.admit(ctx, msg.Offset, size, now)
 			p.pmetrics.paused.Set(0)
 			if err != nil {
-				p.pmetrics.released.Inc() // fetched, never admitted: redelivered
-				return
+				return // never admitted, never counted: redelivered
 			}
 		}
+		p.pmetrics.fetched.Inc()
 		if p.highWater.Load() < 0 {
 			p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
 		}
@@ -265,6 +284,17 @@ func (p *partitionRun) fetch(ctx context.Context, reader partitionReader, lanes 
 			return
 		}
 	}
+}
+
+// fetchContext returns the context the fetch loop waits for its next
+// message under: fetching (which ends with the generation), also ended by
+// the watchdog when the partition passes max_zombies. Without it, a loop
+// already waiting when the zombies appear would fetch, and hand to a
+// worker, one more message before it pauses.
+func (p *partitionRun) fetchContext(fetching context.Context) context.Context {
+	fetchCtx, interrupt := context.WithCancel(fetching)
+	p.interruptFetch.Store(&interrupt)
+	return fetchCtx
 }
 
 // waitWhileZombies keeps the partition from fetching while it has more

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/internal/message"
 )
@@ -51,33 +52,61 @@ func assertAccounting(t testing.TB, engines ...*engineUnderTest) (fetched, outco
 	return fetched, outcomes, released
 }
 
+// keyOn returns n distinct keys, each prefix-i for some i, that the
+// producers' murmur2 partitioner puts on partition of a topic with
+// partitions partitions.
+func keyOn(partition, partitions, n int, prefix string) []string {
+	all := make([]int, partitions)
+	for i := range all {
+		all[i] = i
+	}
+	var keys []string
+	for i := 0; len(keys) < n; i++ {
+		k := prefix + strconv.Itoa(i)
+		if (kafkago.Murmur2Balancer{}).Balance(kafkago.Message{Key: []byte(k)}, all...) == partition {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 // TestZombieHandlersAreCountedAndStopFetching: calls that ignore their
 // ended context are counted as zombies once zombie_grace passes; past
-// max_zombies their partition stops fetching and liveness fails naming it;
-// when they return, both recover.
+// max_zombies their partition stops fetching at once — messages produced
+// while it is paused are not fetched, while the healthy partition beside
+// it fetches and handles its own — and liveness fails naming it; when the
+// zombies return, both recover and the held messages are fetched.
 func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 	b := newTestBroker(t)
-	topic := b.createTopic("zombies", 1)
+	topic := b.createTopic("zombies", 2)
+	stuck := keyOn(0, 2, 2, "stuck-")
 	release := make(chan struct{})
-	var handled atomic.Int64
+	var handled [2]atomic.Int64
 	h := message.HandlerFunc(func(_ context.Context, m *message.Message) error {
-		if k := string(m.Key); k == "stuck-a" || k == "stuck-b" {
+		if k := string(m.Key); k == stuck[0] || k == stuck[1] {
 			<-release // ignores its context
 		}
-		handled.Add(1)
+		handled[m.Partition].Add(1)
 		return nil
 	})
 	cfg := testConfig([]Subscription{{Topic: topic, Handler: "z", Ordering: OrderingKey, Workers: 8}})
 	cfg.HandlerTimeout, cfg.ZombieGrace, cfg.MaxZombies, cfg.StallTimeout = 200*time.Millisecond, 100*time.Millisecond, 1, time.Minute
 	e := b.startEngine(cfg, message.NewRegistry().Add("z", h))
-	b.produceValues(topic, 2, func(i int) (string, string) { return []string{"stuck-a", "stuck-b"}[i], strconv.Itoa(i) })
+	fetched := func(p int) float64 {
+		return testutil.ToFloat64(e.metrics.fetched.WithLabelValues(topic, strconv.Itoa(p)))
+	}
+	paused := func(p int) float64 {
+		return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, strconv.Itoa(p)))
+	}
+	b.produceValues(topic, 2, func(i int) (string, string) { return stuck[i], strconv.Itoa(i) })
+	waitFor(t, "both stuck messages fetched", func() bool { return fetched(0) == 2 })
 	waitFor(t, "two zombies", func() bool { return testutil.ToFloat64(e.metrics.zombies) == 2 })
 	waitFor(t, "liveness to fail", func() bool { return e.Live() != nil })
 	if err := e.Live(); !strings.Contains(err.Error(), topic+"/0: 2 zombie calls of handler z") {
 		t.Fatalf("liveness reason: %v", err)
 	}
 	st := e.State()
-	if len(st.Partitions) != 1 || st.Partitions[0].Zombies != 2 || len(st.Partitions[0].Calls) != 2 || !strings.Contains(st.Live, "zombie") {
+	if len(st.Partitions) != 2 || st.Partitions[0].Zombies != 2 || len(st.Partitions[0].Calls) != 2 || !strings.Contains(st.Live, "zombie") {
 		t.Fatalf("state during zombies: %+v", st)
 	}
 	for _, c := range st.Partitions[0].Calls {
@@ -85,18 +114,37 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 			t.Fatalf("running call: %+v", c)
 		}
 	}
-	b.produceValues(topic, 10, func(i int) (string, string) { return "other-" + strconv.Itoa(i), strconv.Itoa(i) })
-	waitFor(t, "fetch paused", func() bool { return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")) == 1 })
-	if handled.Load() != 0 {
-		t.Fatalf("%d messages handled while the partition should not fetch", handled.Load())
+	// The fetch loop was already waiting for a message when the zombies
+	// appeared: it pauses without one more.
+	waitFor(t, "partition 0's fetching to pause", func() bool { return paused(0) == 1 })
+
+	// While paused, messages produced to partition 0 stay unfetched. The
+	// healthy partition 1, given its messages at the same time, fetches
+	// and handles them twice over: time enough for partition 0 to have
+	// fetched its own, were it fetching.
+	others, healthy := keyOn(0, 2, 10, "other-"), keyOn(1, 2, 10, "healthy-")
+	for round := range 2 {
+		b.produceValues(topic, 10, func(i int) (string, string) { return others[i], strconv.Itoa(i) })
+		b.produceValues(topic, 10, func(i int) (string, string) { return healthy[i], strconv.Itoa(i) })
+		want := int64(10 * (round + 1))
+		waitFor(t, "partition 1 to fetch and handle its messages", func() bool { return handled[1].Load() == want })
 	}
+	_, end := b.committedAndEnd(cfg.GroupID, topic, 2)
+	if end[0] != 22 || fetched(0) != 2 || handled[0].Load() != 0 || paused(0) != 1 || paused(1) != 0 {
+		t.Fatalf("while paused: partition 0 end offset %d, fetched %v, handled %d, paused %v (partition 1 paused %v); want 22, 2, 0, 1 (0)",
+			end[0], fetched(0), handled[0].Load(), paused(0), paused(1))
+	}
+
 	close(release)
-	waitFor(t, "zombies to return and fetching to resume", func() bool { return handled.Load() == 12 })
+	waitFor(t, "zombies to return and partition 0 to fetch and handle what it held", func() bool { return handled[0].Load() == 22 })
+	if got := fetched(0); got != 22 {
+		t.Fatalf("partition 0 fetched %v, want 22", got)
+	}
 	if e.Live() != nil || testutil.ToFloat64(e.metrics.zombies) != 0 {
 		t.Fatalf("after the zombies returned: live %v, zombies %v", e.Live(), testutil.ToFloat64(e.metrics.zombies))
 	}
 	// (issue 9, finding 6) the pause is over: the gauge says so.
-	if v := testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")); v != 0 {
+	if v := paused(0); v != 0 {
 		t.Fatalf("kafka_consumer_fetch_paused = %v after the zombies returned and fetching resumed", v)
 	}
 }
