@@ -137,12 +137,8 @@ func (f *orderFeed) start(cfg config.Config) {
 			due := uint64(time.Since(began).Seconds() * float64(rate))
 			var batch []kafkago.Message
 			for ; seq < due; seq++ {
-				k, v := orders.Next(seq)
-				// The demo producer's deterministic, evenly spread share.
-				if bad > 0 && (seq*2654435761)%1_000_000 < uint64(bad*1_000_000) {
-					v = v[:len(v)/2]
-				}
-				batch = append(batch, kafkago.Message{Key: k, Value: v})
+				m, _ := demoOrder(orders, seq, bad)
+				batch = append(batch, m)
 			}
 			if len(batch) == 0 {
 				continue
@@ -166,4 +162,42 @@ func (f *orderFeed) stop() {
 	if n := f.failed.Load(); n > 0 {
 		f.t.Errorf("order feed: %d writes failed, last: %v", n, f.lastErr.Load())
 	}
+}
+
+// demoOrder is the demo producer's order number seq, cut in half (malformed)
+// for the demo producer's deterministic, evenly spread share bad.
+func demoOrder(orders *service.DemoOrders, seq uint64, bad float64) (m kafkago.Message, malformed bool) {
+	k, v := orders.Next(seq)
+	if bad > 0 && (seq*2654435761)%1_000_000 < uint64(bad*1_000_000) {
+		return kafkago.Message{Key: k, Value: v[:len(v)/2]}, true
+	}
+	return kafkago.Message{Key: k, Value: v}, false
+}
+
+// produceOrders writes exactly n demo orders to the app's input topic
+// (malformed at the app's demo.bad_rate, as the demo producer makes them)
+// and returns how many were malformed. Tests that count every outcome use
+// it with the demo producer off.
+func (s *runningApp) produceOrders(n int) (malformed int) {
+	s.t.Helper()
+	orders := service.NewDemoOrders(s.cfg.Service)
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafkago.Writer{Addr: kafkago.TCP(s.brokers...), Topic: s.topic, Balancer: kafkago.Murmur2Balancer{},
+		RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 1000, Transport: tr}
+	defer w.Close()
+	batch := make([]kafkago.Message, 0, n)
+	for seq := range uint64(n) {
+		m, bad := demoOrder(orders, seq, s.cfg.Demo.BadRate)
+		if bad {
+			malformed++
+		}
+		batch = append(batch, m)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	if err := w.WriteMessages(ctx, batch...); err != nil {
+		s.t.Fatalf("produce %d orders to %s: %v", n, s.topic, err)
+	}
+	return malformed
 }

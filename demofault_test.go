@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/message"
 )
 
 // runWithFault starts the whole service (see startApp) with --demo-fault,
@@ -172,12 +173,31 @@ func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
 
 // TestDemoFaultErrorPathStillRecordsEveryOutcome (F3): malformed orders
 // take the handler's early return, skipping its cleanup; the framework
-// still records each one (dead-lettered) and the rest flow.
+// still records each one. With the demo producer off and exactly n orders
+// produced, every order has exactly one outcome: dead_lettered equals the
+// malformed ones, success or retried the rest, nothing else.
 func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
-	s := runWithFault(t, "errorpath", "")
-	waitFor(t, "dead letters and successes", func() bool { return s.outcome("dead_lettered") >= 5 && s.outcome("success") >= 500 })
-	if s.outcome("failed") != 0 {
-		t.Fatalf("%v failed", s.outcome("failed"))
+	const n = 3000
+	s := runWithFault(t, "errorpath", "", "--demo-rate", "0")
+	bad := s.produceOrders(n)
+	if bad == 0 || bad == n {
+		t.Fatalf("%d of %d orders malformed: the test needs both kinds", bad, n)
+	}
+	all := func() float64 {
+		var sum float64
+		for _, o := range message.Outcomes() {
+			sum += s.outcome(string(o))
+		}
+		return sum
+	}
+	waitFor(t, "an outcome for every order", func() bool { return all() >= n })
+	got := map[string]float64{}
+	for _, o := range message.Outcomes() {
+		got[string(o)] = s.outcome(string(o))
+	}
+	if all() != n || got["dead_lettered"] != float64(bad) || got["success"]+got["retried"] != float64(n-bad) {
+		t.Fatalf("outcomes %v for %d orders of which %d malformed: want dead_lettered %d, success+retried %d, nothing else",
+			got, n, bad, bad, n-bad)
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/kafka"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net
@@ -27,6 +28,9 @@ type runningApp struct {
 	topic string        // the topic the orders go to
 	logs  *logCapture
 	feed  *orderFeed // nil on the embedded broker, whose demo producer feeds the topic
+	// brokers are the cluster's bootstrap addresses: the embedded broker's
+	// or KAFKA_BROKERS.
+	brokers []string
 
 	cancel   context.CancelFunc
 	done     chan error
@@ -79,9 +83,17 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 	if adm == nil {
 		t.Fatal("the app has no admin component")
 	}
+	if feed != nil {
+		s.brokers = feed.brokers
+	}
 	s.waitRunning("the admin server to listen", func() bool { return adm.Addr() != "" })
 	s.base = "http://" + adm.Addr()
 	s.waitRunning("/readyz 200", func() bool { return status(s.base+"/readyz") == http.StatusOK })
+	for _, c := range application.Components() {
+		if cluster, ok := c.(*kafka.Cluster); ok && feed == nil {
+			s.brokers = cluster.Addrs()
+		}
+	}
 	if feed != nil {
 		feed.start(cfg)
 	}
