@@ -1,3 +1,5 @@
+//go:build !brokerfree
+
 package kafka
 
 import (
