@@ -38,6 +38,9 @@ type testBroker struct {
 
 func newTestBroker(t testing.TB) *testBroker {
 	t.Helper()
+	if brokerFreeBuild {
+		t.Fatal("a broker test in a file built with the brokerfree tag: give its file the line //go:build !brokerfree")
+	}
 	cfg := testConfig(nil)
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
 		cfg.Brokers = strings.Split(env, ",")
