@@ -76,3 +76,47 @@ func TestBatchFlushReasons(t *testing.T) {
 		t.Fatalf("got %q, want bytes", r)
 	}
 }
+
+// TestBatchFlushBoundsAreInclusive: a batch is full at exactly Size
+// messages or exactly Bytes bytes, not one before; Bytes 0 bounds nothing.
+func TestBatchFlushBoundsAreInclusive(t *testing.T) {
+	now := time.Now()
+	acc := newBatchAccumulator(BatchConfig{Size: 2, Bytes: 100, Linger: time.Second})
+	if r := acc.add(msgOf(99), now); r != "" {
+		t.Fatalf("one message of 99 bytes, under Size 2 and Bytes 100, flushed by %s", r)
+	}
+	if r := acc.add(msgOf(0), now); r != "size" {
+		t.Fatalf("got %q at exactly Size messages, want size", r)
+	}
+	acc.take()
+	if r := acc.add(msgOf(100), now); r != "bytes" {
+		t.Fatalf("got %q at exactly Bytes bytes, want bytes", r)
+	}
+
+	unbounded := newBatchAccumulator(BatchConfig{Size: 3, Linger: time.Second})
+	if r := unbounded.add(msgOf(1<<20), now); r != "" {
+		t.Fatalf("Bytes 0 flushed a batch by %s", r)
+	}
+}
+
+// TestBatchNextDeadlineOnlyWhileHolding: an empty batch has no deadline
+// to wait for (the worker would arm its timer for nothing), and is never
+// due.
+func TestBatchNextDeadlineOnlyWhileHolding(t *testing.T) {
+	t0 := time.Now()
+	acc := newBatchAccumulator(BatchConfig{Size: 3, Linger: time.Second})
+	if _, ok := acc.nextDeadline(); ok || acc.due(t0.Add(time.Hour)) {
+		t.Fatalf("an empty batch has a deadline (%v) or is due", ok)
+	}
+	acc.add(msgOf(1), t0)
+	if d, ok := acc.nextDeadline(); !ok || !d.Equal(t0.Add(time.Second)) {
+		t.Fatalf("deadline %v, %v; want %v", d, ok, t0.Add(time.Second))
+	}
+	if acc.due(t0.Add(time.Second - time.Nanosecond)) {
+		t.Fatal("due before its linger passed")
+	}
+	acc.take()
+	if _, ok := acc.nextDeadline(); ok {
+		t.Fatal("a taken batch still has a deadline")
+	}
+}

@@ -23,11 +23,10 @@ type callContext struct {
 	parent   context.Context
 	deadline time.Time
 
-	mu     sync.Mutex
-	done   chan struct{} // created on first Done
-	err    error
-	funcs  map[uint64]func()
-	nextID uint64
+	mu    sync.Mutex
+	done  chan struct{} // created on first Done
+	err   error
+	funcs map[*func()]struct{} // keyed by a pointer of their own: no counter to keep
 
 	// start, first and last say, for diagnostics, when the call began
 	// and which offsets it handles.
@@ -93,16 +92,15 @@ func (c *callContext) AfterFunc(f func()) (stop func() bool) {
 		return func() bool { return false }
 	}
 	if c.funcs == nil {
-		c.funcs = map[uint64]func(){}
+		c.funcs = map[*func()]struct{}{}
 	}
-	id := c.nextID
-	c.nextID++
-	c.funcs[id] = f
+	key := &f
+	c.funcs[key] = struct{}{}
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		_, ok := c.funcs[id]
-		delete(c.funcs, id)
+		_, ok := c.funcs[key]
+		delete(c.funcs, key)
 		return ok
 	}
 }
@@ -128,8 +126,8 @@ func (c *callContext) cancelAt(err error, now time.Time) {
 	funcs := c.funcs
 	c.funcs = nil
 	c.mu.Unlock()
-	for _, f := range funcs {
-		go f()
+	for f := range funcs {
+		go (*f)()
 	}
 }
 

@@ -116,10 +116,10 @@ func retryRound(m *message.Message) int {
 		return 0
 	}
 	n, err := strconv.Atoi(string(v))
-	if err != nil || n < 1 {
+	if err != nil {
 		return 1
 	}
-	return n
+	return max(n, 1)
 }
 
 // malformedRound reports whether m carries a retry.round header that

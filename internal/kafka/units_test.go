@@ -103,3 +103,17 @@ func TestTemporaryLooksInsideWriteErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyLanesShareTheInflightBound: key lanes' queues hold twice the
+// in-flight bound between them (at least 4 each, at most the bound each),
+// so a full queue pauses fetching about when the bound would.
+func TestKeyLanesShareTheInflightBound(t *testing.T) {
+	for _, c := range []struct{ workers, inflight, want int }{{8, 100, 25}, {8, 10, 4}, {1, 100, 100}} {
+		l := newLanes(&subscription{Subscription: Subscription{Ordering: OrderingKey, Workers: c.workers}}, c.inflight)
+		for i, q := range l.queues {
+			if cap(q) != c.want {
+				t.Fatalf("%d workers, in-flight %d: queue %d holds %d, want %d", c.workers, c.inflight, i, cap(q), c.want)
+			}
+		}
+	}
+}
