@@ -40,10 +40,7 @@ func (p RetryPolicy) Validate(at string) []error {
 // capped at MaxBackoff, drawn from its upper half so retrying partitions
 // do not move in lockstep.
 func (p RetryPolicy) Delay(attempt int) time.Duration {
-	d := p.InitialBackoff << min(max(attempt-1, 0), 30)
-	if d <= 0 || d > p.MaxBackoff {
-		d = p.MaxBackoff
-	}
+	d := p.ceiling(attempt)
 	half := d / 2
 	return half + rand.N(half+1)
 }
@@ -59,11 +56,18 @@ func (p RetryPolicy) Budget(attemptTimeout time.Duration) time.Duration {
 func (p RetryPolicy) backoffs() time.Duration {
 	var sum time.Duration
 	for attempt := 1; attempt < p.MaxAttempts; attempt++ {
-		d := p.InitialBackoff << min(attempt-1, 30)
-		if d <= 0 || d > p.MaxBackoff {
-			d = p.MaxBackoff
-		}
-		sum += d
+		sum += p.ceiling(attempt)
 	}
 	return sum
+}
+
+// ceiling is the longest wait before attempt+1: InitialBackoff doubled
+// attempt-1 times, at most MaxBackoff. It compares before doubling, since
+// a doubled value may wrap around int64 to one below MaxBackoff.
+func (p RetryPolicy) ceiling(attempt int) time.Duration {
+	shift := min(max(attempt-1, 0), 30)
+	if p.InitialBackoff > p.MaxBackoff>>shift {
+		return p.MaxBackoff
+	}
+	return p.InitialBackoff << shift
 }

@@ -70,12 +70,16 @@ func TestWindowBoundsBytesButAdmitsOneOversizedMessage(t *testing.T) {
 	if w.tryAdmit(2, 40, 0) {
 		t.Fatal("byte bound exceeded")
 	}
+	if !w.tryAdmit(2, 20, 0) {
+		t.Fatal("a message that fills the byte bound exactly refused")
+	}
 	w.done(0, 0)
 	w.done(1, 0)
-	if !w.tryAdmit(2, 500, 0) {
+	w.done(2, 0)
+	if !w.tryAdmit(3, 500, 0) {
 		t.Fatal("an oversized message must be admitted when the window is empty")
 	}
-	if w.tryAdmit(3, 1, 0) {
+	if w.tryAdmit(4, 1, 0) {
 		t.Fatal("nothing fits beside an oversized message")
 	}
 }
@@ -162,6 +166,7 @@ func TestWindowAdmitWaitsForRoomOrContext(t *testing.T) {
 func TestWindowRejectsMisuse(t *testing.T) {
 	for name, f := range map[string]func(*offsetWindow){
 		"out of order admit": func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.tryAdmit(4, 1, 0) },
+		"same offset twice":  func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.tryAdmit(5, 1, 0) },
 		"unknown done":       func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.done(6, 0) },
 		"done twice":         func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.tryAdmit(6, 1, 0); w.done(6, 0); w.done(6, 0) },
 	} {
