@@ -43,9 +43,14 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   Only those files are mutated: the rest of the package (engine,
 #   generation, partition run, cluster, producers, replay, metrics) is
 #   exercised only by the broker tests. config.go is left out too: its
-#   Validate is table-tested broker-free, but its 137 mutants would
-#   double the run for checks the config package's own mutation run
-#   already holds to the same bar.
+#   Validate is table-tested broker-free (config_test.go), but its 137
+#   mutants would double the run; it is not under mutation testing yet.
+#   Seven mutants are known to live, none changing behaviour: the
+#   arithmetic inside window.go's misuse panic message (2); the
+#   thresholds of its memory reclaim, which only move when the slice is
+#   compacted (3); committable's commit >= 0, where commit is never 0
+#   (a next offset is a done offset + 1); and worker.go's d > 0 before a
+#   due wait, where sleeping 0 returns at once either way.
 packages=(
   "message|./internal/message|--exclude-files=^middleware/"
   "message/middleware|./internal/message/middleware|"
