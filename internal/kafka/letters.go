@@ -111,26 +111,32 @@ func retryLetter(m *message.Message, cause error, topic string, due time.Time) m
 // rounds nor grant more than the configured ones (a round of -1000000
 // would otherwise grant a million).
 func retryRound(m *message.Message) int {
-	v, ok := m.Header(HeaderRetryRound)
-	if !ok {
+	n, present, valid := retryRoundHeader(m)
+	if !present {
 		return 0
 	}
-	n, err := strconv.Atoi(string(v))
-	if err != nil {
+	if !valid {
 		return 1
 	}
-	return max(n, 1)
+	return n
 }
 
 // malformedRound reports whether m carries a retry.round header that
 // retryRound cannot take as it is.
 func malformedRound(m *message.Message) bool {
+	_, present, valid := retryRoundHeader(m)
+	return present && !valid
+}
+
+// retryRoundHeader reads m's retry.round header: whether it is there, and
+// whether it is a positive number n.
+func retryRoundHeader(m *message.Message) (n int, present, valid bool) {
 	v, ok := m.Header(HeaderRetryRound)
 	if !ok {
-		return false
+		return 0, false, false
 	}
 	n, err := strconv.Atoi(string(v))
-	return err != nil || n < 1
+	return n, true, err == nil && n >= 1
 }
 
 // retryDue returns when m, read from a retry topic, may be tried again, or
