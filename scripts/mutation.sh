@@ -42,7 +42,7 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   //go:build !brokerfree), so a mutant costs about 2s, not 2 minutes.
 #   Only those files are mutated: the rest of the package (engine,
 #   generation, partition run, cluster, producers, replay, metrics) is
-#   exercised only by the broker tests. config.go is left out too: its
+#   exercised only by the broker tests. config_validate.go is left out too: its
 #   Validate is table-tested broker-free (config_test.go), but its 137
 #   mutants would double the run; it is not under mutation testing yet.
 #   Seven mutants are known to live, none changing behaviour: the
@@ -58,7 +58,7 @@ packages=(
   "cache|./internal/cache|"
   "config|./internal/config|"
   "watchdog|./internal/watchdog|"
-  "kafka-units|./internal/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|demofeed|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|producer|publisher|replay|wire)\\.go$"
+  "kafka-units|./internal/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
 )
 
 gobin=$(go env GOBIN)
