@@ -37,9 +37,9 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 
 .PHONY: bench
 bench: ## benchmarks with ratios against peers measured in the same run (real broker when KAFKA_BROKERS is set)
-	$(GO) test -run '^$$' -bench 'FetchToCommittable' -benchmem -count 6 ./internal/kafka/
-	$(GO) test -run '^$$' -bench 'NoopThroughputVsKafkaGo' -benchtime 6x ./internal/kafka/
-	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./internal/kafka/
+	$(GO) test -run '^$$' -bench 'FetchToCommittable' -benchmem -count 6 ./pkg/kafka/
+	$(GO) test -run '^$$' -bench 'NoopThroughputVsKafkaGo' -benchtime 6x ./pkg/kafka/
+	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./pkg/kafka/
 
 .PHONY: kafka-up
 kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)

@@ -25,9 +25,12 @@ func TestArchitecture(t *testing.T) {
 }
 
 // checkImports enforces DESIGN.md's import rules, which keep the
-// architecture visible: lifecycle and message depend on nothing; only the
-// engine speaks Kafka; handlers, caches and the admin server never import
-// the engine; only the injector and the command know the app.
+// architecture visible and the example deletable: lifecycle and message
+// depend on nothing; only the engine's packages speak Kafka; the
+// framework (pkg/) never imports the service's internal packages; config
+// and the framework never import the example; handlers, caches, the admin
+// server and the watchdog never import the engine; only the injector and
+// the command know the app.
 func checkImports(t *testing.T, files []srcFile) {
 	for _, f := range files {
 		for _, spec := range f.file.Imports {
@@ -35,25 +38,45 @@ func checkImports(t *testing.T, files []srcFile) {
 			if err != nil {
 				t.Fatalf("%s: import %s: %v", f.path, spec.Path.Value, err)
 			}
-			switch {
-			case (f.dir == "internal/lifecycle" || f.dir == "internal/message") && !isStdlib(imp):
-				t.Errorf("%s imports %s: lifecycle and message import only the standard library", f.path, imp)
-			case (strings.HasPrefix(imp, "github.com/segmentio/kafka-go") || strings.HasPrefix(imp, "github.com/twmb/franz-go")) && f.dir != "internal/kafka":
-				t.Errorf("%s imports %s: only internal/kafka speaks Kafka", f.path, imp)
-			case imp == module+"/internal/kafka" && (strings.HasPrefix(f.dir, "internal/service") || strings.HasPrefix(f.dir, "internal/cache") || strings.HasPrefix(f.dir, "internal/admin") || strings.HasPrefix(f.dir, "internal/watchdog")):
-				t.Errorf("%s imports the engine: service, cache, admin and watchdog must stay testable without a broker", f.path)
-			case imp == module+"/internal/app" && f.dir != "." && f.dir != "cmd/consumer":
-				t.Errorf("%s imports internal/app: only the injector and cmd/consumer may", f.path)
-			case strings.HasPrefix(imp, module+"/cmd"):
-				t.Errorf("%s imports a command", f.path)
-			case imp == module && f.dir != "cmd/consumer":
-				t.Errorf("%s imports the injector package: only cmd/consumer may", f.path)
+			if problem := importProblem(f.dir, imp); problem != "" {
+				t.Errorf("%s imports %s: %s", f.path, imp, problem)
 			}
 		}
 		if base := filepath.Base(f.dir); base == "util" || base == "utils" || base == "common" {
 			t.Errorf("%s: no util/common packages", f.dir)
 		}
 	}
+}
+
+// within reports whether dir is pkg or one of its sub-packages.
+func within(dir, pkg string) bool { return dir == pkg || strings.HasPrefix(dir, pkg+"/") }
+
+// importProblem says why the package in dir may not import imp, or "".
+func importProblem(dir, imp string) string {
+	rel, ours := strings.CutPrefix(imp, module+"/")
+	if imp == module {
+		rel, ours = ".", true
+	}
+	kafkaClient := strings.HasPrefix(imp, "github.com/segmentio/kafka-go") || strings.HasPrefix(imp, "github.com/twmb/franz-go")
+	switch {
+	case (dir == "pkg/lifecycle" || dir == "pkg/message") && !isStdlib(imp):
+		return "lifecycle and message import only the standard library"
+	case kafkaClient && !within(dir, "pkg/kafka"):
+		return "only the engine's packages (pkg/kafka/...) speak Kafka"
+	case ours && within(dir, "pkg") && !within(rel, "pkg"):
+		return "the framework (pkg/) never imports the service's packages, so other modules can use it"
+	case ours && within(rel, "internal/service") && !(dir == "." || within(dir, "internal/service")):
+		return "only the injector imports the example, so it can be deleted"
+	case ours && within(rel, "pkg/kafka") && (within(dir, "internal/service") || within(dir, "internal/cache") || within(dir, "pkg/admin") || within(dir, "pkg/watchdog")):
+		return "service, cache, admin and watchdog must stay testable without a broker"
+	case ours && rel == "internal/app" && dir != "." && dir != "cmd/consumer":
+		return "only the injector and cmd/consumer may import internal/app"
+	case ours && within(rel, "cmd"):
+		return "nothing imports a command"
+	case ours && rel == "." && dir != "cmd/consumer":
+		return "only cmd/consumer may import the injector package"
+	}
+	return ""
 }
 
 // goroutineStarters are the functions that start a goroutine running code
@@ -93,7 +116,7 @@ const promauto = "github.com/prometheus/client_golang/prometheus/promauto"
 func checkGoroutinesAndRegistry(t *testing.T, files []srcFile) {
 	starters, global := goroutineStarters(), globalRegistry()
 	for _, f := range files {
-		mayStart := f.dir == "internal/lifecycle" || f.dir == "internal/kafka"
+		mayStart := f.dir == "pkg/lifecycle" || f.dir == "pkg/kafka"
 		ast.Inspect(f.file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:

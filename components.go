@@ -1,11 +1,11 @@
 package consumerkit
 
 import (
-	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
-	"github.com/consumerkit/consumerkit/internal/kafka"
 	"github.com/consumerkit/consumerkit/internal/service"
-	"github.com/consumerkit/consumerkit/internal/watchdog"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
 // newComponents fixes the start order; the app stops them in reverse, so:

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // runWithFault starts the whole service (see startApp) with --demo-fault,

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/consumerkit/consumerkit/internal/watchdog"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
 // kfakeFrame prefixes every function of the embedded broker.

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
-	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net

@@ -7,14 +7,14 @@
 package consumerkit
 
 import (
-	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/cache"
 	"github.com/consumerkit/consumerkit/internal/config"
-	"github.com/consumerkit/consumerkit/internal/kafka"
-	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
-	"github.com/consumerkit/consumerkit/internal/watchdog"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
 // Injectors from wire.go:

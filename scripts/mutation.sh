@@ -52,13 +52,13 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   (a next offset is a done offset + 1); and worker.go's d > 0 before a
 #   due wait, where sleeping 0 returns at once either way.
 packages=(
-  "message|./internal/message|--exclude-files=^middleware/"
-  "message/middleware|./internal/message/middleware|"
-  "lifecycle|./internal/lifecycle|"
+  "message|./pkg/message|--exclude-files=^middleware/"
+  "message/middleware|./pkg/message/middleware|"
+  "lifecycle|./pkg/lifecycle|"
   "cache|./internal/cache|"
   "config|./internal/config|"
-  "watchdog|./internal/watchdog|"
-  "kafka-units|./internal/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
+  "watchdog|./pkg/watchdog|"
+  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
 )
 
 gobin=$(go env GOBIN)

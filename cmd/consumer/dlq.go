@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/consumerkit/consumerkit/internal/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
 )
 
 // runDLQ implements `consumer dlq replay`: dead letters go back to their

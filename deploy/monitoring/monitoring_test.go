@@ -19,7 +19,7 @@ import (
 	"go.uber.org/goleak"
 	"gopkg.in/yaml.v3"
 
-	"github.com/consumerkit/consumerkit/internal/admin"
+	"github.com/consumerkit/consumerkit/pkg/admin"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -27,13 +27,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const (
 	dashboardFile = "grafana-dashboard.json"
 	rulesFile     = "prometheus-rules.yaml"
-	// sourceDir is where every kafka_consumer_* metric name is declared, as
-	// a string literal handed to client_golang.
-	sourceDir = "../../internal"
+	// frameworkDir and serviceDir are where every kafka_consumer_* metric
+	// name is declared, as a string literal handed to client_golang.
+	frameworkDir = "../../pkg"
+	serviceDir   = "../../internal"
 )
 
 // runtimeMetrics are the go_* and process_* families the Go and process
-// collectors of internal/admin.NewRegistry export (client_golang defaults).
+// collectors of pkg/admin.NewRegistry export (client_golang defaults).
 // TestRuntimeAllowListIsExportedByTheCollectors keeps this list honest.
 var runtimeMetrics = []string{
 	"go_gc_duration_seconds",
@@ -291,9 +292,22 @@ var exportedName = regexp.MustCompile(`^kafka_consumer_[a-z0-9_]+$`)
 // exportedMetrics returns every kafka_consumer_* string literal in the
 // non-test Go source under dir. Only real string tokens count: a name in a
 // comment (a planned metric, say) is not an exported one.
-func exportedMetrics(t *testing.T, dir string) map[string]bool {
+func exportedMetrics(t *testing.T, dirs ...string) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
+	for _, dir := range dirs {
+		collectMetricNames(t, dir, names)
+	}
+	if len(names) == 0 {
+		t.Fatalf("no kafka_consumer_* metric names found under %v: the scan is broken, not the dashboard", dirs)
+	}
+	return names
+}
+
+// collectMetricNames adds the kafka_consumer_* string literals of every
+// non-test Go file under dir to names.
+func collectMetricNames(t *testing.T, dir string, names map[string]bool) {
+	t.Helper()
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -335,10 +349,6 @@ func exportedMetrics(t *testing.T, dir string) map[string]bool {
 	if err != nil {
 		t.Fatalf("scan %s: %v", dir, err)
 	}
-	if len(names) == 0 {
-		t.Fatalf("no kafka_consumer_* metric names found under %s: the scan is broken, not the dashboard", dir)
-	}
-	return names
 }
 
 // --- tests ---
@@ -435,7 +445,7 @@ func TestDashboardAndRulesParse(t *testing.T) {
 }
 
 func TestEveryReferencedMetricIsExported(t *testing.T) {
-	exported := exportedMetrics(t, sourceDir)
+	exported := exportedMetrics(t, frameworkDir, serviceDir)
 	known := map[string]bool{}
 	for n := range exported {
 		known[n] = true
@@ -456,7 +466,7 @@ func TestEveryReferencedMetricIsExported(t *testing.T) {
 			used[n] = true
 			switch {
 			case strings.HasPrefix(n, "kafka_consumer_") && !exported[n]:
-				t.Errorf("%s reads %s, which no non-test Go file under %s declares", q.where, n, sourceDir)
+				t.Errorf("%s reads %s, which no non-test Go file under %s or %s declares", q.where, n, frameworkDir, serviceDir)
 			case !strings.HasPrefix(n, "kafka_consumer_") && !slices.Contains(runtimeMetrics, n):
 				t.Errorf("%s reads %s, which the Go and process collectors do not export", q.where, n)
 			}
@@ -544,7 +554,7 @@ func droppedLabels(expr string, labels []string) []string {
 }
 
 func TestEveryAlertNamesItsSubject(t *testing.T) {
-	known := exportedMetrics(t, sourceDir)
+	known := exportedMetrics(t, frameworkDir, serviceDir)
 	checked := 0
 	for _, rl := range alerts(loadRules(t)) {
 		var want []string

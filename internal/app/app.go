@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/consumerkit/consumerkit/internal/lifecycle"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 )
 
 // Component is one part of the service with a lifecycle.

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/consumerkit/consumerkit/internal/lifecycle"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 )
 
 // journal records lifecycle calls across components, in order.

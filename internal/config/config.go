@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/consumerkit/consumerkit/internal/admin"
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/kafka"
-	"github.com/consumerkit/consumerkit/internal/lifecycle"
-	"github.com/consumerkit/consumerkit/internal/logging"
 	"github.com/consumerkit/consumerkit/internal/service"
-	"github.com/consumerkit/consumerkit/internal/watchdog"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
+	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
 // Config is the whole configuration; each section belongs to its package.

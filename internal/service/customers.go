@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // Customer is what enrichment adds to an order.

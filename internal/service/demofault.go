@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/lifecycle"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 )
 
 // DemoFaults makes the example misbehave on purpose (service.demo_fault),

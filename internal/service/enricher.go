@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // OrdersEnricherName is the handler name subscriptions refer to.

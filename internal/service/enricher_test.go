@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // fakePublisher records what was published, or fails with err.

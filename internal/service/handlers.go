@@ -1,6 +1,6 @@
 package service
 
-import "github.com/consumerkit/consumerkit/internal/message"
+import "github.com/consumerkit/consumerkit/pkg/message"
 
 // NewHandlers names every handler this service offers. To add one: write
 // it in its own file with a constructor, add the constructor to ProviderSet,

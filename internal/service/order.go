@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // Order is the input record of topic orders, keyed by CustomerID.

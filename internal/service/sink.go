@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/consumerkit/consumerkit/internal/message"
+	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // Publisher writes messages durably: when Publish returns nil, every

@@ -1,0 +1,532 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/consumerkit/consumerkit/pkg/message"
+)
+
+func fastRetry(attempts int) RetryPolicy {
+	return RetryPolicy{MaxAttempts: attempts, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+}
+
+// TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic
+// (issue 9, finding 1): a handler that honours its context and always runs
+// out of time is called MaxAttempts times, each call with the whole
+// handler_timeout ahead of it, and is then dead-lettered — per-message and
+// batch handlers alike, through the same path.
+func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	for _, batch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
+			var mu sync.Mutex
+			var ahead []time.Duration // deadline minus now, at each call's start
+			slow := func(ctx context.Context, n int) error {
+				dl, _ := ctx.Deadline()
+				mu.Lock()
+				ahead = append(ahead, time.Until(dl))
+				mu.Unlock()
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			handlers := message.NewRegistry()
+			sub := Subscription{Handler: "slow", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+			msgs := messages(0, 1)
+			if batch {
+				handlers.AddBatch("slow", message.BatchHandlerFunc(func(ctx context.Context, ms []*message.Message) error { return slow(ctx, len(ms)) }))
+				sub.Batch = BatchConfig{Size: 10, Linger: time.Second}
+				msgs = messages(0, 3)
+			} else {
+				handlers.Add("slow", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error { return slow(ctx, 1) }))
+			}
+			cfg := testConfig(nil)
+			cfg.HandlerTimeout = timeout
+			r := newRig(t, cfg, sub, handlers)
+			r.deliver(msgs...)
+
+			if got := r.outcome(message.OutcomeDeadLettered); got != len(msgs) || r.outcomes() != len(msgs) {
+				t.Fatalf("dead_lettered %d of %d (all outcomes %d)", got, len(msgs), r.outcomes())
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(ahead) != 3 {
+				t.Fatalf("%d calls, want exactly max_attempts 3", len(ahead))
+			}
+			for i, a := range ahead {
+				if a < timeout/2 {
+					t.Errorf("call %d started with %s of its deadline left: the deadline must bound one attempt (%s), not all of them", i+1, a, timeout)
+				}
+			}
+			for _, l := range r.letters.letters() {
+				if v, _ := l.Header(HeaderAttempts); string(v) != "3" {
+					t.Errorf("dead letter says %s attempts, want 3", v)
+				}
+				if v, _ := l.Header(HeaderError); !strings.Contains(string(v), "gave up after 3 attempts: context deadline exceeded") {
+					t.Errorf("dead letter error %q", v)
+				}
+			}
+			if r.committable() != int64(len(msgs)) {
+				t.Fatalf("committable %d, want %d", r.committable(), len(msgs))
+			}
+		})
+	}
+}
+
+// TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls (issue 9, item 7): a
+// subscription's handler_timeout is the deadline of its calls, batch
+// calls included, instead of the engine's.
+func TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls(t *testing.T) {
+	var ahead atomic.Int64
+	handlers := message.NewRegistry().AddBatch("b", message.BatchHandlerFunc(func(ctx context.Context, _ []*message.Message) error {
+		dl, _ := ctx.Deadline()
+		ahead.Store(int64(time.Until(dl)))
+		return nil
+	}))
+	cfg := testConfig(nil)
+	cfg.HandlerTimeout = time.Hour
+	r := newRig(t, cfg, Subscription{Handler: "b", Ordering: OrderingPartition, Batch: BatchConfig{Size: 5, Linger: time.Second},
+		HandlerTimeout: 200 * time.Millisecond}, handlers)
+	r.deliver(messages(0, 2)...)
+	if got := time.Duration(ahead.Load()); got > 200*time.Millisecond || got <= 0 {
+		t.Fatalf("the batch call had %s to its deadline; want the subscription's 200ms", got)
+	}
+}
+
+// TestHandlersSeeTheAttemptTheyAreIn: Message.Attempts counts the call in
+// progress, so a handler can tell its first attempt from a retry.
+func TestHandlersSeeTheAttemptTheyAreIn(t *testing.T) {
+	var seen []int
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		seen = append(seen, m.Attempts)
+		if m.Attempts < 3 {
+			return errBusy
+		}
+		return nil
+	}))
+	r := newRig(t, testConfig(nil), Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3)}, handlers)
+	r.deliver(messages(0, 1)...)
+	if fmt.Sprint(seen) != "[1 2 3]" || r.outcome(message.OutcomeRetried) != 1 {
+		t.Fatalf("attempts seen %v, retried %d", seen, r.outcome(message.OutcomeRetried))
+	}
+}
+
+// TestBackoffsLongerThanTheDeadlineStillEndTheMessage (issue 9, finding
+// 1): five attempts whose backoffs alone exceed handler_timeout — a
+// configuration validation accepts — reach the dead-letter topic after
+// exactly five calls.
+func TestBackoffsLongerThanTheDeadlineStillEndTheMessage(t *testing.T) {
+	var calls atomic.Int32
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+		calls.Add(1)
+		return errBusy
+	}))
+	cfg := testConfig(nil)
+	cfg.HandlerTimeout = 50 * time.Millisecond
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true},
+		Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 40 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}}
+	r := newRig(t, cfg, sub, handlers)
+	r.deliver(messages(0, 1)...)
+	if calls.Load() != 5 || r.outcome(message.OutcomeDeadLettered) != 1 {
+		t.Fatalf("%d calls, dead_lettered %d; want 5 and 1", calls.Load(), r.outcome(message.OutcomeDeadLettered))
+	}
+}
+
+// TestBatchRetriesOnlyWhatFailedAndSettlesMessageByMessage: a batch's
+// failures are settled one by one — the permanent one dead-lettered at
+// once, the transient one retried alone — and a message that succeeded is
+// never passed again.
+func TestBatchRetriesOnlyWhatFailedAndSettlesMessageByMessage(t *testing.T) {
+	var mu sync.Mutex
+	var calls [][]int64
+	handlers := message.NewRegistry().AddBatch("b", message.BatchHandlerFunc(func(_ context.Context, msgs []*message.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		var offs []int64
+		failed := map[int]error{}
+		for i, m := range msgs {
+			offs = append(offs, m.Offset)
+			switch {
+			case m.Offset == 3:
+				failed[i] = message.Permanent(errors.New("malformed"))
+			case m.Offset == 1 && len(calls) == 0:
+				failed[i] = errBusy
+			}
+		}
+		calls = append(calls, offs)
+		if len(failed) > 0 {
+			return &message.BatchError{Failed: failed}
+		}
+		return nil
+	}))
+	sub := Subscription{Handler: "b", Ordering: OrderingPartition, Batch: BatchConfig{Size: 10, Linger: time.Second},
+		Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	r := newRig(t, testConfig(nil), sub, handlers)
+	r.deliver(messages(0, 5)...)
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(calls) != "[[0 1 2 3 4] [1]]" {
+		t.Fatalf("calls %v, want the whole batch then only the transient failure", calls)
+	}
+	if r.outcome(message.OutcomeSuccess) != 3 || r.outcome(message.OutcomeRetried) != 1 || r.outcome(message.OutcomeDeadLettered) != 1 {
+		t.Fatalf("success %d retried %d dead_lettered %d", r.outcome(message.OutcomeSuccess), r.outcome(message.OutcomeRetried), r.outcome(message.OutcomeDeadLettered))
+	}
+	if letters := r.letters.letters(); len(letters) != 1 || string(letters[0].Value) != "3" {
+		t.Fatalf("dead letters %v", letters)
+	}
+	if r.committable() != 5 {
+		t.Fatalf("committable %d", r.committable())
+	}
+}
+
+// TestLettersAreBoundedAndStacksGoToTheLog (issue 9, finding 3): a
+// panic's stack and a huge error text stay out of the letter — its error
+// header is capped — so the letter is the message plus at most 1 KiB; the
+// stack is in the error log.
+func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
+	value := strings.Repeat("v", 100_000)
+	var deep func(n int)
+	deep = func(n int) {
+		if n == 0 {
+			panic("nil map in order 7")
+		}
+		deep(n - 1)
+	}
+	handlers := message.NewRegistry().
+		Add("panics", message.HandlerFunc(func(context.Context, *message.Message) error { deep(2000); return nil })).
+		Add("verbose", message.HandlerFunc(func(context.Context, *message.Message) error {
+			return message.Permanent(errors.New(strings.Repeat("é", 50_000)))
+		}))
+	for _, tt := range []struct{ handler, wantError string }{
+		{"panics", "gave up after 2 attempts: handler panicked: nil map in order 7"},
+		{"verbose", "… (cut)"},
+	} {
+		t.Run(tt.handler, func(t *testing.T) {
+			sub := Subscription{Handler: tt.handler, Ordering: OrderingPartition, Retry: fastRetry(2), DeadLetter: DeadLetterConfig{Enabled: true}}
+			r := newRig(t, testConfig(nil), sub, handlers)
+			m := &message.Message{Topic: "t", Offset: 9, Key: []byte("k"), Value: []byte(value), Headers: []message.Header{{Key: "trace", Value: []byte("abc")}}}
+			r.deliver(m)
+			letters := r.letters.letters()
+			if len(letters) != 1 || r.outcome(message.OutcomeDeadLettered) != 1 {
+				t.Fatalf("%d letters", len(letters))
+			}
+			l := letters[0]
+			errText, _ := l.Header(HeaderError)
+			if len(errText) > MaxErrorHeader || !strings.Contains(string(errText), tt.wantError) || strings.Contains(string(errText), "goroutine") {
+				t.Fatalf("error header of %d bytes: %.200q", len(errText), errText)
+			}
+			if added := (&l).Size() - m.Size(); added > 1024 {
+				t.Fatalf("the letter adds %d bytes to the message", added)
+			}
+			if tt.handler == "panics" {
+				logged := r.logs.FilterMessage("message dead-lettered").All()
+				if len(logged) != 1 || !strings.Contains(fmt.Sprint(logged[0].ContextMap()["stack"]), "TestLettersAreBoundedAndStacksGoToTheLog") {
+					t.Fatal("the dead-letter log line must carry the panic's stack")
+				}
+			}
+		})
+	}
+}
+
+// TestLetterOverheadIsAtMostOneKiB: whatever the coordinates and the
+// error, a letter adds at most 1 KiB to its message: the longest topic
+// names Kafka allows, the largest partition and offset, a huge error.
+func TestLetterOverheadIsAtMostOneKiB(t *testing.T) {
+	long := strings.Repeat("t", 249)
+	m := &message.Message{Topic: long, Partition: 1<<31 - 1, Offset: 1<<63 - 1, Attempts: 1 << 30, Value: []byte("v"),
+		FirstFailure: time.Now(), LastFailure: time.Now()}
+	cause := errors.New(strings.Repeat("x", 1<<20))
+	retry := retryLetter(m, cause, long, time.Now())
+	retry.Topic, retry.Partition, retry.Offset = long, 1<<31-1, 1<<63-1
+	dead := deadLetter(&retry, cause, long, time.Now())
+	for name, l := range map[string]message.Message{"retry letter": retry, "dead letter from the retry topic": dead, "dead letter": deadLetter(m, cause, long, time.Now())} {
+		if added := (&l).Size() - m.Size(); added > 1024 {
+			t.Errorf("%s adds %d bytes", name, added)
+		}
+	}
+}
+
+// TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain (issue 9,
+// finding 3): a dead-letter write the broker refuses (too large) is not
+// retried in a hot loop, and the handler is not called again: the
+// partition is blocked — named, counted, and not a liveness failure, even
+// past stall_timeout — and resumes by itself once the write succeeds.
+func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
+	var calls atomic.Int32
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+		calls.Add(1)
+		return message.Permanent(errors.New("poison"))
+	}))
+	cfg := testConfig(nil)
+	cfg.BlockedRetryInterval = 300 * time.Millisecond
+	cfg.HandlerTimeout, cfg.StallTimeout = 20*time.Millisecond, 200*time.Millisecond
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	r := newRig(t, cfg, sub, handlers)
+	var mu sync.Mutex
+	var writes []time.Time
+	r.letters.setFail(func(int, message.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		writes = append(writes, time.Now())
+		return fmt.Errorf("produce: %w", kafkago.WriteErrors{kafkago.MessageSizeTooLarge})
+	})
+	m := messages(0, 1)[0]
+	wait := r.deliverAsync(m)
+
+	waitFor(t, "two rejected writes", func() bool { mu.Lock(); defer mu.Unlock(); return len(writes) >= 2 })
+	mu.Lock()
+	gap := writes[1].Sub(writes[0])
+	mu.Unlock()
+	if gap < cfg.BlockedRetryInterval {
+		t.Fatalf("a rejected write was tried again after %s; want blocked_retry_interval %s", gap, cfg.BlockedRetryInterval)
+	}
+	if b := r.blocked(); b == nil || b.reason != blockedDeadLetterRejected || b.offset != 0 {
+		t.Fatalf("blocked state %+v", b)
+	}
+	waitFor(t, "the commit point held past stall_timeout", func() bool {
+		h, ok := r.p.holding(time.Now())
+		return ok && h.held > cfg.StallTimeout
+	})
+	if err := r.e.Live(); err != nil {
+		t.Fatalf("a blocked partition failed liveness: %v", err)
+	}
+	if err := r.e.Blocked(); err == nil || !strings.Contains(err.Error(), "t/0 blocked at offset 0") || !strings.Contains(err.Error(), "dead_letter_rejected") {
+		t.Fatalf("Blocked() = %v", err)
+	}
+	if v, _ := gauge(t, r.reg, "kafka_consumer_partition_blocked", map[string]string{"topic": "t", "partition": "0", "reason": blockedDeadLetterRejected}); v != 1 {
+		t.Fatalf("kafka_consumer_partition_blocked = %v", v)
+	}
+	if st := r.e.State(); len(st.Partitions) != 1 || st.Partitions[0].Blocked == nil || st.Partitions[0].Blocked.Reason != blockedDeadLetterRejected {
+		t.Fatalf("state does not show the block: %+v", st)
+	}
+	if calls.Load() != 1 || m.Attempts != 1 {
+		t.Fatalf("handler called %d times, attempts %d: a failed letter write must not call the handler again", calls.Load(), m.Attempts)
+	}
+
+	r.letters.setFail(nil) // the operator raised the topic's limit
+	wait()
+	if r.outcome(message.OutcomeDeadLettered) != 1 || r.blocked() != nil || r.committable() != 1 {
+		t.Fatalf("after the fix: dead_lettered %d, blocked %+v, committable %d", r.outcome(message.OutcomeDeadLettered), r.blocked(), r.committable())
+	}
+	if v, _ := gauge(t, r.reg, "kafka_consumer_partition_blocked", map[string]string{"reason": blockedDeadLetterRejected}); v != 0 {
+		t.Fatalf("kafka_consumer_partition_blocked = %v after the fix", v)
+	}
+	if got := testutil.ToFloat64(r.e.metrics.deadLetterErrs.WithLabelValues("t")); got < 2 {
+		t.Fatalf("dead-letter write errors counted %v", got)
+	}
+	if r.logs.FilterMessage("partition blocked: a letter cannot be written, so the message cannot be committed").Len() < 1 ||
+		r.logs.FilterMessage("partition unblocked: letter written").Len() != 1 {
+		t.Fatalf("logs: %v", r.logs.All())
+	}
+}
+
+// TestUnavailableLetterTopicBacksOffAndResumes: a write that fails for a
+// passing reason is retried with backoff, the partition blocked as
+// unavailable meanwhile; the handler runs once.
+func TestUnavailableLetterTopicBacksOffAndResumes(t *testing.T) {
+	var calls atomic.Int32
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+		calls.Add(1)
+		return message.Permanent(errors.New("poison"))
+	}))
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3),
+		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: DeadLetterConfig{Enabled: true}}
+	r := newRig(t, testConfig(nil), sub, handlers)
+	seen := r.failLetters(3, kafkago.LeaderNotAvailable)
+	r.deliver(messages(0, 1)...)
+	if b := seen(); b == nil || b.reason != blockedDeadLetterUnavailable || b.failures != 3 {
+		t.Fatalf("blocked state before the write succeeded: %+v", b)
+	}
+	if calls.Load() != 1 || r.outcome(message.OutcomeDeadLettered) != 1 || r.blocked() != nil {
+		t.Fatalf("calls %d dead_lettered %d blocked %+v", calls.Load(), r.outcome(message.OutcomeDeadLettered), r.blocked())
+	}
+	// Three failures within blocked_retry_interval (1m): one error line.
+	if n := r.logs.FilterMessage("partition blocked: a letter cannot be written, so the message cannot be committed").Len(); n != 1 {
+		t.Fatalf("%d error lines for 3 failed writes within blocked_retry_interval, want 1", n)
+	}
+}
+
+// TestFailedRetryTopicWritesAreCountedAndBlock (issue 9, finding 6): a
+// retry-topic write that fails is counted in its own metric and blocks the
+// partition with its own reason, like a dead-letter write.
+func TestFailedRetryTopicWritesAreCountedAndBlock(t *testing.T) {
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(2),
+		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}}
+	r := newRig(t, testConfig(nil), sub, handlers)
+	seen := r.failLetters(2, kafkago.NotLeaderForPartition)
+	r.deliver(messages(0, 1)...)
+	if got := testutil.ToFloat64(r.e.metrics.retryTopicErrs.WithLabelValues("t")); got != 2 {
+		t.Fatalf("kafka_consumer_retry_topic_errors_total = %v, want 2", got)
+	}
+	if b := seen(); b == nil || b.reason != blockedRetryTopicUnavailable {
+		t.Fatalf("blocked state %+v", b)
+	}
+	if r.outcome(message.OutcomeRescheduled) != 1 {
+		t.Fatalf("rescheduled %d", r.outcome(message.OutcomeRescheduled))
+	}
+}
+
+// TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere (issue
+// 9, finding 6): a message rescheduled to the retry topic carries where it
+// was first consumed; when it finally fails there, its dead letter names
+// that origin — not the retry topic — and carries no retry.* headers, so a
+// replay sends it back to the source to start afresh.
+func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T) {
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
+	sub := Subscription{Topic: "orders", Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(2),
+		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: DeadLetterConfig{Enabled: true}}
+	main := newRig(t, testConfig(nil), sub, handlers)
+	main.deliver(&message.Message{Topic: "orders", Partition: 0, Offset: 5, Value: []byte("x")})
+	retries := main.letters.letters()
+	if len(retries) != 1 || retries[0].Topic != "orders.retry" || main.outcome(message.OutcomeRescheduled) != 1 {
+		t.Fatalf("retry letters %v", retries)
+	}
+	for k, want := range map[string]string{HeaderRetryTopic: "orders", HeaderRetryPartition: "0", HeaderRetryOffset: "5", HeaderRetryRound: "1"} {
+		if v, _ := retries[0].Header(k); string(v) != want {
+			t.Errorf("retry letter %s = %q, want %q", k, v, want)
+		}
+	}
+
+	// The same message as consumed from the retry topic, in its last round.
+	onRetry := newRigOn(t, testConfig(nil), sub, handlers, "orders.retry")
+	consumed := retries[0]
+	consumed.Topic, consumed.Partition, consumed.Offset = "orders.retry", 0, 11
+	onRetry.deliver(&consumed)
+	letters := onRetry.letters.letters()
+	if len(letters) != 1 || letters[0].Topic != "orders.dlq" || onRetry.outcome(message.OutcomeDeadLettered) != 1 {
+		t.Fatalf("letters from the retry topic %v", letters)
+	}
+	for k, want := range map[string]string{HeaderTopic: "orders", HeaderPartition: "0", HeaderOffset: "5"} {
+		if v, _ := letters[0].Header(k); string(v) != want {
+			t.Errorf("dead letter %s = %q, want %q (the origin)", k, v, want)
+		}
+	}
+	for _, h := range letters[0].Headers {
+		if strings.HasPrefix(h.Key, "retry.") {
+			t.Errorf("dead letter keeps %s: a replay would skip its remaining rounds", h.Key)
+		}
+	}
+}
+
+// TestRevokeDuringBackoffLeavesNoOutcome: a backoff of an hour ends as
+// soon as the generation ends; the message gets no outcome and stays
+// uncommitted, for the next owner.
+func TestRevokeDuringBackoffLeavesNoOutcome(t *testing.T) {
+	var calls atomic.Int32
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { calls.Add(1); return errBusy }))
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true},
+		Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}
+	r := newRig(t, testConfig(nil), sub, handlers)
+	wait := r.deliverAsync(messages(0, 1)...)
+	waitFor(t, "the first attempt", func() bool { return calls.Load() == 1 })
+	r.endGeneration()
+	wait()
+	if r.outcomes() != 0 || r.p.window.inFlight() != 1 || r.committable() != -1 || calls.Load() != 1 {
+		t.Fatalf("outcomes %d, in flight %d, committable %d, calls %d", r.outcomes(), r.p.window.inFlight(), r.committable(), calls.Load())
+	}
+}
+
+// TestCallCutByTheDrainGetsNoOutcome: a call that fails because the drain
+// deadline ended its context records nothing, even a permanent error: the
+// failure may be the drain's, not the message's.
+func TestCallCutByTheDrainGetsNoOutcome(t *testing.T) {
+	started := make(chan struct{})
+	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
+		close(started)
+		<-ctx.Done()
+		return message.Permanent(fmt.Errorf("gave up: %w", context.Cause(ctx)))
+	}))
+	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	r := newRig(t, testConfig(nil), sub, handlers)
+	wait := r.deliverAsync(messages(0, 1)...)
+	<-started
+	r.endGeneration()
+	r.endDrain(fmt.Errorf("%w: test drain timeout passed", errRevoked))
+	r.p.calls.Load().cancelAll()
+	wait()
+	if r.outcomes() != 0 || len(r.letters.letters()) != 0 || r.p.window.inFlight() != 1 {
+		t.Fatalf("outcomes %d, letters %d, in flight %d", r.outcomes(), len(r.letters.letters()), r.p.window.inFlight())
+	}
+}
+
+// TestServiceMiddlewareWrapsEveryAttemptOfBothKinds (issue 9, item 7):
+// middleware added with Use and with a handler wraps each attempt, under
+// that attempt's deadline, for per-message and batch handlers; a panic
+// reaches it as an error.
+func TestServiceMiddlewareWrapsEveryAttemptOfBothKinds(t *testing.T) {
+	var mu sync.Mutex
+	var trace []string
+	mw := func(name string) message.Middleware {
+		return func(next message.Call) message.Call {
+			return func(ctx context.Context, msgs []*message.Message) error {
+				_, hasDeadline := ctx.Deadline()
+				err := next(ctx, msgs)
+				mu.Lock()
+				trace = append(trace, fmt.Sprintf("%s:%d:%v:%v", name, len(msgs), hasDeadline, err != nil))
+				mu.Unlock()
+				return err
+			}
+		}
+	}
+	var panicked atomic.Bool
+	handlers := message.NewRegistry().Use(mw("all")).
+		Add("single", message.HandlerFunc(func(context.Context, *message.Message) error {
+			if panicked.CompareAndSwap(false, true) {
+				panic("first attempt")
+			}
+			return nil
+		}), mw("own")).
+		AddBatch("batch", message.BatchHandlerFunc(func(context.Context, []*message.Message) error { return nil }))
+	single := newRig(t, testConfig(nil), Subscription{Handler: "single", Ordering: OrderingPartition, Retry: fastRetry(3)}, handlers)
+	single.deliver(messages(0, 1)...)
+	batch := newRig(t, testConfig(nil), Subscription{Handler: "batch", Ordering: OrderingPartition, Retry: fastRetry(3),
+		Batch: BatchConfig{Size: 5, Linger: time.Second}}, handlers)
+	batch.deliver(messages(0, 3)...)
+	mu.Lock()
+	defer mu.Unlock()
+	if got := fmt.Sprint(trace); got != "[own:1:true:true all:1:true:true own:1:true:false all:1:true:false all:3:true:false]" {
+		t.Fatalf("middleware saw %s", got)
+	}
+	if single.outcome(message.OutcomeRetried) != 1 || batch.outcome(message.OutcomeSuccess) != 3 {
+		t.Fatal("outcomes")
+	}
+	if got := testutil.ToFloat64(single.e.metrics.panics.WithLabelValues("t", "single")); got != 1 {
+		t.Fatalf("panics counted %v", got)
+	}
+}
+
+// TestZombieCountIsTakenBackExactlyOnce (issue 9, finding 4): a call
+// returning at the moment the watchdog marks it a zombie is counted and
+// taken back exactly once, never leaked.
+func TestZombieCountIsTakenBackExactlyOnce(t *testing.T) {
+	const rounds = 100_000
+	slots := newCallSlots(1)
+	var count atomic.Int64
+	for range rounds {
+		c := newCallContext(context.Background(), time.Now(), time.Now())
+		c.cancel(context.DeadlineExceeded)
+		slots.slots[0].Store(c)
+		var wg sync.WaitGroup
+		wg.Go(func() { count.Add(int64(slots.zombies(time.Now(), 0))) })
+		wg.Go(func() {
+			slots.slots[0].Store(nil)
+			if c.returned() == callZombie {
+				count.Add(-1)
+			}
+		})
+		wg.Wait()
+	}
+	if n := count.Load(); n != 0 {
+		t.Fatalf("%d zombie counts leaked in %d calls", n, rounds)
+	}
+}

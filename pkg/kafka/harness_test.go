@@ -1,0 +1,327 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/consumerkit/consumerkit/pkg/message"
+)
+
+// hangGuard bounds waits for things that must happen; it is a safety net
+// against a hung test, never a timing assertion.
+const hangGuard = 2 * time.Minute
+
+var topicSeq atomic.Int64
+
+// testBroker is the cluster integration tests run against: the real one
+// named by KAFKA_BROKERS, or an embedded broker private to the test. A real
+// broker that cannot be reached fails the test; nothing is skipped.
+type testBroker struct {
+	t       testing.TB
+	cluster *Cluster
+	addrs   []string
+}
+
+func newTestBroker(t testing.TB) *testBroker {
+	t.Helper()
+	if brokerFreeBuild {
+		t.Fatal("a broker test in a file built with the brokerfree tag: give its file the line //go:build !brokerfree")
+	}
+	cfg := testConfig(nil)
+	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
+		cfg.Brokers = strings.Split(env, ",")
+	}
+	c := NewCluster(cfg, zap.NewNop())
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(context.Background()); err != nil {
+			t.Errorf("stop broker: %v", err)
+		}
+	})
+	b := &testBroker{t: t, cluster: c, addrs: c.Addrs()}
+	conn, err := net.DialTimeout("tcp", b.addrs[0], 10*time.Second)
+	if err != nil {
+		t.Fatalf("broker %v unreachable (set KAFKA_BROKERS to a running cluster, or unset it for the embedded one): %v", b.addrs, err)
+	}
+	_ = conn.Close()
+	return b
+}
+
+// embedded returns the embedded broker, for tests that observe or steer
+// the requests it receives; nil when the tests run against KAFKA_BROKERS.
+func (b *testBroker) embedded() *kfake.Cluster {
+	b.cluster.mu.Lock()
+	defer b.cluster.mu.Unlock()
+	return b.cluster.fake
+}
+
+// testConfig is a Config tuned for fast tests: short heartbeats and drains.
+func testConfig(subs []Subscription) Config {
+	cfg := DefaultConfig()
+	cfg.GroupID = fmt.Sprintf("test-%d-%d", os.Getpid(), topicSeq.Add(1))
+	cfg.SessionTimeout = 10 * time.Second
+	cfg.HeartbeatInterval = 500 * time.Millisecond
+	cfg.RebalanceTimeout = 10 * time.Second
+	cfg.JoinGroupBackoff = 500 * time.Millisecond
+	cfg.CommitInterval = 200 * time.Millisecond
+	cfg.DrainTimeout = 5 * time.Second
+	cfg.HandlerTimeout = 10 * time.Second
+	cfg.RetryBackoff = 10 * time.Millisecond
+	cfg.MaxRetryBackoff = 100 * time.Millisecond
+	for i := range subs {
+		if subs[i].Retry == (RetryPolicy{}) {
+			subs[i].Retry = RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		}
+	}
+	cfg.Subscriptions = subs
+	cfg.Embedded = EmbeddedConfig{Partitions: 4}
+	return cfg
+}
+
+// createTopic makes a topic with a name unique to this run.
+func (b *testBroker) createTopic(name string, partitions int) string {
+	b.t.Helper()
+	topic := fmt.Sprintf("%s-%d-%d-%d", name, os.Getpid(), time.Now().UnixNano(), topicSeq.Add(1))
+	b.createExactTopic(topic, partitions)
+	return topic
+}
+
+// createExactTopic makes topic as named.
+func (b *testBroker) createExactTopic(topic string, partitions int) {
+	b.t.Helper()
+	b.createTopicWithConfig(topic, partitions, nil)
+}
+
+// createTopicWithConfig makes topic as named, with topic configs.
+func (b *testBroker) createTopicWithConfig(topic string, partitions int, configs map[string]string) {
+	b.t.Helper()
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
+	tc := kafkago.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}
+	for k, v := range configs {
+		tc.ConfigEntries = append(tc.ConfigEntries, kafkago.ConfigEntry{ConfigName: k, ConfigValue: v})
+	}
+	res, err := client.CreateTopics(context.Background(), &kafkago.CreateTopicsRequest{Topics: []kafkago.TopicConfig{tc}})
+	if err != nil {
+		b.t.Fatalf("create topic %s: %v", topic, err)
+	}
+	if err := res.Errors[topic]; err != nil {
+		b.t.Fatalf("create topic %s: %v", topic, err)
+	}
+	b.waitForTopic(client, topic, partitions)
+}
+
+// alterTopicConfig sets topic configs, as an operator would.
+func (b *testBroker) alterTopicConfig(topic string, configs map[string]string) {
+	b.t.Helper()
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
+	res := kafkago.IncrementalAlterConfigsRequestResource{ResourceType: kafkago.ResourceTypeTopic, ResourceName: topic}
+	for k, v := range configs {
+		res.Configs = append(res.Configs, kafkago.IncrementalAlterConfigsRequestConfig{Name: k, Value: v, ConfigOperation: kafkago.ConfigOperationSet})
+	}
+	resp, err := client.IncrementalAlterConfigs(context.Background(), &kafkago.IncrementalAlterConfigsRequest{Resources: []kafkago.IncrementalAlterConfigsRequestResource{res}})
+	if err != nil {
+		b.t.Fatalf("alter configs of %s: %v", topic, err)
+	}
+	for _, r := range resp.Resources {
+		if r.Error != nil {
+			b.t.Fatalf("alter configs of %s: %v", topic, r.Error)
+		}
+	}
+}
+
+// waitForTopic waits until metadata shows every partition with a leader.
+func (b *testBroker) waitForTopic(client *kafkago.Client, topic string, partitions int) {
+	deadline := time.Now().Add(hangGuard)
+	for time.Now().Before(deadline) {
+		md, err := client.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{topic}})
+		if err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("topic %s not ready", topic)
+}
+
+// produce writes values i in [from, to) to topic, each keyed by keyOf(i),
+// spread over partitions by key, and returns when all are acknowledged.
+func (b *testBroker) produce(topic string, from, to int, keyOf func(i int) string) {
+	b.t.Helper()
+	b.produceRange(topic, from, to, func(i int) (string, string) { return keyOf(i), strconv.Itoa(i) })
+}
+
+// produceValues writes n messages whose key and value kv(i) gives.
+func (b *testBroker) produceValues(topic string, n int, kv func(i int) (key, value string)) {
+	b.t.Helper()
+	b.produceRange(topic, 0, n, kv)
+}
+
+func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (key, value string)) {
+	b.t.Helper()
+	tr := &kafkago.Transport{}
+	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Topic: topic, Balancer: kafkago.Murmur2Balancer{},
+		RequiredAcks: kafkago.RequireAll, BatchTimeout: time.Millisecond, BatchSize: 500, Transport: tr}
+	defer tr.CloseIdleConnections()
+	defer w.Close()
+	const chunk = 500
+	for i := from; i < to; i += chunk {
+		var msgs []kafkago.Message
+		for j := i; j < min(i+chunk, to); j++ {
+			k, v := kv(j)
+			msgs = append(msgs, kafkago.Message{Key: []byte(k), Value: []byte(v)})
+		}
+		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+			b.t.Fatalf("produce to %s: %v", topic, err)
+		}
+	}
+}
+
+// produceMessages writes msgs, each to its own Topic, with their headers.
+func (b *testBroker) produceMessages(msgs ...message.Message) {
+	b.t.Helper()
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Balancer: kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll,
+		BatchTimeout: time.Millisecond, Transport: tr}
+	defer w.Close()
+	out := make([]kafkago.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = kafkago.Message{Topic: m.Topic, Key: m.Key, Value: m.Value}
+		for _, h := range m.Headers {
+			out[i].Headers = append(out[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
+		}
+	}
+	if err := w.WriteMessages(context.Background(), out...); err != nil {
+		b.t.Fatalf("produce: %v", err)
+	}
+}
+
+// committedAndEnd returns, per partition, the group's committed offset and
+// the partition's end offset as the broker reports them.
+func (b *testBroker) committedAndEnd(group, topic string, partitions int) (committed, end map[int]int64) {
+	b.t.Helper()
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: tr}
+	ids := make([]int, partitions)
+	var reqs []kafkago.OffsetRequest
+	for p := range partitions {
+		ids[p] = p
+		reqs = append(reqs, kafkago.LastOffsetOf(p))
+	}
+	fetched, err := client.OffsetFetch(context.Background(), &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: ids}})
+	if err != nil {
+		b.t.Fatalf("offset fetch: %v", err)
+	}
+	listed, err := client.ListOffsets(context.Background(), &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{topic: reqs}})
+	if err != nil {
+		b.t.Fatalf("list offsets: %v", err)
+	}
+	committed, end = map[int]int64{}, map[int]int64{}
+	for _, p := range fetched.Topics[topic] {
+		committed[p.Partition] = p.CommittedOffset
+	}
+	for _, p := range listed.Topics[topic] {
+		end[p.Partition] = p.LastOffset
+	}
+	return committed, end
+}
+
+// startPublisher starts a Publisher on the broker, stopped when the test
+// ends (after any engine started later).
+func (b *testBroker) startPublisher() *Publisher {
+	b.t.Helper()
+	cfg := testConfig(nil)
+	cfg.Brokers = b.addrs
+	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
+	if err := pub.Start(context.Background()); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() {
+		if err := pub.Stop(context.Background()); err != nil {
+			b.t.Errorf("stop publisher: %v", err)
+		}
+	})
+	return pub
+}
+
+// engineUnderTest is one consumer instance with its own metrics registry.
+type engineUnderTest struct {
+	*Engine
+	reg *prometheus.Registry
+	// id labels the goroutines started from its Start (see
+	// labelEngineUnderTest).
+	id string
+}
+
+func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engineUnderTest {
+	b.t.Helper()
+	return b.startEngineWith(cfg, handlers, nil)
+}
+
+// startEngineWith is startEngine with prepare called on the engine before
+// it starts.
+func (b *testBroker) startEngineWith(cfg Config, handlers *message.Registry, prepare func(*Engine)) *engineUnderTest {
+	b.t.Helper()
+	cfg.Brokers = b.addrs
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	cluster := NewCluster(cfg, zap.NewNop())
+	e, err := NewEngine(cfg, cluster, handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(e)
+	}
+	eut := &engineUnderTest{Engine: e, reg: reg, id: strconv.FormatInt(topicSeq.Add(1), 10)}
+	pprof.Do(context.Background(), pprof.Labels(labelEngineUnderTest, eut.id), func(context.Context) {
+		err = e.Start(context.Background())
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { eut.stop(b.t) })
+	return eut
+}
+
+func (e *engineUnderTest) stop(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	if err := e.Stop(ctx); err != nil {
+		t.Errorf("stop engine: %v", err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after hangGuard.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,327 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	kafkago "github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/consumerkit/consumerkit/pkg/message"
+)
+
+// fakeLetters records letters, failing writes as fail says.
+type fakeLetters struct {
+	mu     sync.Mutex
+	got    []message.Message
+	writes int
+	// fail, when set, decides the error of the n-th write (from 1).
+	fail func(n int, letter message.Message) error
+}
+
+func (f *fakeLetters) write(_ context.Context, letter message.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	if f.fail != nil {
+		if err := f.fail(f.writes, letter); err != nil {
+			return err
+		}
+	}
+	f.got = append(f.got, letter)
+	return nil
+}
+
+func (f *fakeLetters) letters() []message.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]message.Message(nil), f.got...)
+}
+
+func (f *fakeLetters) setFail(fail func(int, message.Message) error) {
+	f.mu.Lock()
+	f.fail = fail
+	f.mu.Unlock()
+}
+
+// rig drives one worker of one partition through the engine's real
+// delivery path — call chain, attempt deadlines, outcomes, letters — with
+// no broker: the letters go to a fakeLetters.
+type rig struct {
+	t       testing.TB
+	e       *Engine
+	p       *partitionRun
+	w       *worker
+	letters *fakeLetters
+	reg     *prometheus.Registry
+	logs    *observer.ObservedLogs
+	// endGeneration ends the worker's generation (revoke), as the drain
+	// begins; endDrain passes the drain deadline.
+	endGeneration context.CancelFunc
+	endDrain      context.CancelCauseFunc
+}
+
+// newRig binds sub (topic "t" unless it names one) to the handler
+// registered as sub.Handler in handlers, under cfg, and runs a worker of
+// its partition 0.
+func newRig(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry) *rig {
+	t.Helper()
+	if sub.Topic == "" {
+		sub.Topic = "t"
+	}
+	return newRigOn(t, cfg, sub, handlers, sub.Topic)
+}
+
+// newRigOn is newRig with the worker on topic, which may be sub's retry
+// topic.
+func newRigOn(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry, topic string) *rig {
+	t.Helper()
+	e, letters, reg, logs := newRigEngine(t, cfg, sub, handlers)
+	g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
+	p := newPartitionRun(g, e.subs[topic], 0, 0)
+	calls, blocks := newCallSlots(1), newBlockSlots(1)
+	p.calls.Store(calls)
+	p.blocks.Store(blocks)
+	e.metrics.live.add(p)
+	genCtx, endGeneration := context.WithCancel(context.Background())
+	handlerCtx, endDrain := context.WithCancelCause(p.sub.labels)
+	stop := make(chan struct{})
+	var watchdog sync.WaitGroup
+	watchdog.Go(func() { p.watch(calls, stop) })
+	t.Cleanup(func() {
+		endGeneration()
+		endDrain(errRunEnded)
+		close(stop)
+		watchdog.Wait()
+	})
+	return &rig{t: t, e: e, p: p, letters: letters, reg: reg, logs: logs, endGeneration: endGeneration, endDrain: endDrain,
+		w: &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, slot: &calls.slots[0], block: &blocks.slots[0]}}
+}
+
+// newRigEngine builds an engine for sub alone whose letters go to a
+// fakeLetters and whose logs are observed.
+func newRigEngine(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry) (*Engine, *fakeLetters, *prometheus.Registry, *observer.ObservedLogs) {
+	t.Helper()
+	cfg.Subscriptions = []Subscription{sub}
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), handlers, m, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := &fakeLetters{}
+	e.letters = letters
+	return e, letters, reg, logs
+}
+
+// messages makes n messages of topic "t" from offset from on, values "0",
+// "1", ….
+func messages(from, n int) []*message.Message {
+	out := make([]*message.Message, n)
+	for i := range out {
+		out[i] = &message.Message{Topic: "t", Offset: int64(from + i), Key: []byte("k"), Value: []byte{byte('0' + (from+i)%10)}}
+	}
+	return out
+}
+
+// deliver admits msgs to the partition's window, as the fetch loop does,
+// and delivers them on the rig's worker.
+func (r *rig) deliver(msgs ...*message.Message) {
+	r.t.Helper()
+	for _, m := range msgs {
+		if !r.p.window.tryAdmit(m.Offset, m.Size(), time.Now().UnixNano()) {
+			r.t.Fatalf("window full at offset %d", m.Offset)
+		}
+	}
+	r.w.deliver(msgs)
+}
+
+// deliverAsync delivers in the background; wait returns when it is done.
+func (r *rig) deliverAsync(msgs ...*message.Message) (wait func()) {
+	for _, m := range msgs {
+		if !r.p.window.tryAdmit(m.Offset, m.Size(), time.Now().UnixNano()) {
+			r.t.Fatalf("window full at offset %d", m.Offset)
+		}
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); r.w.deliver(msgs) }()
+	return func() {
+		r.t.Helper()
+		select {
+		case <-done:
+		case <-time.After(hangGuard):
+			r.t.Fatal("delivery did not end")
+		}
+	}
+}
+
+func (r *rig) outcome(o message.Outcome) int {
+	return int(testutil.ToFloat64(r.e.metrics.messages.WithLabelValues(r.p.topic, r.p.sub.Handler, string(o))))
+}
+
+// outcomes sums every outcome: each delivered message must add exactly one.
+func (r *rig) outcomes() int {
+	n := 0
+	for _, o := range message.Outcomes() {
+		n += r.outcome(o)
+	}
+	return n
+}
+
+func (r *rig) committable() int64 {
+	off, _ := r.p.window.committable()
+	return off
+}
+
+// blocked returns the worker's block, or nil.
+func (r *rig) blocked() *blockedState { return r.w.block.state.Load() }
+
+// failLetters makes the first n letter writes fail with err, and returns
+// what blocked the worker when the next write succeeded.
+func (r *rig) failLetters(n int, err error) (blockedBeforeSuccess func() *blockedState) {
+	var seen atomic.Pointer[blockedState]
+	r.letters.setFail(func(i int, _ message.Message) error {
+		if i <= n {
+			return err
+		}
+		seen.Store(r.blocked())
+		return nil
+	})
+	return seen.Load
+}
+
+// gate holds stuck handlers until it opens; opening twice is fine, so a
+// test may open it and also leave it to its cleanup.
+type gate struct {
+	c    chan struct{}
+	once sync.Once
+}
+
+func newGate() *gate  { return &gate{c: make(chan struct{})} }
+func (g *gate) wait() { <-g.c }
+func (g *gate) open() { g.once.Do(func() { close(g.c) }) }
+
+var errBusy = errors.New("downstream busy")
+
+// fakeReader serves a partition's messages from a channel, as kafka-go's
+// reader serves them from the broker, and counts what was fetched.
+type fakeReader struct {
+	msgs    chan kafkago.Message
+	fetched atomic.Int64
+}
+
+func (f *fakeReader) SetOffset(int64) error { return nil }
+func (f *fakeReader) Close() error          { return nil }
+
+func (f *fakeReader) FetchMessage(ctx context.Context) (kafkago.Message, error) {
+	select {
+	case m := <-f.msgs:
+		f.fetched.Add(1)
+		return m, nil
+	case <-ctx.Done():
+		return kafkago.Message{}, ctx.Err()
+	}
+}
+
+// partitionRig runs one partition through the engine's whole partition
+// run — fetch loop, offset window, lanes, every worker, watchdog,
+// delivery — with no broker: messages come from a fakeReader, letters go
+// to a fakeLetters. Tests that need several workers (key and none
+// ordering) or the retry topic's due wait use it; run inside a synctest
+// bubble, its timers run on the bubble's clock and synctest.Wait says when
+// nothing more can happen.
+type partitionRig struct {
+	t       testing.TB
+	e       *Engine
+	p       *partitionRun
+	reader  *fakeReader
+	letters *fakeLetters
+	logs    *observer.ObservedLogs
+	// end ends the generation (revoke); done is closed when the run has
+	// drained and returned.
+	end  context.CancelFunc
+	done chan struct{}
+}
+
+// runPartition starts partition 0 of topic (sub's topic, or its retry
+// topic) under cfg. Cleanup revokes it and waits for the run to end, so
+// gates a test opens in its own cleanups (registered later, run earlier)
+// let stuck handlers return first.
+func runPartition(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry, topic string) *partitionRig {
+	t.Helper()
+	if sub.Topic == "" {
+		sub.Topic = "t"
+	}
+	if topic == "" {
+		topic = sub.Topic
+	}
+	e, letters, _, logs := newRigEngine(t, cfg, sub, handlers)
+	reader := &fakeReader{msgs: make(chan kafkago.Message, 1024)}
+	e.openReader = func(string, int) partitionReader { return reader }
+	g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
+	p := newPartitionRun(g, e.subs[topic], 0, 0)
+	genCtx, end := context.WithCancel(context.Background())
+	r := &partitionRig{t: t, e: e, p: p, reader: reader, letters: letters, logs: logs, end: end, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		p.run(genCtx)
+	}()
+	t.Cleanup(func() {
+		end()
+		<-r.done
+	})
+	return r
+}
+
+// feed hands msgs to the fetch loop, in order.
+func (r *partitionRig) feed(msgs ...kafkago.Message) {
+	for _, m := range msgs {
+		r.reader.msgs <- m
+	}
+}
+
+func (r *partitionRig) outcome(o message.Outcome) int {
+	return int(testutil.ToFloat64(r.e.metrics.messages.WithLabelValues(r.p.topic, r.p.sub.Handler, string(o))))
+}
+
+// outcomes sums every outcome.
+func (r *partitionRig) outcomes() int {
+	n := 0
+	for _, o := range message.Outcomes() {
+		n += r.outcome(o)
+	}
+	return n
+}
+
+// committable is the offset a commit would send now; -1 before any.
+func (r *partitionRig) committable() int64 {
+	off, _ := r.p.window.committable()
+	return off
+}
+
+func (r *partitionRig) fetchPaused() float64 {
+	return testutil.ToFloat64(r.e.metrics.fetchPaused.WithLabelValues(r.p.topic, "0"))
+}
+
+// keyed makes messages of topic "t" at offsets from, from+1, … with the
+// given keys; each value is its offset.
+func keyed(from int64, keys ...string) []kafkago.Message {
+	out := make([]kafkago.Message, len(keys))
+	for i, k := range keys {
+		off := from + int64(i)
+		out[i] = kafkago.Message{Topic: "t", Offset: off, Key: []byte(k), Value: []byte(strconv.FormatInt(off, 10)), HighWaterMark: off + 1}
+	}
+	return out
+}

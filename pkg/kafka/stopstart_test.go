@@ -1,0 +1,148 @@
+//go:build !brokerfree
+
+package kafka
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
+)
+
+// blackHole is a listener that accepts connections and never answers: a
+// broker that hangs. Connections are closed after hold, so that clients
+// blocked on them end; accepted says when the first arrived.
+func blackHole(t *testing.T, hold time.Duration) (addr string, accepted <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			once.Do(func() { close(first) })
+			wg.Go(func() {
+				time.Sleep(hold)
+				_ = c.Close()
+			})
+		}
+	})
+	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
+	return ln.Addr().String(), first
+}
+
+// TestStartGivesUpWhenItsContextEnds (issue 9, finding 6): a SIGTERM
+// while the engine creates its retry topics on a broker that does not
+// answer ends Start at once, with the context's error, instead of after
+// the client's 30s timeout.
+func TestStartGivesUpWhenItsContextEnds(t *testing.T) {
+	addr, accepted := blackHole(t, 3*time.Second)
+	cfg := testConfig([]Subscription{{Topic: "orders", Handler: "h", Ordering: OrderingPartition,
+		RetryTopic: RetryTopicConfig{Enabled: true, Delay: time.Second, Rounds: 1}}})
+	cfg.Brokers = []string{addr}
+	m, err := NewMetrics(newTestRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })), m, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Start(ctx) }()
+	<-accepted
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Start = %v, want the context's cancellation", err)
+		}
+	case <-time.After(10 * time.Second): // well below the client's 30s: only a Start that ignores ctx gets here
+		t.Fatal("Start ignored its cancelled context")
+	}
+}
+
+// TestPublisherStopKeepsToItsContext (issue 9, finding 6): a publisher
+// whose close hangs on a broker that does not answer gives up when the
+// shutdown's context ends, not after close_timeout, so the components
+// stopped after it keep their share of the shutdown.
+func TestPublisherStopKeepsToItsContext(t *testing.T) {
+	addr, accepted := blackHole(t, 2*time.Second)
+	cfg := testConfig(nil)
+	cfg.Brokers, cfg.CloseTimeout = []string{addr}, time.Minute
+	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
+	if err := pub.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var published sync.WaitGroup
+	published.Go(func() {
+		_ = pub.Publish(context.Background(), message.Message{Topic: "orders", Value: []byte("x")})
+	})
+	<-accepted
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- pub.Stop(ctx) }()
+	select {
+	case err := <-stopped:
+		if err == nil {
+			t.Fatal("Stop reported a clean close of a writer stuck on a hanging broker")
+		}
+	case <-time.After(10 * time.Second): // far below close_timeout (1m)
+		t.Fatal("Publisher.Stop ignored its context")
+	}
+	published.Wait()
+}
+
+// TestLetterWriterGoroutinesAreNotTheHandlers (issue 9, finding 6):
+// kafka-go starts its writer goroutines on the first write to each
+// partition. When that write is a dead letter written on a handler's
+// worker, or a handler's own Publish, those goroutines belong to the
+// engine or the publisher: the goroutines labelled with the handler are its
+// workers alone, so leak attribution does not count them.
+func TestLetterWriterGoroutinesAreNotTheHandlers(t *testing.T) {
+	const partitions = 4
+	b := newTestBroker(t)
+	topic := b.createTopic("labels", partitions)
+	out := b.createTopic("labels-out", partitions)
+	b.createExactTopic(topic+".dlq", partitions)
+	pub := b.startPublisher()
+	var mu sync.Mutex
+	handled := 0
+	h := message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
+		mu.Lock()
+		handled++
+		mu.Unlock()
+		if m.Offset%2 == 0 {
+			return message.Permanent(errors.New("poison"))
+		}
+		return pub.Publish(ctx, message.Message{Topic: out, Key: m.Key, Value: m.Value})
+	})
+	cfg := testConfig([]Subscription{{Topic: topic, Handler: "labelled", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true}}})
+	e := b.startEngine(cfg, message.NewRegistry().Add("labelled", h))
+	b.produce(topic, 0, 40, strconv.Itoa)
+	waitFor(t, "every message", func() bool { mu.Lock(); defer mu.Unlock(); return handled >= 40 })
+	waitFor(t, "every outcome", func() bool {
+		return outcomes(e, topic, "labelled", message.OutcomeDeadLettered)+outcomes(e, topic, "labelled", message.OutcomeSuccess) == 40
+	})
+	counts, top := watchdog.ByHandler(watchdog.Goroutines())
+	if got := counts["labelled"]; got != partitions {
+		t.Fatalf("%d goroutines labelled with the handler, want its %d workers; most are in %v", got, partitions, top["labelled"])
+	}
+}

@@ -1,0 +1,36 @@
+package message_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/consumerkit/consumerkit/pkg/message"
+)
+
+// A service adds its own middleware in code: Use for every handler, or
+// with a handler when registering it. The same middleware wraps per-message
+// and batch calls; it runs once per attempt.
+func ExampleRegistry_Use() {
+	logCalls := func(next message.Call) message.Call {
+		return func(ctx context.Context, msgs []*message.Message) error {
+			err := next(ctx, msgs)
+			fmt.Printf("%s/%d@%d, %d message(s): %v\n", msgs[0].Topic, msgs[0].Partition, msgs[0].Offset, len(msgs), err)
+			return err
+		}
+	}
+	handlers := message.NewRegistry().
+		Use(logCalls).
+		Add("orders", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })).
+		AddBatch("audit", message.BatchHandlerFunc(func(context.Context, []*message.Message) error { return nil }))
+
+	// What the engine does with each registered handler, once per attempt:
+	orders, _ := handlers.Lookup("orders")
+	_ = message.Chain(orders.Call, orders.Middleware...)(context.Background(),
+		[]*message.Message{{Topic: "orders", Offset: 42}})
+	audit, _ := handlers.Lookup("audit")
+	_ = message.Chain(audit.Call, audit.Middleware...)(context.Background(),
+		[]*message.Message{{Topic: "audit", Offset: 42}, {Topic: "audit", Offset: 43}})
+	// Output:
+	// orders/0@42, 1 message(s): <nil>
+	// audit/0@42, 2 message(s): <nil>
+}
