@@ -51,14 +51,14 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	publisher := kafka.NewPublisher(kafkaConfig, cluster)
 	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher, demoFaults)
 	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink, demoFaults)
-	messageRegistry := service.NewHandlers(ordersEnricher)
+	registryRegistry := service.NewHandlers(ordersEnricher)
 	kafkaMetrics, err := kafka.NewMetrics(registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	engine, err := kafka.NewEngine(kafkaConfig, cluster, messageRegistry, kafkaMetrics, logger)
+	engine, err := kafka.NewEngine(kafkaConfig, cluster, registryRegistry, kafkaMetrics, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

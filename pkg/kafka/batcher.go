@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // batchAccumulator decides when a batch is due. It is pure bookkeeping —
@@ -14,13 +15,13 @@ import (
 // messages never extend it (a timer reset per message is how a batch stage
 // that rarely fills waits forever).
 type batchAccumulator struct {
-	cfg      BatchConfig
+	cfg      registry.BatchConfig
 	msgs     []*message.Message
 	bytes    int
 	deadline time.Time // zero while empty
 }
 
-func newBatchAccumulator(cfg BatchConfig) *batchAccumulator {
+func newBatchAccumulator(cfg registry.BatchConfig) *batchAccumulator {
 	return &batchAccumulator{cfg: cfg, msgs: make([]*message.Message, 0, cfg.Size)}
 }
 

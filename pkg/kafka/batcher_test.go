@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 func msgOf(size int) *message.Message { return &message.Message{Value: make([]byte, size)} }
@@ -16,7 +17,7 @@ func msgOf(size int) *message.Message { return &message.Message{Value: make([]by
 // not push that deadline back.
 func TestBatchDeadlineIsFixedFromFirstMessage(t *testing.T) {
 	linger := 200 * time.Millisecond
-	acc := newBatchAccumulator(BatchConfig{Size: 100, Linger: linger})
+	acc := newBatchAccumulator(registry.BatchConfig{Size: 100, Linger: linger})
 	t0 := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	var flushed, maxWait int64
 	var first time.Time
@@ -50,7 +51,7 @@ func TestBatchDeadlineIsFixedFromFirstMessage(t *testing.T) {
 	}
 
 	// Later messages never extend the deadline.
-	acc = newBatchAccumulator(BatchConfig{Size: 100, Linger: linger})
+	acc = newBatchAccumulator(registry.BatchConfig{Size: 100, Linger: linger})
 	acc.add(msgOf(1), t0)
 	acc.add(msgOf(1), t0.Add(150*time.Millisecond))
 	acc.add(msgOf(1), t0.Add(199*time.Millisecond))
@@ -61,7 +62,7 @@ func TestBatchDeadlineIsFixedFromFirstMessage(t *testing.T) {
 
 func TestBatchFlushReasons(t *testing.T) {
 	now := time.Now()
-	acc := newBatchAccumulator(BatchConfig{Size: 3, Bytes: 100, Linger: time.Second})
+	acc := newBatchAccumulator(registry.BatchConfig{Size: 3, Bytes: 100, Linger: time.Second})
 	if r := acc.add(msgOf(10), now); r != "" {
 		t.Fatalf("flushed early: %s", r)
 	}
@@ -81,7 +82,7 @@ func TestBatchFlushReasons(t *testing.T) {
 // messages or exactly Bytes bytes, not one before; Bytes 0 bounds nothing.
 func TestBatchFlushBoundsAreInclusive(t *testing.T) {
 	now := time.Now()
-	acc := newBatchAccumulator(BatchConfig{Size: 2, Bytes: 100, Linger: time.Second})
+	acc := newBatchAccumulator(registry.BatchConfig{Size: 2, Bytes: 100, Linger: time.Second})
 	if r := acc.add(msgOf(99), now); r != "" {
 		t.Fatalf("one message of 99 bytes, under Size 2 and Bytes 100, flushed by %s", r)
 	}
@@ -93,7 +94,7 @@ func TestBatchFlushBoundsAreInclusive(t *testing.T) {
 		t.Fatalf("got %q at exactly Bytes bytes, want bytes", r)
 	}
 
-	unbounded := newBatchAccumulator(BatchConfig{Size: 3, Linger: time.Second})
+	unbounded := newBatchAccumulator(registry.BatchConfig{Size: 3, Linger: time.Second})
 	if r := unbounded.add(msgOf(1<<20), now); r != "" {
 		t.Fatalf("Bytes 0 flushed a batch by %s", r)
 	}
@@ -104,7 +105,7 @@ func TestBatchFlushBoundsAreInclusive(t *testing.T) {
 // due.
 func TestBatchNextDeadlineOnlyWhileHolding(t *testing.T) {
 	t0 := time.Now()
-	acc := newBatchAccumulator(BatchConfig{Size: 3, Linger: time.Second})
+	acc := newBatchAccumulator(registry.BatchConfig{Size: 3, Linger: time.Second})
 	if _, ok := acc.nextDeadline(); ok || acc.due(t0.Add(time.Hour)) {
 		t.Fatalf("an empty batch has a deadline (%v) or is due", ok)
 	}

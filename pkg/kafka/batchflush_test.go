@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestPartialBatchFlushesOnRevokeAndShutdown: a batch below batch.size,
@@ -28,8 +29,8 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 			topic := b.createTopic("batch-"+reason, 1)
 			var mu sync.Mutex
 			batches := map[int][][]int64{} // member -> offsets of each batch it was handed
-			registry := func(member int) *message.Registry {
-				return message.NewRegistry().AddBatch("b", batchFunc(func(_ context.Context, msgs []*message.Message) error {
+			handlers := func(member int) *registry.Registry {
+				return registry.Empty().AddBatch("b", batchFunc(func(_ context.Context, msgs []*message.Message) error {
 					offsets := make([]int64, len(msgs))
 					for i, m := range msgs {
 						offsets[i] = m.Offset
@@ -40,9 +41,9 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 					return nil
 				}))
 			}
-			cfg := testConfig([]Subscription{{Topic: topic, Handler: "b", Ordering: OrderingPartition,
-				Batch: BatchConfig{Size: 100, Linger: time.Hour}}})
-			a := b.startEngine(cfg, registry(0))
+			cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "b", Ordering: registry.OrderingPartition,
+				Batch: registry.BatchConfig{Size: 100, Linger: time.Hour}}})
+			a := b.startEngine(cfg, handlers(0))
 			b.produce(topic, 0, total, strconv.Itoa)
 			waitFor(t, "every message fetched into the pending batch", func() bool {
 				return sumOf(t, a.reg, "kafka_consumer_fetched_total") == total
@@ -55,7 +56,7 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 
 			var second *engineUnderTest
 			if reason == "revoke" {
-				second = b.startEngine(cfg, registry(1)) // joining ends a's generation
+				second = b.startEngine(cfg, handlers(1)) // joining ends a's generation
 				waitFor(t, "the revoke flush", func() bool { return sumOf(t, a.reg, "kafka_consumer_batch_flushes_total") == 1 })
 				waitFor(t, "the final commit of a's generation", allCommitted(t, b, cfg.GroupID, topic, 1))
 			} else {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // memoryReader serves offsets [next, end) of one partition from memory, the
@@ -51,10 +52,10 @@ func (r *memoryReader) FetchMessage(ctx context.Context) (kafkago.Message, error
 func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 	for _, ordering := range []struct {
 		name string
-		sub  Subscription
+		sub  registry.Subscription
 	}{
-		{"partition", Subscription{Ordering: OrderingPartition}},
-		{"key-8-workers", Subscription{Ordering: OrderingKey, Workers: 8}},
+		{"partition", registry.Subscription{Ordering: registry.OrderingPartition}},
+		{"key-8-workers", registry.Subscription{Ordering: registry.OrderingKey, Workers: 8}},
 	} {
 		b.Run(ordering.name, func(b *testing.B) {
 			// The handler only counts, so that the benchmark can wait for
@@ -62,7 +63,7 @@ func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 			var handled atomic.Int64
 			last := make(chan struct{})
 			n := int64(b.N)
-			noop := message.NewRegistry().Add("noop", message.HandlerFunc(func(context.Context, *message.Message) error {
+			noop := registry.Empty().Add("noop", message.HandlerFunc(func(context.Context, *message.Message) error {
 				if handled.Add(1) == n {
 					close(last)
 				}
@@ -70,7 +71,7 @@ func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 			}))
 			sub := ordering.sub
 			sub.Topic, sub.Handler = "bench", "noop"
-			cfg := testConfig([]Subscription{sub})
+			cfg := testConfig([]registry.Subscription{sub})
 			m, err := NewMetrics(prometheus.NewRegistry())
 			if err != nil {
 				b.Fatal(err)

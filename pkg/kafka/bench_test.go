@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // benchCommitInterval is the commit interval of both sides of a throughput
@@ -76,7 +77,7 @@ func kafkaGoLoop(tb testing.TB, b *testBroker, topic, group string, n int) time.
 	return sw.elapsed()
 }
 
-func engineLoop(sub Subscription, handler message.Handler) consumer {
+func engineLoop(sub registry.Subscription, handler message.Handler) consumer {
 	return func(tb testing.TB, b *testBroker, topic, group string, n int) time.Duration {
 		sw := newStopwatch(n)
 		h := message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
@@ -85,10 +86,10 @@ func engineLoop(sub Subscription, handler message.Handler) consumer {
 			return err
 		})
 		sub.Topic, sub.Handler = topic, "bench"
-		cfg := testConfig([]Subscription{sub})
+		cfg := testConfig([]registry.Subscription{sub})
 		cfg.GroupID = group
 		cfg.CommitInterval = benchCommitInterval
-		e := b.startEngine(cfg, message.NewRegistry().Add("bench", h))
+		e := b.startEngine(cfg, registry.Empty().Add("bench", h))
 		select {
 		case <-sw.done:
 		case <-time.After(hangGuard):
@@ -160,7 +161,7 @@ func BenchmarkNoopThroughputVsKafkaGo(b *testing.B) {
 	b.ResetTimer()
 	compare(b, broker, topic, n,
 		side{"kafkago", kafkaGoLoop},
-		side{"engine", engineLoop(Subscription{Ordering: OrderingPartition}, noop)})
+		side{"engine", engineLoop(registry.Subscription{Ordering: registry.OrderingPartition}, noop)})
 }
 
 // BenchmarkKeyOrderingVsPartitionOrdering: a 2ms handler on one partition,
@@ -175,6 +176,6 @@ func BenchmarkKeyOrderingVsPartitionOrdering(b *testing.B) {
 	slow := message.HandlerFunc(func(context.Context, *message.Message) error { time.Sleep(2 * time.Millisecond); return nil })
 	b.ResetTimer()
 	compare(b, broker, topic, n,
-		side{"partition", engineLoop(Subscription{Ordering: OrderingPartition}, slow)},
-		side{"key64", engineLoop(Subscription{Ordering: OrderingKey, Workers: 64}, slow)})
+		side{"partition", engineLoop(registry.Subscription{Ordering: registry.OrderingPartition}, slow)},
+		side{"key64", engineLoop(registry.Subscription{Ordering: registry.OrderingKey, Workers: 64}, slow)})
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestCapTextCutsOnARuneBoundaryWithinTheLimit: text that fits is kept as
@@ -40,13 +42,13 @@ func TestCapTextCutsOnARuneBoundaryWithinTheLimit(t *testing.T) {
 // backoff equal to the initial one, are valid; below them is not.
 func TestRetryPolicyValidateAcceptsItsLimits(t *testing.T) {
 	for _, tc := range []struct {
-		p     RetryPolicy
+		p     registry.RetryPolicy
 		valid bool
 	}{
-		{RetryPolicy{MaxAttempts: 1, InitialBackoff: time.Second, MaxBackoff: time.Second}, true},
-		{RetryPolicy{MaxAttempts: 0, InitialBackoff: time.Second, MaxBackoff: time.Second}, false},
-		{RetryPolicy{MaxAttempts: 1, InitialBackoff: 0, MaxBackoff: time.Second}, false},
-		{RetryPolicy{MaxAttempts: 1, InitialBackoff: 2 * time.Second, MaxBackoff: time.Second}, false},
+		{registry.RetryPolicy{MaxAttempts: 1, InitialBackoff: time.Second, MaxBackoff: time.Second}, true},
+		{registry.RetryPolicy{MaxAttempts: 0, InitialBackoff: time.Second, MaxBackoff: time.Second}, false},
+		{registry.RetryPolicy{MaxAttempts: 1, InitialBackoff: 0, MaxBackoff: time.Second}, false},
+		{registry.RetryPolicy{MaxAttempts: 1, InitialBackoff: 2 * time.Second, MaxBackoff: time.Second}, false},
 	} {
 		if errs := tc.p.Validate("retry"); (len(errs) == 0) != tc.valid {
 			t.Errorf("%+v: errors %v, want valid=%v", tc.p, errs, tc.valid)

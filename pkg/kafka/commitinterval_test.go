@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestCommitsEveryCommitInterval: while messages flow, the committed
@@ -25,10 +26,10 @@ func TestCommitsEveryCommitInterval(t *testing.T) {
 	b := newTestBroker(t)
 	topic := b.createTopic("commit-interval", 1)
 	var handled atomic.Int64
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.CommitInterval = interval
 	started := time.Now()
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+	e := b.startEngine(cfg, registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
 		handled.Add(1)
 		return nil
 	})))

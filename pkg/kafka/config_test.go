@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 func problems(errs []error) string { return errors.Join(errs...).Error() }
@@ -19,7 +21,7 @@ func TestValidateRejectsARetryBudgetThatCannotFit(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.StallTimeout = 15 * time.Second
 	cfg.HandlerTimeout = 2 * time.Second
-	cfg.Subscriptions[0].Retry = RetryPolicy{MaxAttempts: 5, InitialBackoff: 200 * time.Millisecond, MaxBackoff: time.Second}
+	cfg.Subscriptions[0].Retry = registry.RetryPolicy{MaxAttempts: 5, InitialBackoff: 200 * time.Millisecond, MaxBackoff: time.Second}
 	if errs := cfg.Validate(); len(errs) != 0 {
 		t.Fatalf("5 × 2s + (200ms + 400ms + 800ms + 1s) = 12.4s fits in 15s: %v", errs)
 	}
@@ -40,9 +42,9 @@ func TestValidateRejectsARetryBudgetThatCannotFit(t *testing.T) {
 // TestValidateFindsARetryTopicAlsoSubscribedInEitherOrder (issue 9,
 // finding 6).
 func TestValidateFindsARetryTopicAlsoSubscribedInEitherOrder(t *testing.T) {
-	withRetry := Subscription{Topic: "orders", Handler: "h", Ordering: OrderingPartition, RetryTopic: RetryTopicConfig{Enabled: true}}
-	plain := Subscription{Topic: "orders.retry", Handler: "h", Ordering: OrderingPartition}
-	for name, subs := range map[string][]Subscription{
+	withRetry := registry.Subscription{Topic: "orders", Handler: "h", Ordering: registry.OrderingPartition, RetryTopic: registry.RetryTopicConfig{Enabled: true}}
+	plain := registry.Subscription{Topic: "orders.retry", Handler: "h", Ordering: registry.OrderingPartition}
+	for name, subs := range map[string][]registry.Subscription{
 		"retry topic first": {plain, withRetry},
 		"retry topic last":  {withRetry, plain},
 	} {
@@ -55,7 +57,7 @@ func TestValidateFindsARetryTopicAlsoSubscribedInEitherOrder(t *testing.T) {
 		})
 	}
 	cfg := DefaultConfig()
-	cfg.Subscriptions = []Subscription{plain, plain}
+	cfg.Subscriptions = []registry.Subscription{plain, plain}
 	if got := problems(cfg.Validate()); strings.Count(got, "is subscribed twice") != 1 || !strings.Contains(got, `[1].topic "orders.retry" is subscribed twice`) {
 		t.Fatalf("got %s", got)
 	}
@@ -98,7 +100,7 @@ func TestValidateReadsTheTLSFiles(t *testing.T) {
 }
 
 func TestRetryPolicyDelayBudgetAndValidate(t *testing.T) {
-	p := RetryPolicy{MaxAttempts: 3, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}
+	p := registry.RetryPolicy{MaxAttempts: 3, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}
 	for attempt := 1; attempt < 40; attempt++ {
 		ceiling := min(p.InitialBackoff<<min(attempt-1, 30), p.MaxBackoff)
 		if d := p.Delay(attempt); d < ceiling/2 || d > ceiling {
@@ -108,14 +110,14 @@ func TestRetryPolicyDelayBudgetAndValidate(t *testing.T) {
 	if got := p.Budget(time.Second); got != 3*time.Second+100*time.Millisecond+200*time.Millisecond {
 		t.Fatalf("budget %s: 3 attempts of 1s and the longest backoffs, 100ms and 200ms", got)
 	}
-	long := RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Second, MaxBackoff: 1500 * time.Millisecond}
+	long := registry.RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Second, MaxBackoff: 1500 * time.Millisecond}
 	if got := long.Budget(0); got != time.Second+1500*time.Millisecond+1500*time.Millisecond {
 		t.Fatalf("budget %s: backoffs 1s, then capped at 1.5s twice", got)
 	}
-	if errs := (RetryPolicy{}).Validate("x.retry"); len(errs) != 2 {
+	if errs := (registry.RetryPolicy{}).Validate("x.retry"); len(errs) != 2 {
 		t.Fatalf("want 2 problems, got %v", errs)
 	}
-	if errs := DefaultRetryPolicy().Validate("x"); len(errs) != 0 {
+	if errs := registry.DefaultRetryPolicy().Validate("x"); len(errs) != 0 {
 		t.Fatal(errs)
 	}
 }
@@ -126,29 +128,29 @@ func TestRetryPolicyDelayBudgetAndValidate(t *testing.T) {
 func TestValidateBatchRules(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		batch BatchConfig
+		batch registry.BatchConfig
 		edit  func(*Config)
 		want  string // "" when valid
 	}{
-		{name: "size at max_inflight", batch: BatchConfig{Size: 1000, Linger: time.Second}},
-		{name: "size above max_inflight", batch: BatchConfig{Size: 1001, Linger: time.Second},
+		{name: "size at max_inflight", batch: registry.BatchConfig{Size: 1000, Linger: time.Second}},
+		{name: "size above max_inflight", batch: registry.BatchConfig{Size: 1001, Linger: time.Second},
 			want: "kafka.subscriptions[0].batch.size (1001) must not exceed kafka.max_inflight (1000)"},
-		{name: "size above a lowered max_inflight", batch: BatchConfig{Size: 100, Linger: time.Second}, edit: func(c *Config) { c.MaxInflight = 99 },
+		{name: "size above a lowered max_inflight", batch: registry.BatchConfig{Size: 100, Linger: time.Second}, edit: func(c *Config) { c.MaxInflight = 99 },
 			want: "batch.size (100) must not exceed kafka.max_inflight (99)"},
-		{name: "bytes at max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 8 << 20, Linger: time.Second}},
-		{name: "bytes above max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 8<<20 + 1, Linger: time.Second},
+		{name: "bytes at max_inflight_bytes", batch: registry.BatchConfig{Size: 10, Bytes: 8 << 20, Linger: time.Second}},
+		{name: "bytes above max_inflight_bytes", batch: registry.BatchConfig{Size: 10, Bytes: 8<<20 + 1, Linger: time.Second},
 			want: "kafka.subscriptions[0].batch.bytes (8388609) must not exceed kafka.max_inflight_bytes (8388608), or a batch could never fill"},
-		{name: "bytes above a lowered max_inflight_bytes", batch: BatchConfig{Size: 10, Bytes: 4096, Linger: time.Second}, edit: func(c *Config) { c.MaxInflightBytes = 4095 },
+		{name: "bytes above a lowered max_inflight_bytes", batch: registry.BatchConfig{Size: 10, Bytes: 4096, Linger: time.Second}, edit: func(c *Config) { c.MaxInflightBytes = 4095 },
 			want: "batch.bytes (4096) must not exceed kafka.max_inflight_bytes (4095)"},
-		{name: "negative size", batch: BatchConfig{Size: -1, Linger: time.Second}, want: "kafka.subscriptions[0].batch.size and batch.bytes must be >= 0"},
-		{name: "negative bytes", batch: BatchConfig{Size: 10, Bytes: -1, Linger: time.Second}, want: "batch.size and batch.bytes must be >= 0"},
-		{name: "bytes without size", batch: BatchConfig{Bytes: 100, Linger: time.Second}, want: "kafka.subscriptions[0].batch.bytes is set without batch.size"},
-		{name: "no linger", batch: BatchConfig{Size: 10}, want: "kafka.subscriptions[0].batch.linger must be > 0 when batch.size is set"},
-		{name: "key ordering", batch: BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
-			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = OrderingKey, 4
+		{name: "negative size", batch: registry.BatchConfig{Size: -1, Linger: time.Second}, want: "kafka.subscriptions[0].batch.size and batch.bytes must be >= 0"},
+		{name: "negative bytes", batch: registry.BatchConfig{Size: 10, Bytes: -1, Linger: time.Second}, want: "batch.size and batch.bytes must be >= 0"},
+		{name: "bytes without size", batch: registry.BatchConfig{Bytes: 100, Linger: time.Second}, want: "kafka.subscriptions[0].batch.bytes is set without batch.size"},
+		{name: "no linger", batch: registry.BatchConfig{Size: 10}, want: "kafka.subscriptions[0].batch.linger must be > 0 when batch.size is set"},
+		{name: "key ordering", batch: registry.BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
+			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = registry.OrderingKey, 4
 		}, want: "kafka.subscriptions[0]: batches need ordering partition, got key"},
-		{name: "none ordering", batch: BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
-			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = OrderingNone, 4
+		{name: "none ordering", batch: registry.BatchConfig{Size: 10, Linger: time.Second}, edit: func(c *Config) {
+			c.Subscriptions[0].Ordering, c.Subscriptions[0].Workers = registry.OrderingNone, 4
 		}, want: "batches need ordering partition, got none"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,50 +171,52 @@ func TestValidateBatchRules(t *testing.T) {
 func TestValidateRetryTopicRules(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		edit func(*Subscription, *Config)
+		edit func(*registry.Subscription, *Config)
 		want string // "" when valid
 		also string // a second problem the same mistake causes
 	}{
-		{name: "defaults", edit: func(*Subscription, *Config) {}},
-		{name: "named, with a dead-letter topic", edit: func(s *Subscription, _ *Config) {
-			s.RetryTopic.Topic, s.DeadLetter = "payments.later", DeadLetterConfig{Enabled: true}
+		{name: "defaults", edit: func(*registry.Subscription, *Config) {}},
+		{name: "named, with a dead-letter topic", edit: func(s *registry.Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "payments.later", registry.DeadLetterConfig{Enabled: true}
 		}},
-		{name: "the topic itself", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Topic = "payments" },
+		{name: "the topic itself", edit: func(s *registry.Subscription, _ *Config) { s.RetryTopic.Topic = "payments" },
 			want: "kafka.subscriptions[0].retry_topic.topic must differ from the topic and the dead-letter topic",
 			also: `retry_topic.topic "payments" is also subscribed`},
-		{name: "the default dead-letter topic", edit: func(s *Subscription, _ *Config) {
-			s.RetryTopic.Topic, s.DeadLetter = "payments.dlq", DeadLetterConfig{Enabled: true}
+		{name: "the default dead-letter topic", edit: func(s *registry.Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "payments.dlq", registry.DeadLetterConfig{Enabled: true}
 		}, want: "retry_topic.topic must differ from the topic and the dead-letter topic"},
-		{name: "a named dead-letter topic", edit: func(s *Subscription, _ *Config) {
-			s.RetryTopic.Topic, s.DeadLetter = "p.failed", DeadLetterConfig{Enabled: true, Topic: "p.failed"}
+		{name: "a named dead-letter topic", edit: func(s *registry.Subscription, _ *Config) {
+			s.RetryTopic.Topic, s.DeadLetter = "p.failed", registry.DeadLetterConfig{Enabled: true, Topic: "p.failed"}
 		}, want: "retry_topic.topic must differ from the topic and the dead-letter topic"},
-		{name: "the dead-letter topic's name without dead letters", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Topic = "payments.dlq" }},
-		{name: "negative rounds", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Rounds = -1 },
+		{name: "the dead-letter topic's name without dead letters", edit: func(s *registry.Subscription, _ *Config) { s.RetryTopic.Topic = "payments.dlq" }},
+		{name: "negative rounds", edit: func(s *registry.Subscription, _ *Config) { s.RetryTopic.Rounds = -1 },
 			want: "kafka.subscriptions[0].retry_topic needs delay >= 0 and rounds >= 1"},
-		{name: "negative delay", edit: func(s *Subscription, _ *Config) { s.RetryTopic.Delay = -time.Second },
+		{name: "negative delay", edit: func(s *registry.Subscription, _ *Config) { s.RetryTopic.Delay = -time.Second },
 			want: "retry_topic needs delay >= 0 and rounds >= 1"},
-		{name: "delay just below half the stall timeout", edit: func(s *Subscription, c *Config) {
+		{name: "delay just below half the stall timeout", edit: func(s *registry.Subscription, c *Config) {
 			s.RetryTopic.Delay = c.StallTimeout/2 - time.Millisecond
 		}},
-		{name: "delay of half the stall timeout", edit: func(s *Subscription, c *Config) { s.RetryTopic.Delay = c.StallTimeout / 2 },
+		{name: "delay of half the stall timeout", edit: func(s *registry.Subscription, c *Config) { s.RetryTopic.Delay = c.StallTimeout / 2 },
 			want: "kafka.subscriptions[0].retry_topic.delay (1m0s) must be below half of kafka.stall_timeout (2m0s): waiting rounds hold their partition"},
-		{name: "delay against a shorter stall timeout", edit: func(s *Subscription, c *Config) {
+		{name: "delay against a shorter stall timeout", edit: func(s *registry.Subscription, c *Config) {
 			c.StallTimeout, c.HandlerTimeout, s.RetryTopic.Delay = 20*time.Second, time.Second, 10*time.Second
 		},
 			want: "retry_topic.delay (10s) must be below half of kafka.stall_timeout (20s)"},
-		{name: "batch handler", edit: func(s *Subscription, _ *Config) { s.Batch = BatchConfig{Size: 10, Linger: time.Second} },
+		{name: "batch handler", edit: func(s *registry.Subscription, _ *Config) {
+			s.Batch = registry.BatchConfig{Size: 10, Linger: time.Second}
+		},
 			want: "kafka.subscriptions[0].retry_topic needs a per-message handler, not a batch"},
-		{name: "key ordering", edit: func(s *Subscription, _ *Config) { s.Ordering, s.Workers = OrderingKey, 8 }},
-		{name: "none ordering", edit: func(s *Subscription, _ *Config) { s.Ordering, s.Workers = OrderingNone, 8 }},
-		{name: "disabled, whatever its settings", edit: func(s *Subscription, _ *Config) {
-			s.RetryTopic = RetryTopicConfig{Topic: "payments", Delay: -1, Rounds: -1}
+		{name: "key ordering", edit: func(s *registry.Subscription, _ *Config) { s.Ordering, s.Workers = registry.OrderingKey, 8 }},
+		{name: "none ordering", edit: func(s *registry.Subscription, _ *Config) { s.Ordering, s.Workers = registry.OrderingNone, 8 }},
+		{name: "disabled, whatever its settings", edit: func(s *registry.Subscription, _ *Config) {
+			s.RetryTopic = registry.RetryTopicConfig{Topic: "payments", Delay: -1, Rounds: -1}
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig()
-			sub := Subscription{Topic: "payments", Handler: "h", Ordering: OrderingPartition, RetryTopic: RetryTopicConfig{Enabled: true}}
+			sub := registry.Subscription{Topic: "payments", Handler: "h", Ordering: registry.OrderingPartition, RetryTopic: registry.RetryTopicConfig{Enabled: true}}
 			tt.edit(&sub, &cfg)
-			cfg.Subscriptions = []Subscription{sub}
+			cfg.Subscriptions = []registry.Subscription{sub}
 			errs := cfg.Validate()
 			if tt.also != "" {
 				if len(errs) != 2 || !strings.Contains(errs[1].Error(), tt.also) {
@@ -242,20 +246,20 @@ func assertOneProblem(t *testing.T, errs []error, want string) {
 // disabled features get none.
 func TestSubscriptionDefaultsNameTheLetterTopicsAfterTheTopic(t *testing.T) {
 	cfg := DefaultConfig()
-	on := Subscription{Topic: "payments", DeadLetter: DeadLetterConfig{Enabled: true}, RetryTopic: RetryTopicConfig{Enabled: true}}.withDefaults(cfg)
-	if on.DeadLetter.Topic != "payments.dlq" || on.RetryTopic != (RetryTopicConfig{Enabled: true, Topic: "payments.retry", Delay: 5 * time.Second, Rounds: 3}) {
+	on := withDefaults(registry.Subscription{Topic: "payments", DeadLetter: registry.DeadLetterConfig{Enabled: true}, RetryTopic: registry.RetryTopicConfig{Enabled: true}}, cfg)
+	if on.DeadLetter.Topic != "payments.dlq" || on.RetryTopic != (registry.RetryTopicConfig{Enabled: true, Topic: "payments.retry", Delay: 5 * time.Second, Rounds: 3}) {
 		t.Fatalf("defaults: dead letters %+v, retry topic %+v", on.DeadLetter, on.RetryTopic)
 	}
-	if on.HandlerTimeout != cfg.HandlerTimeout || on.Retry != DefaultRetryPolicy() {
+	if on.HandlerTimeout != cfg.HandlerTimeout || on.Retry != registry.DefaultRetryPolicy() {
 		t.Fatalf("defaults: handler_timeout %s, retry %+v", on.HandlerTimeout, on.Retry)
 	}
-	set := RetryTopicConfig{Enabled: true, Topic: "p.later", Delay: time.Second, Rounds: 7}
-	own := Subscription{Topic: "payments", HandlerTimeout: time.Second, DeadLetter: DeadLetterConfig{Enabled: true, Topic: "p.failed"}, RetryTopic: set}.withDefaults(cfg)
+	set := registry.RetryTopicConfig{Enabled: true, Topic: "p.later", Delay: time.Second, Rounds: 7}
+	own := withDefaults(registry.Subscription{Topic: "payments", HandlerTimeout: time.Second, DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: "p.failed"}, RetryTopic: set}, cfg)
 	if own.DeadLetter.Topic != "p.failed" || own.RetryTopic != set || own.HandlerTimeout != time.Second {
 		t.Fatalf("set values replaced: %+v %+v %s", own.DeadLetter, own.RetryTopic, own.HandlerTimeout)
 	}
-	off := Subscription{Topic: "payments"}.withDefaults(cfg)
-	if off.DeadLetter.Topic != "" || off.RetryTopic != (RetryTopicConfig{}) {
+	off := withDefaults(registry.Subscription{Topic: "payments"}, cfg)
+	if off.DeadLetter.Topic != "" || off.RetryTopic != (registry.RetryTopicConfig{}) {
 		t.Fatalf("disabled features got defaults: %+v %+v", off.DeadLetter, off.RetryTopic)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // Validate returns every problem with the configuration, each naming its
@@ -72,9 +74,26 @@ func (c Config) Validate() []error {
 	if c.MaxInflightBytes < 1 {
 		bad("kafka.max_inflight_bytes must be >= 1, got %d", c.MaxInflightBytes)
 	}
-	if len(c.Subscriptions) == 0 {
-		bad("kafka.subscriptions must list at least one topic")
+	errs = append(errs, c.validateSubscriptions()...)
+	if c.UsesEmbedded() {
+		if c.Embedded.Partitions < 1 {
+			bad("kafka.embedded.partitions must be >= 1, got %d", c.Embedded.Partitions)
+		}
+		if c.Embedded.Port < 0 || c.Embedded.Port > 65535 {
+			bad("kafka.embedded.port %d is not a port", c.Embedded.Port)
+		}
 	}
+	errs = append(errs, c.TLS.validate()...)
+	errs = append(errs, c.SASL.validate()...)
+	return errs
+}
+
+// validateSubscriptions returns every problem of c.Subscriptions. Config
+// validation runs it on the configured subscriptions; the engine runs it
+// again on those it resolved against the registered defaults.
+func (c Config) validateSubscriptions() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	subscribed := map[string]int{} // topic -> how often subscribed
 	for _, s := range c.Subscriptions {
 		subscribed[s.Topic]++
@@ -83,7 +102,7 @@ func (c Config) Validate() []error {
 		if s.HandlerTimeout < 0 {
 			bad("kafka.subscriptions[%d].handler_timeout must be > 0 (or unset for kafka.handler_timeout), got %s", i, s.HandlerTimeout)
 		}
-		s = s.withDefaults(c)
+		s = withDefaults(s, c)
 		at := fmt.Sprintf("kafka.subscriptions[%d]", i)
 		errs = append(errs, s.Retry.Validate(at+".retry")...)
 		// A message that keeps failing must reach its outcome before its
@@ -93,7 +112,7 @@ func (c Config) Validate() []error {
 		// stalled but writing, or blocked.)
 		if budget := s.Retry.Budget(s.HandlerTimeout); s.HandlerTimeout > 0 && c.StallTimeout > 0 && budget >= c.StallTimeout {
 			bad("%s: the retry budget, max_attempts %d × handler_timeout %s + backoffs of up to %s = %s, must be below kafka.stall_timeout (%s), or a message that keeps failing looks like a stall",
-				at, s.Retry.MaxAttempts, s.HandlerTimeout, s.Retry.backoffs(), budget, c.StallTimeout)
+				at, s.Retry.MaxAttempts, s.HandlerTimeout, s.Retry.Backoffs(), budget, c.StallTimeout)
 		}
 		if s.DeadLetter.Enabled && s.DeadLetter.Topic == s.Topic {
 			bad("%s.dead_letter.topic must differ from the topic", at)
@@ -124,11 +143,11 @@ func (c Config) Validate() []error {
 			bad("%s.handler must not be empty", at)
 		}
 		switch s.Ordering {
-		case OrderingPartition:
+		case registry.OrderingPartition:
 			if s.Workers > 1 {
 				bad("%s.workers %d: partition ordering has exactly one worker per partition; use ordering key or none for more", at, s.Workers)
 			}
-		case OrderingKey, OrderingNone:
+		case registry.OrderingKey, registry.OrderingNone:
 			if s.Workers < 1 || s.Workers > 1024 {
 				bad("%s.workers must be between 1 and 1024 for ordering %s, got %d", at, s.Ordering, s.Workers)
 			}
@@ -154,16 +173,6 @@ func (c Config) Validate() []error {
 			bad("%s.batch.size (%d) must not exceed kafka.max_inflight (%d)", at, s.Batch.Size, c.MaxInflight)
 		}
 	}
-	if c.UsesEmbedded() {
-		if c.Embedded.Partitions < 1 {
-			bad("kafka.embedded.partitions must be >= 1, got %d", c.Embedded.Partitions)
-		}
-		if c.Embedded.Port < 0 || c.Embedded.Port > 65535 {
-			bad("kafka.embedded.port %d is not a port", c.Embedded.Port)
-		}
-	}
-	errs = append(errs, c.TLS.validate()...)
-	errs = append(errs, c.SASL.validate()...)
 	return errs
 }
 
@@ -201,7 +210,7 @@ func (s SASLConfig) validate() []error {
 }
 
 // firstSubscription returns the index of the first subscription of topic.
-func firstSubscription(subs []Subscription, topic string) int {
+func firstSubscription(subs []registry.Subscription, topic string) int {
 	for i, s := range subs {
 		if s.Topic == topic {
 			return i

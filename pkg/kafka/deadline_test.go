@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // deadlinePrecision is the README's promise for how late the watchdog may
@@ -61,14 +62,14 @@ func TestAHandlerIgnoringItsContextLosesItAtItsDeadline(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				calls := make(chan context.Context, 1)
 				release := newGate()
-				handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
+				handlers := registry.Empty().Add("h", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
 					calls <- ctx
 					release.wait() // ignores ctx
 					return ctx.Err()
 				}))
 				cfg := testConfig(nil)
 				cfg.ZombieGrace = 3 * time.Second
-				r := newRig(t, cfg, Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(1), HandlerTimeout: timeout}, handlers)
+				r := newRig(t, cfg, registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(1), HandlerTimeout: timeout}, handlers)
 				t.Cleanup(release.open)
 				wait := r.deliverAsync(messages(0, 1)...)
 				ctx := <-calls

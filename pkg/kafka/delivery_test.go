@@ -14,10 +14,11 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
-func fastRetry(attempts int) RetryPolicy {
-	return RetryPolicy{MaxAttempts: attempts, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+func fastRetry(attempts int) registry.RetryPolicy {
+	return registry.RetryPolicy{MaxAttempts: attempts, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
 }
 
 // TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic
@@ -39,12 +40,12 @@ func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *tes
 				<-ctx.Done()
 				return ctx.Err()
 			}
-			handlers := message.NewRegistry()
-			sub := Subscription{Handler: "slow", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+			handlers := registry.Empty()
+			sub := registry.Subscription{Handler: "slow", Ordering: registry.OrderingPartition, Retry: fastRetry(3), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 			msgs := messages(0, 1)
 			if batch {
 				handlers.AddBatch("slow", message.BatchHandlerFunc(func(ctx context.Context, ms []*message.Message) error { return slow(ctx, len(ms)) }))
-				sub.Batch = BatchConfig{Size: 10, Linger: time.Second}
+				sub.Batch = registry.BatchConfig{Size: 10, Linger: time.Second}
 				msgs = messages(0, 3)
 			} else {
 				handlers.Add("slow", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error { return slow(ctx, 1) }))
@@ -87,14 +88,14 @@ func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *tes
 // calls included, instead of the engine's.
 func TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls(t *testing.T) {
 	var ahead atomic.Int64
-	handlers := message.NewRegistry().AddBatch("b", message.BatchHandlerFunc(func(ctx context.Context, _ []*message.Message) error {
+	handlers := registry.Empty().AddBatch("b", message.BatchHandlerFunc(func(ctx context.Context, _ []*message.Message) error {
 		dl, _ := ctx.Deadline()
 		ahead.Store(int64(time.Until(dl)))
 		return nil
 	}))
 	cfg := testConfig(nil)
 	cfg.HandlerTimeout = time.Hour
-	r := newRig(t, cfg, Subscription{Handler: "b", Ordering: OrderingPartition, Batch: BatchConfig{Size: 5, Linger: time.Second},
+	r := newRig(t, cfg, registry.Subscription{Handler: "b", Ordering: registry.OrderingPartition, Batch: registry.BatchConfig{Size: 5, Linger: time.Second},
 		HandlerTimeout: 200 * time.Millisecond}, handlers)
 	r.deliver(messages(0, 2)...)
 	if got := time.Duration(ahead.Load()); got > 200*time.Millisecond || got <= 0 {
@@ -106,14 +107,14 @@ func TestASubscriptionsOwnHandlerTimeoutBoundsItsCalls(t *testing.T) {
 // progress, so a handler can tell its first attempt from a retry.
 func TestHandlersSeeTheAttemptTheyAreIn(t *testing.T) {
 	var seen []int
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 		seen = append(seen, m.Attempts)
 		if m.Attempts < 3 {
 			return errBusy
 		}
 		return nil
 	}))
-	r := newRig(t, testConfig(nil), Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3)}, handlers)
+	r := newRig(t, testConfig(nil), registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(3)}, handlers)
 	r.deliver(messages(0, 1)...)
 	if fmt.Sprint(seen) != "[1 2 3]" || r.outcome(message.OutcomeRetried) != 1 {
 		t.Fatalf("attempts seen %v, retried %d", seen, r.outcome(message.OutcomeRetried))
@@ -126,14 +127,14 @@ func TestHandlersSeeTheAttemptTheyAreIn(t *testing.T) {
 // exactly five calls.
 func TestBackoffsLongerThanTheDeadlineStillEndTheMessage(t *testing.T) {
 	var calls atomic.Int32
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
 		calls.Add(1)
 		return errBusy
 	}))
 	cfg := testConfig(nil)
 	cfg.HandlerTimeout = 50 * time.Millisecond
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true},
-		Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 40 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}}
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true},
+		Retry: registry.RetryPolicy{MaxAttempts: 5, InitialBackoff: 40 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}}
 	r := newRig(t, cfg, sub, handlers)
 	r.deliver(messages(0, 1)...)
 	if calls.Load() != 5 || r.outcome(message.OutcomeDeadLettered) != 1 {
@@ -148,7 +149,7 @@ func TestBackoffsLongerThanTheDeadlineStillEndTheMessage(t *testing.T) {
 func TestBatchRetriesOnlyWhatFailedAndSettlesMessageByMessage(t *testing.T) {
 	var mu sync.Mutex
 	var calls [][]int64
-	handlers := message.NewRegistry().AddBatch("b", message.BatchHandlerFunc(func(_ context.Context, msgs []*message.Message) error {
+	handlers := registry.Empty().AddBatch("b", message.BatchHandlerFunc(func(_ context.Context, msgs []*message.Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		var offs []int64
@@ -168,8 +169,8 @@ func TestBatchRetriesOnlyWhatFailedAndSettlesMessageByMessage(t *testing.T) {
 		}
 		return nil
 	}))
-	sub := Subscription{Handler: "b", Ordering: OrderingPartition, Batch: BatchConfig{Size: 10, Linger: time.Second},
-		Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	sub := registry.Subscription{Handler: "b", Ordering: registry.OrderingPartition, Batch: registry.BatchConfig{Size: 10, Linger: time.Second},
+		Retry: fastRetry(3), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 	r := newRig(t, testConfig(nil), sub, handlers)
 	r.deliver(messages(0, 5)...)
 	mu.Lock()
@@ -201,7 +202,7 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 		}
 		deep(n - 1)
 	}
-	handlers := message.NewRegistry().
+	handlers := registry.Empty().
 		Add("panics", message.HandlerFunc(func(context.Context, *message.Message) error { deep(2000); return nil })).
 		Add("verbose", message.HandlerFunc(func(context.Context, *message.Message) error {
 			return message.Permanent(errors.New(strings.Repeat("é", 50_000)))
@@ -211,7 +212,7 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 		{"verbose", "… (cut)"},
 	} {
 		t.Run(tt.handler, func(t *testing.T) {
-			sub := Subscription{Handler: tt.handler, Ordering: OrderingPartition, Retry: fastRetry(2), DeadLetter: DeadLetterConfig{Enabled: true}}
+			sub := registry.Subscription{Handler: tt.handler, Ordering: registry.OrderingPartition, Retry: fastRetry(2), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 			r := newRig(t, testConfig(nil), sub, handlers)
 			m := &message.Message{Topic: "t", Offset: 9, Key: []byte("k"), Value: []byte(value), Headers: []message.Header{{Key: "trace", Value: []byte("abc")}}}
 			r.deliver(m)
@@ -262,14 +263,14 @@ func TestLetterOverheadIsAtMostOneKiB(t *testing.T) {
 // past stall_timeout — and resumes by itself once the write succeeds.
 func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
 	var calls atomic.Int32
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
 		calls.Add(1)
 		return message.Permanent(errors.New("poison"))
 	}))
 	cfg := testConfig(nil)
 	cfg.BlockedRetryInterval = 300 * time.Millisecond
 	cfg.HandlerTimeout, cfg.StallTimeout = 20*time.Millisecond, 200*time.Millisecond
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(3), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 	r := newRig(t, cfg, sub, handlers)
 	var mu sync.Mutex
 	var writes []time.Time
@@ -334,12 +335,12 @@ func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
 // unavailable meanwhile; the handler runs once.
 func TestUnavailableLetterTopicBacksOffAndResumes(t *testing.T) {
 	var calls atomic.Int32
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
 		calls.Add(1)
 		return message.Permanent(errors.New("poison"))
 	}))
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3),
-		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: DeadLetterConfig{Enabled: true}}
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(3),
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 	r := newRig(t, testConfig(nil), sub, handlers)
 	seen := r.failLetters(3, kafkago.LeaderNotAvailable)
 	r.deliver(messages(0, 1)...)
@@ -359,9 +360,9 @@ func TestUnavailableLetterTopicBacksOffAndResumes(t *testing.T) {
 // retry-topic write that fails is counted in its own metric and blocks the
 // partition with its own reason, like a dead-letter write.
 func TestFailedRetryTopicWritesAreCountedAndBlock(t *testing.T) {
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(2),
-		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}}
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(2),
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}}
 	r := newRig(t, testConfig(nil), sub, handlers)
 	seen := r.failLetters(2, kafkago.NotLeaderForPartition)
 	r.deliver(messages(0, 1)...)
@@ -382,9 +383,9 @@ func TestFailedRetryTopicWritesAreCountedAndBlock(t *testing.T) {
 // that origin — not the retry topic — and carries no retry.* headers, so a
 // replay sends it back to the source to start afresh.
 func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T) {
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
-	sub := Subscription{Topic: "orders", Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(2),
-		RetryTopic: RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: DeadLetterConfig{Enabled: true}}
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
+	sub := registry.Subscription{Topic: "orders", Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(2),
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Rounds: 1, Delay: time.Second}, DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 	main := newRig(t, testConfig(nil), sub, handlers)
 	main.deliver(&message.Message{Topic: "orders", Partition: 0, Offset: 5, Value: []byte("x")})
 	retries := main.letters.letters()
@@ -423,10 +424,12 @@ func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T
 // uncommitted, for the next owner.
 func TestRevokeDuringBackoffLeavesNoOutcome(t *testing.T) {
 	var calls atomic.Int32
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { calls.Add(1); return errBusy }))
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true},
-		Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}
-	r := newRig(t, testConfig(nil), sub, handlers)
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { calls.Add(1); return errBusy }))
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true},
+		Retry: registry.RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}
+	cfg := testConfig(nil)
+	cfg.StallTimeout = 24 * time.Hour // the hour-long backoff is the point, not a stall
+	r := newRig(t, cfg, sub, handlers)
 	wait := r.deliverAsync(messages(0, 1)...)
 	waitFor(t, "the first attempt", func() bool { return calls.Load() == 1 })
 	r.endGeneration()
@@ -441,12 +444,12 @@ func TestRevokeDuringBackoffLeavesNoOutcome(t *testing.T) {
 // failure may be the drain's, not the message's.
 func TestCallCutByTheDrainGetsNoOutcome(t *testing.T) {
 	started := make(chan struct{})
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(ctx context.Context, _ *message.Message) error {
 		close(started)
 		<-ctx.Done()
 		return message.Permanent(fmt.Errorf("gave up: %w", context.Cause(ctx)))
 	}))
-	sub := Subscription{Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+	sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(3), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 	r := newRig(t, testConfig(nil), sub, handlers)
 	wait := r.deliverAsync(messages(0, 1)...)
 	<-started
@@ -479,7 +482,7 @@ func TestServiceMiddlewareWrapsEveryAttemptOfBothKinds(t *testing.T) {
 		}
 	}
 	var panicked atomic.Bool
-	handlers := message.NewRegistry().Use(mw("all")).
+	handlers := registry.Empty().Use(mw("all")).
 		Add("single", message.HandlerFunc(func(context.Context, *message.Message) error {
 			if panicked.CompareAndSwap(false, true) {
 				panic("first attempt")
@@ -487,10 +490,10 @@ func TestServiceMiddlewareWrapsEveryAttemptOfBothKinds(t *testing.T) {
 			return nil
 		}), mw("own")).
 		AddBatch("batch", message.BatchHandlerFunc(func(context.Context, []*message.Message) error { return nil }))
-	single := newRig(t, testConfig(nil), Subscription{Handler: "single", Ordering: OrderingPartition, Retry: fastRetry(3)}, handlers)
+	single := newRig(t, testConfig(nil), registry.Subscription{Handler: "single", Ordering: registry.OrderingPartition, Retry: fastRetry(3)}, handlers)
 	single.deliver(messages(0, 1)...)
-	batch := newRig(t, testConfig(nil), Subscription{Handler: "batch", Ordering: OrderingPartition, Retry: fastRetry(3),
-		Batch: BatchConfig{Size: 5, Linger: time.Second}}, handlers)
+	batch := newRig(t, testConfig(nil), registry.Subscription{Handler: "batch", Ordering: registry.OrderingPartition, Retry: fastRetry(3),
+		Batch: registry.BatchConfig{Size: 5, Linger: time.Second}}, handlers)
 	batch.deliver(messages(0, 3)...)
 	mu.Lock()
 	defer mu.Unlock()

@@ -17,6 +17,7 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/message/middleware"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // Engine consumes the subscribed topics as one member of a consumer group
@@ -52,7 +53,7 @@ type Engine struct {
 
 // subscription is a Subscription bound to its handler and metrics.
 type subscription struct {
-	Subscription
+	registry.Subscription
 	// call runs one attempt: the service's middleware, Recover, the
 	// handler.
 	call    message.Call
@@ -78,7 +79,7 @@ type subscription struct {
 // chain per subscription, for per-message and batch handlers alike. It
 // returns an error, listing every problem, when a handler is missing or is
 // of the wrong kind for its subscription. It starts nothing.
-func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics *Metrics, log *zap.Logger) (*Engine, error) {
+func NewEngine(cfg Config, cluster *Cluster, handlers *registry.Registry, metrics *Metrics, log *zap.Logger) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, cluster: cluster, metrics: metrics,
 		subs: map[string]*subscription{}, log: log.Named("engine"),
@@ -86,9 +87,10 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *message.Registry, metrics
 		letters: &letterProducer{producer: producer{name: "letters"}},
 	}
 	e.openReader = e.openKafkaReader
-	var errs []error
+	cfg.Subscriptions = handlers.Subscriptions(cfg.Subscriptions)
+	errs := cfg.validateSubscriptions()
 	for _, s := range cfg.Subscriptions {
-		s = s.withDefaults(cfg)
+		s = withDefaults(s, cfg)
 		entry, ok := handlers.Lookup(s.Handler)
 		wantBatch := s.Batch.Size > 0
 		switch {

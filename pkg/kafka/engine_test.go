@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 func outcomes(e *engineUnderTest, topic, handler string, o message.Outcome) int {
@@ -47,7 +48,7 @@ func TestGoroutinesDoNotGrowWithMessages(t *testing.T) {
 	var samples []int
 	var mu sync.Mutex
 	var engine atomic.Pointer[engineUnderTest]
-	handlers := message.NewRegistry().Add("count", message.HandlerFunc(func(context.Context, *message.Message) error {
+	handlers := registry.Empty().Add("count", message.HandlerFunc(func(context.Context, *message.Message) error {
 		if n := handled.Add(1); n == 1000 || n == 5000 || n == total {
 			mu.Lock()
 			samples = append(samples, engine.Load().goroutines())
@@ -55,7 +56,7 @@ func TestGoroutinesDoNotGrowWithMessages(t *testing.T) {
 		}
 		return nil
 	}))
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "count", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "count", Ordering: registry.OrderingPartition}})
 	engine.Store(b.startEngine(cfg, handlers))
 	b.produce(topic, 0, total, func(i int) string { return strconv.Itoa(i) })
 	waitFor(t, "every message handled", func() bool { return handled.Load() >= total })
@@ -90,9 +91,9 @@ func TestBatchesFlushOnSizeAndOnLinger(t *testing.T) {
 		handled += len(msgs)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "batch", Ordering: OrderingPartition,
-		Batch: BatchConfig{Size: 100, Linger: 300 * 1e6}}})
-	e := b.startEngine(cfg, message.NewRegistry().AddBatch("batch", batchHandler))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "batch", Ordering: registry.OrderingPartition,
+		Batch: registry.BatchConfig{Size: 100, Linger: 300 * 1e6}}})
+	e := b.startEngine(cfg, registry.Empty().AddBatch("batch", batchHandler))
 	b.produce(topic, 0, 1050, strconv.Itoa)
 	waitFor(t, "all 1050 messages", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 1050 })
 	waitFor(t, "commit", allCommitted(t, b, cfg.GroupID, topic, 1))
@@ -129,7 +130,7 @@ func TestEveryMessageGetsOneOutcome(t *testing.T) {
 	topic := b.createTopic("outcomes", partitions)
 	var mu sync.Mutex
 	attempts := map[int]int{}
-	handlers := message.NewRegistry().Add("mixed", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+	handlers := registry.Empty().Add("mixed", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 		id, _ := strconv.Atoi(string(m.Value))
 		mu.Lock()
 		attempts[id]++
@@ -145,7 +146,7 @@ func TestEveryMessageGetsOneOutcome(t *testing.T) {
 		}
 		return nil
 	}))
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "mixed", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "mixed", Ordering: registry.OrderingPartition}})
 	e := b.startEngine(cfg, handlers)
 	b.produce(topic, 0, total, strconv.Itoa)
 	var poison, panics, transient int
@@ -191,11 +192,11 @@ func TestStopCommitsWhatWasProcessed(t *testing.T) {
 	b := newTestBroker(t)
 	topic := b.createTopic("final-commit", 1)
 	var handled atomic.Int64
-	handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
+	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error {
 		handled.Add(1)
 		return nil
 	}))
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.CommitInterval = 1e12 // only the final commit can move the offset
 	e := b.startEngine(cfg, handlers)
 	b.produce(topic, 0, 300, strconv.Itoa)
@@ -211,11 +212,11 @@ func TestStopCommitsWhatWasProcessed(t *testing.T) {
 }
 
 func TestNewEngineRejectsMissingOrMismatchedHandlers(t *testing.T) {
-	cfg := testConfig([]Subscription{
-		{Topic: "a", Handler: "missing", Ordering: OrderingPartition},
-		{Topic: "b", Handler: "single", Ordering: OrderingPartition, Batch: BatchConfig{Size: 10, Linger: 1e9}},
+	cfg := testConfig([]registry.Subscription{
+		{Topic: "a", Handler: "missing", Ordering: registry.OrderingPartition},
+		{Topic: "b", Handler: "single", Ordering: registry.OrderingPartition, Batch: registry.BatchConfig{Size: 10, Linger: 1e9}},
 	})
-	handlers := message.NewRegistry().Add("single", message.HandlerFunc(func(context.Context, *message.Message) error { return nil }))
+	handlers := registry.Empty().Add("single", message.HandlerFunc(func(context.Context, *message.Message) error { return nil }))
 	m, err := NewMetrics(newTestRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // readAll returns every message of topic, from the first offset to the end.
@@ -187,13 +188,13 @@ func (l *failureLedger) handleBatch(ctx context.Context, msgs []*message.Message
 func TestLedgerFailures(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		sub   Subscription
+		sub   registry.Subscription
 		batch bool
 	}{
-		{name: "partition", sub: Subscription{Ordering: OrderingPartition}},
-		{name: "key", sub: Subscription{Ordering: OrderingKey, Workers: 8}},
-		{name: "none", sub: Subscription{Ordering: OrderingNone, Workers: 8}},
-		{name: "batch", sub: Subscription{Ordering: OrderingPartition, Batch: BatchConfig{Size: 50, Linger: 50 * time.Millisecond}}, batch: true},
+		{name: "partition", sub: registry.Subscription{Ordering: registry.OrderingPartition}},
+		{name: "key", sub: registry.Subscription{Ordering: registry.OrderingKey, Workers: 8}},
+		{name: "none", sub: registry.Subscription{Ordering: registry.OrderingNone, Workers: 8}},
+		{name: "batch", sub: registry.Subscription{Ordering: registry.OrderingPartition, Batch: registry.BatchConfig{Size: 50, Linger: 50 * time.Millisecond}}, batch: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const total, partitions = 5000, 4
@@ -203,7 +204,7 @@ func TestLedgerFailures(t *testing.T) {
 			dlq := topic + ".dlq"
 			b.createExactTopic(dlq, partitions)
 
-			handlers := message.NewRegistry()
+			handlers := registry.Empty()
 			if tt.batch {
 				handlers.AddBatch("h", message.BatchHandlerFunc(l.handleBatch))
 			} else {
@@ -211,9 +212,9 @@ func TestLedgerFailures(t *testing.T) {
 			}
 			sub := tt.sub
 			sub.Topic, sub.Handler = topic, "h"
-			sub.Retry = RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
-			sub.DeadLetter = DeadLetterConfig{Enabled: true, Topic: dlq}
-			cfg := testConfig([]Subscription{sub})
+			sub.Retry = registry.RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+			sub.DeadLetter = registry.DeadLetterConfig{Enabled: true, Topic: dlq}
+			cfg := testConfig([]registry.Subscription{sub})
 			cfg.HandlerTimeout = 200 * time.Millisecond
 			e := b.startEngine(cfg, handlers)
 			b.produceValues(topic, total, func(i int) (string, string) { return "k" + strconv.Itoa(i%31), l.value(i) })
@@ -315,18 +316,18 @@ func TestHandlerThatAlwaysTimesOutIsDeadLetteredInBoundedTime(t *testing.T) {
 				<-ctx.Done()
 				return ctx.Err()
 			}
-			handlers := message.NewRegistry()
-			sub := Subscription{Topic: topic, Handler: "slow", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq},
-				Retry: RetryPolicy{MaxAttempts: attempts, InitialBackoff: maxBackoff / 2, MaxBackoff: maxBackoff}}
+			handlers := registry.Empty()
+			sub := registry.Subscription{Topic: topic, Handler: "slow", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: dlq},
+				Retry: registry.RetryPolicy{MaxAttempts: attempts, InitialBackoff: maxBackoff / 2, MaxBackoff: maxBackoff}}
 			if batch {
-				sub.Batch = BatchConfig{Size: 10, Linger: 20 * time.Millisecond}
+				sub.Batch = registry.BatchConfig{Size: 10, Linger: 20 * time.Millisecond}
 				handlers.AddBatch("slow", message.BatchHandlerFunc(func(ctx context.Context, msgs []*message.Message) error {
 					return slow(ctx, msgs[0].Offset == 0)
 				}))
 			} else {
 				handlers.Add("slow", message.HandlerFunc(func(ctx context.Context, m *message.Message) error { return slow(ctx, m.Offset == 0) }))
 			}
-			cfg := testConfig([]Subscription{sub})
+			cfg := testConfig([]registry.Subscription{sub})
 			cfg.HandlerTimeout = timeout
 			e := b.startEngine(cfg, handlers)
 			b.produce(topic, 0, 1, strconv.Itoa)
@@ -369,10 +370,10 @@ func TestRejectedDeadLetterWriteBlocksUntilTheTopicAllowsIt(t *testing.T) {
 		}
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: dlq}}})
 	cfg.BlockedRetryInterval = 500 * time.Millisecond
 	cfg.HandlerTimeout, cfg.StallTimeout = 200*time.Millisecond, 1500*time.Millisecond
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	pad := make([]byte, 8000)
 	rand.NewChaCha8([32]byte{1}).Read(pad)
 	b.produceValues(topic, 3, func(i int) (string, string) { return "k", string(pad) })
@@ -417,8 +418,8 @@ func TestLettersAreCompressedSoCompressedMessagesFit(t *testing.T) {
 	dlq := topic + ".dlq"
 	b.createTopicWithConfig(dlq, 1, map[string]string{"max.message.bytes": "5000"})
 	h := message.HandlerFunc(func(context.Context, *message.Message) error { return message.Permanent(errors.New("poison")) })
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: dlq}}})
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	value := strings.Repeat("the same order line again; ", 1000) // 27 KB that compress well
 	b.produceValues(topic, 1, func(int) (string, string) { return "k", value })
 	waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "h", message.OutcomeDeadLettered) == 1 })
@@ -446,11 +447,11 @@ func TestUnavailableDeadLetterTopicBlocksThePartitionUntilItExists(t *testing.T)
 		handled.Add(1)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition,
+		DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: dlq}}})
 	cfg.AutoCreateTopics = false
 	cfg.HandlerTimeout, cfg.StallTimeout = 200*time.Millisecond, time.Second
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, total, strconv.Itoa)
 
 	dlqErrors := func() float64 { return testutil.ToFloat64(e.metrics.deadLetterErrs.WithLabelValues(topic)) }
@@ -503,13 +504,13 @@ func TestShutdownDuringLongBackoffFinishesInTime(t *testing.T) {
 		}
 		return errors.New("downstream down")
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		Retry: RetryPolicy{MaxAttempts: 10, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition,
+		Retry: registry.RetryPolicy{MaxAttempts: 10, InitialBackoff: time.Hour, MaxBackoff: time.Hour}}})
 	// A drain far longer than the bound below: a backoff that ended only
 	// when the drain timeout cancels the handlers' context, or when the
 	// call is abandoned after it, would hold Stop for 20s or more.
 	cfg.DrainTimeout = 20 * time.Second
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
 	<-returned
 	waitFor(t, "the worker to be in its backoff, holding the message", func() bool {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestHandlerTimeoutCancelsTheCall: a call that outlives HandlerTimeout sees
@@ -31,9 +32,9 @@ func TestHandlerTimeoutCancelsTheCall(t *testing.T) {
 		}
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.HandlerTimeout = 200 * time.Millisecond
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
 	waitFor(t, "the retried outcome", func() bool { return outcomes(e, topic, "h", message.OutcomeRetried) == 1 })
 	if err, _ := firstErr.Load().(error); !errors.Is(err, context.DeadlineExceeded) {
@@ -77,9 +78,9 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 				}
 				return nil
 			})
-			cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+			cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 			cfg.DrainTimeout = 300 * time.Millisecond
-			a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+			a := b.startEngine(cfg, registry.Empty().Add("h", h))
 			b.produce(topic, 0, total, strconv.Itoa)
 			<-blocked
 			if reason == "shutdown" {
@@ -94,7 +95,7 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 					t.Fatalf("final commit at %d, want %d: up to the cut message and not past it", committed[0], cutAt)
 				}
 			}
-			second := b.startEngine(cfg, message.NewRegistry().Add("h", h)) // for "revoke", joining revokes the partition from a
+			second := b.startEngine(cfg, registry.Empty().Add("h", h)) // for "revoke", joining revokes the partition from a
 			waitFor(t, "every message handled and committed by the partition's owners", func() bool {
 				mu.Lock()
 				defer mu.Unlock()

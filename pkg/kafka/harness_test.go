@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net
@@ -72,7 +73,7 @@ func (b *testBroker) embedded() *kfake.Cluster {
 }
 
 // testConfig is a Config tuned for fast tests: short heartbeats and drains.
-func testConfig(subs []Subscription) Config {
+func testConfig(subs []registry.Subscription) Config {
 	cfg := DefaultConfig()
 	cfg.GroupID = fmt.Sprintf("test-%d-%d", os.Getpid(), topicSeq.Add(1))
 	cfg.SessionTimeout = 10 * time.Second
@@ -85,8 +86,8 @@ func testConfig(subs []Subscription) Config {
 	cfg.RetryBackoff = 10 * time.Millisecond
 	cfg.MaxRetryBackoff = 100 * time.Millisecond
 	for i := range subs {
-		if subs[i].Retry == (RetryPolicy{}) {
-			subs[i].Retry = RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		if subs[i].Retry == (registry.RetryPolicy{}) {
+			subs[i].Retry = registry.RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 		}
 	}
 	cfg.Subscriptions = subs
@@ -271,14 +272,14 @@ type engineUnderTest struct {
 	id string
 }
 
-func (b *testBroker) startEngine(cfg Config, handlers *message.Registry) *engineUnderTest {
+func (b *testBroker) startEngine(cfg Config, handlers *registry.Registry) *engineUnderTest {
 	b.t.Helper()
 	return b.startEngineWith(cfg, handlers, nil)
 }
 
 // startEngineWith is startEngine with prepare called on the engine before
 // it starts.
-func (b *testBroker) startEngineWith(cfg Config, handlers *message.Registry, prepare func(*Engine)) *engineUnderTest {
+func (b *testBroker) startEngineWith(cfg Config, handlers *registry.Registry, prepare func(*Engine)) *engineUnderTest {
 	b.t.Helper()
 	cfg.Brokers = b.addrs
 	reg := prometheus.NewRegistry()

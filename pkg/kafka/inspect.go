@@ -3,6 +3,8 @@ package kafka
 import (
 	"sort"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // State is a snapshot of what the engine is doing: for /debug/consumer and
@@ -20,14 +22,14 @@ type State struct {
 
 // PartitionState is one owned partition.
 type PartitionState struct {
-	Topic           string   `json:"topic"`
-	Partition       int      `json:"partition"`
-	Handler         string   `json:"handler"`
-	Ordering        Ordering `json:"ordering"`
-	Generation      int32    `json:"generation"`
-	CommittedOffset int64    `json:"committed_offset"`
-	HighWater       int64    `json:"high_water"`
-	Lag             int64    `json:"lag"`
+	Topic           string            `json:"topic"`
+	Partition       int               `json:"partition"`
+	Handler         string            `json:"handler"`
+	Ordering        registry.Ordering `json:"ordering"`
+	Generation      int32             `json:"generation"`
+	CommittedOffset int64             `json:"committed_offset"`
+	HighWater       int64             `json:"high_water"`
+	Lag             int64             `json:"lag"`
 	// InFlight are fetched messages not done; WindowEntries also counts
 	// the done ones behind the oldest unfinished (not yet committable):
 	// what max_inflight bounds.

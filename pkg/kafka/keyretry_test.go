@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // keysOnLanes returns, for key ordering with lanes workers, another key
@@ -48,7 +49,7 @@ func TestKeyOrderingRetryBlocksOnlyItsKey(t *testing.T) {
 		var mu sync.Mutex
 		var handled []string // key@offset, in the order calls succeeded
 		attempts := map[int64]int{}
-		handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 			mu.Lock()
 			defer mu.Unlock()
 			attempts[m.Offset]++
@@ -58,9 +59,11 @@ func TestKeyOrderingRetryBlocksOnlyItsKey(t *testing.T) {
 			handled = append(handled, fmt.Sprintf("%s@%d", m.Key, m.Offset))
 			return nil
 		}))
-		sub := Subscription{Handler: "h", Ordering: OrderingKey, Workers: workers,
-			Retry: RetryPolicy{MaxAttempts: 1000, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}}
-		r := runPartition(t, testConfig(nil), sub, handlers, "")
+		sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingKey, Workers: workers,
+			Retry: registry.RetryPolicy{MaxAttempts: 1000, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}}
+		cfg := testConfig(nil)
+		cfg.StallTimeout = 24 * time.Hour // a thousand attempts keep key a failing on purpose
+		r := runPartition(t, cfg, sub, handlers, "")
 		r.feed(keyed(0, "a", otherLane, otherLane, "a", sameLane, otherLane)...)
 		time.Sleep(time.Second) // on the bubble's clock: about 100 attempts of a@0
 		synctest.Wait()

@@ -1,6 +1,9 @@
 package kafka
 
-import "github.com/consumerkit/consumerkit/pkg/message"
+import (
+	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
+)
 
 // lanes route one partition's messages to its workers. Partition ordering
 // has one lane and one worker. Key ordering has one lane per worker and
@@ -14,7 +17,7 @@ type lanes struct {
 
 func newLanes(sub *subscription, maxInflight int) *lanes {
 	switch sub.Ordering {
-	case OrderingKey:
+	case registry.OrderingKey:
 		// Queues share the in-flight bound; a full queue pauses fetching
 		// just as the bound does, so they need not each hold all of it.
 		per := max(4, 2*maxInflight/sub.Workers)
@@ -23,7 +26,7 @@ func newLanes(sub *subscription, maxInflight int) *lanes {
 			l.queues = append(l.queues, make(chan *message.Message, min(per, maxInflight)))
 		}
 		return l
-	case OrderingNone:
+	case registry.OrderingNone:
 		return &lanes{queues: []chan *message.Message{make(chan *message.Message, maxInflight)}, nworker: sub.Workers}
 	default:
 		return &lanes{queues: []chan *message.Message{make(chan *message.Message, maxInflight)}, nworker: 1}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // ledger records every delivery: which ids were processed, and per
@@ -216,8 +217,8 @@ func TestLedgerTwoInstancesOneStopsMidway(t *testing.T) {
 	l := newLedger()
 	f := newFreezer()
 	var perInstance [2]atomic.Int64
-	registry := func(instance int) *message.Registry {
-		return message.NewRegistry().Add("ledger", message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
+	handlers := func(instance int) *registry.Registry {
+		return registry.Empty().Add("ledger", message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
 			if err := f.pass(ctx, instance, m); err != nil {
 				return err
 			}
@@ -225,12 +226,12 @@ func TestLedgerTwoInstancesOneStopsMidway(t *testing.T) {
 			return l.record(m)
 		}))
 	}
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "ledger", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "ledger", Ordering: registry.OrderingPartition}})
 	// A chunk brings about 62 messages to each partition: more than a
 	// window holds, so frozen partitions pause with a full window.
 	cfg.MaxInflight = 50
-	a := b.startEngine(cfg, registry(0))
-	second := b.startEngine(cfg, registry(1))
+	a := b.startEngine(cfg, handlers(0))
+	second := b.startEngine(cfg, handlers(1))
 	waitFor(t, "both members to join", func() bool { return a.Ready() == nil && second.Ready() == nil })
 
 	// Produce in chunks; once both members have processed messages and a

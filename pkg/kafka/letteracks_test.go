@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // produceAcks records the acks of every produce request, by topic.
@@ -81,11 +82,11 @@ func TestLettersAreWrittenWithAcksAll(t *testing.T) {
 		}
 		return errors.New("downstream down") // "retry": rescheduled, then dead-lettered after its round
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		Retry:      RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
-		RetryTopic: RetryTopicConfig{Enabled: true, Delay: 100 * time.Millisecond, Rounds: 1},
-		DeadLetter: DeadLetterConfig{Enabled: true, Topic: dlq}}})
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition,
+		Retry:      registry.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: 100 * time.Millisecond, Rounds: 1},
+		DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: dlq}}})
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	// The letter writer was opened by Start and has written nothing yet;
 	// its transport is swapped under its lock, which every write takes.
 	var asked produceAcks

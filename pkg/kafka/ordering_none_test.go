@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // concurrency counts a handler's calls running at once, and each offset's
@@ -80,7 +81,7 @@ func TestNoneOrderingRunsOneKeysMessagesConcurrentlyUpToItsBounds(t *testing.T) 
 				const total = 12
 				release := newGate()
 				c := newConcurrency()
-				handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+				handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 					c.enter(m.Offset)
 					defer c.leave()
 					release.wait()
@@ -88,7 +89,7 @@ func TestNoneOrderingRunsOneKeysMessagesConcurrentlyUpToItsBounds(t *testing.T) 
 				}))
 				cfg := testConfig(nil)
 				cfg.MaxInflight = tt.maxInflight
-				r := runPartition(t, cfg, Subscription{Handler: "h", Ordering: OrderingNone, Workers: tt.workers}, handlers, "")
+				r := runPartition(t, cfg, registry.Subscription{Handler: "h", Ordering: registry.OrderingNone, Workers: tt.workers}, handlers, "")
 				t.Cleanup(release.open)
 				r.feed(keyed(0, sameKey(total)...)...)
 				synctest.Wait()
@@ -122,13 +123,13 @@ func TestNoneOrderingCommitsOnlyTheHighestContiguousCompletedOffset(t *testing.T
 	synctest.Test(t, func(t *testing.T) {
 		const total, slow = 10, 3
 		release := newGate()
-		handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 			if m.Offset == slow {
 				release.wait()
 			}
 			return nil
 		}))
-		r := runPartition(t, testConfig(nil), Subscription{Handler: "h", Ordering: OrderingNone, Workers: 4}, handlers, "")
+		r := runPartition(t, testConfig(nil), registry.Subscription{Handler: "h", Ordering: registry.OrderingNone, Workers: 4}, handlers, "")
 		t.Cleanup(release.open)
 		r.feed(keyed(0, sameKey(total)...)...)
 		synctest.Wait()
@@ -159,7 +160,7 @@ func TestNoneOrderingWindowBoundsWorkBehindAStuckMessage(t *testing.T) {
 		const total, maxInflight = 50, 10
 		release := newGate()
 		c := newConcurrency()
-		handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 			c.enter(m.Offset)
 			defer c.leave()
 			if m.Offset == 0 {
@@ -169,7 +170,7 @@ func TestNoneOrderingWindowBoundsWorkBehindAStuckMessage(t *testing.T) {
 		}))
 		cfg := testConfig(nil)
 		cfg.MaxInflight = maxInflight
-		r := runPartition(t, cfg, Subscription{Handler: "h", Ordering: OrderingNone, Workers: 4}, handlers, "")
+		r := runPartition(t, cfg, registry.Subscription{Handler: "h", Ordering: registry.OrderingNone, Workers: 4}, handlers, "")
 		t.Cleanup(release.open)
 		r.feed(keyed(0, sameKey(total)...)...)
 		synctest.Wait()
@@ -204,7 +205,7 @@ func TestNoneOrderingGivesEveryMessageExactlyOneOutcome(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const total = 40
 		c := newConcurrency()
-		handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+		handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 			c.enter(m.Offset)
 			defer c.leave()
 			switch m.Offset % 5 {
@@ -221,7 +222,7 @@ func TestNoneOrderingGivesEveryMessageExactlyOneOutcome(t *testing.T) {
 			}
 			return nil
 		}))
-		sub := Subscription{Handler: "h", Ordering: OrderingNone, Workers: 4, Retry: fastRetry(3), DeadLetter: DeadLetterConfig{Enabled: true}}
+		sub := registry.Subscription{Handler: "h", Ordering: registry.OrderingNone, Workers: 4, Retry: fastRetry(3), DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 		r := runPartition(t, testConfig(nil), sub, handlers, "")
 		r.feed(keyed(0, sameKey(total)...)...)
 		time.Sleep(time.Second) // on the bubble's clock: every backoff has passed

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestF1RareBatchStageNeverStallsOrderedPipeline reproduces production
@@ -35,7 +36,7 @@ func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
 	var passed, batched atomic.Int64
 	var mu sync.Mutex
 	var batchSizes []int
-	handlers := message.NewRegistry().
+	handlers := registry.Empty().
 		Add("route", message.HandlerFunc(func(ctx context.Context, m *message.Message) error {
 			id, _ := strconv.Atoi(string(m.Value))
 			if id%every == 0 {
@@ -54,9 +55,9 @@ func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
 			return nil
 		}))
 	linger := 300 * time.Millisecond
-	cfg := testConfig([]Subscription{
-		{Topic: events, Handler: "route", Ordering: OrderingPartition},
-		{Topic: rare, Handler: "rare-batch", Ordering: OrderingPartition, Batch: BatchConfig{Size: 100, Linger: linger}},
+	cfg := testConfig([]registry.Subscription{
+		{Topic: events, Handler: "route", Ordering: registry.OrderingPartition},
+		{Topic: rare, Handler: "rare-batch", Ordering: registry.OrderingPartition, Batch: registry.BatchConfig{Size: 100, Linger: linger}},
 	})
 	e := b.startEngine(cfg, handlers)
 	b.produce(events, 0, total, strconv.Itoa)
@@ -107,11 +108,11 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 			return context.Cause(ctx)
 		}
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "slow", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "slow", Ordering: registry.OrderingPartition}})
 	cfg.MaxInflight, cfg.MaxInflightBytes = maxInflight, maxBytes
 	cfg.DrainTimeout = time.Second
 	cfg.HandlerTimeout, cfg.StallTimeout = time.Second, 1500*time.Millisecond
-	e := b.startEngine(cfg, message.NewRegistry().Add("slow", slow))
+	e := b.startEngine(cfg, registry.Empty().Add("slow", slow))
 
 	waitFor(t, "every partition's fetching to pause", func() bool {
 		for p := range partitions {
@@ -212,8 +213,8 @@ func TestLedgerKeyOrderPerKeySequenceNeverGoesBackwards(t *testing.T) {
 		handled.Add(1)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "keyed", Ordering: OrderingKey, Workers: 16}})
-	e := b.startEngine(cfg, message.NewRegistry().Add("keyed", h))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "keyed", Ordering: registry.OrderingKey, Workers: 16}})
+	e := b.startEngine(cfg, registry.Empty().Add("keyed", h))
 	waitFor(t, "every message", func() bool { return handled.Load() >= total })
 	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 	e.stop(t)

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestLedgerRebalanceScaleOneToThreeToOne: one member, then three, then
@@ -30,13 +31,13 @@ func TestLedgerRebalanceScaleOneToThreeToOne(t *testing.T) {
 	keyOf := func(i int) string { return "k" + strconv.Itoa(i%211) }
 	l := newLedger()
 	var per [3]atomic.Int64
-	registry := func(i int) *message.Registry {
-		return message.NewRegistry().Add("ledger", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+	handlers := func(i int) *registry.Registry {
+		return registry.Empty().Add("ledger", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
 			per[i].Add(1)
 			return l.record(m)
 		}))
 	}
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "ledger", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "ledger", Ordering: registry.OrderingPartition}})
 	cfg.MaxInflight = maxInflight
 	cfg.CommitInterval = time.Hour // only the final commit of each generation moves offsets
 
@@ -46,12 +47,12 @@ func TestLedgerRebalanceScaleOneToThreeToOne(t *testing.T) {
 			b.produce(topic, next, next+chunk, keyOf)
 		}
 	}
-	a := b.startEngine(cfg, registry(0))
+	a := b.startEngine(cfg, handlers(0))
 	produce(total / 6)
 	waitFor(t, "member A to consume", func() bool { return per[0].Load() > 0 })
 
 	// Scale out to three while producing.
-	bm, cm := b.startEngine(cfg, registry(1)), b.startEngine(cfg, registry(2))
+	bm, cm := b.startEngine(cfg, handlers(1)), b.startEngine(cfg, handlers(2))
 	waitFor(t, "three members to join", func() bool { return bm.Ready() == nil && cm.Ready() == nil })
 	for next < 2*total/3 && (per[1].Load() == 0 || per[2].Load() == 0) {
 		produce(next + chunk)
@@ -115,12 +116,12 @@ func TestCommitsAreFencedAfterMemberIsRebalancedOut(t *testing.T) {
 	var newOwner atomic.Int64
 	healthy := message.HandlerFunc(func(context.Context, *message.Message) error { newOwner.Add(1); return nil })
 
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.RebalanceTimeout = 3 * time.Second
 	cfg.SessionTimeout = 6 * time.Second
 	cfg.DrainTimeout = time.Second
 	cfg.CloseTimeout = 2 * time.Second
-	old := b.startEngine(cfg, message.NewRegistry().Add("h", zombie))
+	old := b.startEngine(cfg, registry.Empty().Add("h", zombie))
 	b.produce(topic, 0, total, strconv.Itoa)
 	waitFor(t, "the old member to be stuck at offset 50", zombieEntered.Load)
 	waitFor(t, "offsets before 50 committed", func() bool {
@@ -128,7 +129,7 @@ func TestCommitsAreFencedAfterMemberIsRebalancedOut(t *testing.T) {
 		return c[0] == 50
 	})
 
-	owner := b.startEngine(cfg, message.NewRegistry().Add("h", healthy))
+	owner := b.startEngine(cfg, registry.Empty().Add("h", healthy))
 	waitFor(t, "the new owner to consume and commit to the end", func() bool {
 		c, end := b.committedAndEnd(cfg.GroupID, topic, 1)
 		return newOwner.Load() > 0 && c[0] == end[0]

@@ -11,13 +11,14 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // onRetryTopic is a subscription of topic "t" whose retry topic "t.retry"
 // has the given delay and 3 rounds.
-func onRetryTopic(delay time.Duration) Subscription {
-	return Subscription{Topic: "t", Handler: "h", Ordering: OrderingPartition, Retry: fastRetry(1),
-		RetryTopic: RetryTopicConfig{Enabled: true, Delay: delay, Rounds: 3}, DeadLetter: DeadLetterConfig{Enabled: true}}
+func onRetryTopic(delay time.Duration) registry.Subscription {
+	return registry.Subscription{Topic: "t", Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(1),
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: delay, Rounds: 3}, DeadLetter: registry.DeadLetterConfig{Enabled: true}}
 }
 
 // asFetched is letter as the retry topic's reader returns it, at offset.
@@ -92,7 +93,7 @@ func TestRetryTopicMessagesWaitUntilDue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var calls callTimes
-				r := runPartition(t, testConfig(nil), onRetryTopic(delay), message.NewRegistry().Add("h", calls.handler()), "t.retry")
+				r := runPartition(t, testConfig(nil), onRetryTopic(delay), registry.Empty().Add("h", calls.handler()), "t.retry")
 				fetched := time.Now()
 				letter := retryLetter(&message.Message{Topic: "t", Offset: 7, Value: []byte("x")}, errBusy, "t.retry", fetched.Add(tt.dueIn))
 				r.feed(asFetched(letter, 0))
@@ -128,7 +129,7 @@ func TestRetryTopicMessagesWaitUntilDue(t *testing.T) {
 func TestRetryTopicDueWaitEndsWithTheGeneration(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls callTimes
-		r := runPartition(t, testConfig(nil), onRetryTopic(5*time.Second), message.NewRegistry().Add("h", calls.handler()), "t.retry")
+		r := runPartition(t, testConfig(nil), onRetryTopic(5*time.Second), registry.Empty().Add("h", calls.handler()), "t.retry")
 		start := time.Now()
 		first := retryLetter(&message.Message{Topic: "t", Offset: 1, Value: []byte("a")}, errBusy, "t.retry", start.Add(3*time.Second))
 		second := retryLetter(&message.Message{Topic: "t", Offset: 2, Value: []byte("b")}, errBusy, "t.retry", start)
@@ -165,7 +166,7 @@ func TestMalformedRetryDueIsHandledNowAndNamed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var calls callTimes
-				r := runPartition(t, testConfig(nil), onRetryTopic(5*time.Second), message.NewRegistry().Add("h", calls.handler()), "t.retry")
+				r := runPartition(t, testConfig(nil), onRetryTopic(5*time.Second), registry.Empty().Add("h", calls.handler()), "t.retry")
 				fetched := time.Now()
 				letter := retryLetter(&message.Message{Topic: "t", Offset: 7, Value: []byte("x")}, errBusy, "t.retry", fetched.Add(time.Hour))
 				r.feed(asFetched(withHeader(letter, HeaderRetryDue, tt.due), 0))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestRetryRoundOfAMalformedHeaderCountsAsRoundOne: a retry.round that is
@@ -60,7 +61,7 @@ func TestMalformedRetryRoundsEndWithinTheConfiguredRounds(t *testing.T) {
 		{"soon", "2"},
 	} {
 		t.Run(tt.round, func(t *testing.T) {
-			handlers := message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
+			handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return errBusy }))
 			r := newRigOn(t, testConfig(nil), onRetryTopic(time.Second), handlers, "t.retry")
 			letter := retryLetter(&message.Message{Topic: "t", Offset: 7, Value: []byte("x")}, errBusy, "t.retry", time.Now())
 			letter = withHeader(letter, HeaderRetryRound, []byte(tt.round))
@@ -89,7 +90,7 @@ func TestMalformedRetryRoundsEndWithinTheConfiguredRounds(t *testing.T) {
 func TestMalformedRetryRoundIsNamed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls callTimes
-		r := runPartition(t, testConfig(nil), onRetryTopic(time.Second), message.NewRegistry().Add("h", calls.handler()), "t.retry")
+		r := runPartition(t, testConfig(nil), onRetryTopic(time.Second), registry.Empty().Add("h", calls.handler()), "t.retry")
 		good := retryLetter(&message.Message{Topic: "t", Offset: 6, Value: []byte("x")}, errBusy, "t.retry", time.Now())
 		bad := withHeader(good, HeaderRetryRound, []byte("-1000000"))
 		r.feed(asFetched(good, 0), asFetched(bad, 1))

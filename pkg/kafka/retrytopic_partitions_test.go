@@ -10,6 +10,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestStartCreatesRetryTopicsWithTheTopicsPartitions: Start creates every
@@ -23,15 +24,15 @@ func TestStartCreatesRetryTopicsWithTheTopicsPartitions(t *testing.T) {
 	existing := b.createTopic("rt-existing", 3)
 	b.createExactTopic(existing+".retry", 2)
 	named := five + ".later"
-	retry := RetryTopicConfig{Enabled: true, Delay: 100 * time.Millisecond, Rounds: 1}
+	retry := registry.RetryTopicConfig{Enabled: true, Delay: 100 * time.Millisecond, Rounds: 1}
 	namedRetry := retry
 	namedRetry.Topic = named
-	cfg := testConfig([]Subscription{
-		{Topic: three, Handler: "h", Ordering: OrderingPartition, RetryTopic: retry},
-		{Topic: five, Handler: "h", Ordering: OrderingPartition, RetryTopic: namedRetry},
-		{Topic: existing, Handler: "h", Ordering: OrderingPartition, RetryTopic: retry},
+	cfg := testConfig([]registry.Subscription{
+		{Topic: three, Handler: "h", Ordering: registry.OrderingPartition, RetryTopic: retry},
+		{Topic: five, Handler: "h", Ordering: registry.OrderingPartition, RetryTopic: namedRetry},
+		{Topic: existing, Handler: "h", Ordering: registry.OrderingPartition, RetryTopic: retry},
 	})
-	b.startEngine(cfg, message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })))
+	b.startEngine(cfg, registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })))
 
 	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // TestRetryTopicRoundsDoNotBlockTheTopic: a message whose in-place retries
@@ -38,11 +39,11 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 		order = append(order, id)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		Retry:      RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
-		RetryTopic: RetryTopicConfig{Enabled: true, Delay: 300 * time.Millisecond, Rounds: 2},
-		DeadLetter: DeadLetterConfig{Enabled: true}}})
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition,
+		Retry:      registry.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: 300 * time.Millisecond, Rounds: 2},
+		DeadLetter: registry.DeadLetterConfig{Enabled: true}}})
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, total, func(int) string { return "k" })
 	retry, dlq := topic+".retry", topic+".dlq"
 
@@ -90,10 +91,10 @@ func TestRetryTopicDueWaitIsCappedAtTheDelay(t *testing.T) {
 		handled <- m.Topic
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition,
-		RetryTopic: RetryTopicConfig{Enabled: true, Delay: 200 * time.Millisecond, Rounds: 2}}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition,
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: 200 * time.Millisecond, Rounds: 2}}})
 	cfg.StallTimeout = time.Minute
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	letter := retryLetter(&message.Message{Topic: topic, Offset: 0, Value: []byte("x")}, errBusy, topic+".retry", time.Now().Add(time.Hour))
 	b.produceMessages(letter)
 	select {

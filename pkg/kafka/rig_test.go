@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // fakeLetters records letters, failing writes as fail says.
@@ -72,7 +73,7 @@ type rig struct {
 // newRig binds sub (topic "t" unless it names one) to the handler
 // registered as sub.Handler in handlers, under cfg, and runs a worker of
 // its partition 0.
-func newRig(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry) *rig {
+func newRig(t testing.TB, cfg Config, sub registry.Subscription, handlers *registry.Registry) *rig {
 	t.Helper()
 	if sub.Topic == "" {
 		sub.Topic = "t"
@@ -82,7 +83,7 @@ func newRig(t testing.TB, cfg Config, sub Subscription, handlers *message.Regist
 
 // newRigOn is newRig with the worker on topic, which may be sub's retry
 // topic.
-func newRigOn(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry, topic string) *rig {
+func newRigOn(t testing.TB, cfg Config, sub registry.Subscription, handlers *registry.Registry, topic string) *rig {
 	t.Helper()
 	e, letters, reg, logs := newRigEngine(t, cfg, sub, handlers)
 	g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
@@ -108,9 +109,9 @@ func newRigOn(t testing.TB, cfg Config, sub Subscription, handlers *message.Regi
 
 // newRigEngine builds an engine for sub alone whose letters go to a
 // fakeLetters and whose logs are observed.
-func newRigEngine(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry) (*Engine, *fakeLetters, *prometheus.Registry, *observer.ObservedLogs) {
+func newRigEngine(t testing.TB, cfg Config, sub registry.Subscription, handlers *registry.Registry) (*Engine, *fakeLetters, *prometheus.Registry, *observer.ObservedLogs) {
 	t.Helper()
-	cfg.Subscriptions = []Subscription{sub}
+	cfg.Subscriptions = []registry.Subscription{sub}
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {
@@ -259,7 +260,7 @@ type partitionRig struct {
 // topic) under cfg. Cleanup revokes it and waits for the run to end, so
 // gates a test opens in its own cleanups (registered later, run earlier)
 // let stuck handlers return first.
-func runPartition(t testing.TB, cfg Config, sub Subscription, handlers *message.Registry, topic string) *partitionRig {
+func runPartition(t testing.TB, cfg Config, sub registry.Subscription, handlers *registry.Registry, topic string) *partitionRig {
 	t.Helper()
 	if sub.Topic == "" {
 		sub.Topic = "t"

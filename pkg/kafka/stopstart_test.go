@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -52,14 +53,14 @@ func blackHole(t *testing.T, hold time.Duration) (addr string, accepted <-chan s
 // the client's 30s timeout.
 func TestStartGivesUpWhenItsContextEnds(t *testing.T) {
 	addr, accepted := blackHole(t, 3*time.Second)
-	cfg := testConfig([]Subscription{{Topic: "orders", Handler: "h", Ordering: OrderingPartition,
-		RetryTopic: RetryTopicConfig{Enabled: true, Delay: time.Second, Rounds: 1}}})
+	cfg := testConfig([]registry.Subscription{{Topic: "orders", Handler: "h", Ordering: registry.OrderingPartition,
+		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: time.Second, Rounds: 1}}})
 	cfg.Brokers = []string{addr}
 	m, err := NewMetrics(newTestRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })), m, zap.NewNop())
+	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })), m, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +135,8 @@ func TestLetterWriterGoroutinesAreNotTheHandlers(t *testing.T) {
 		}
 		return pub.Publish(ctx, message.Message{Topic: out, Key: m.Key, Value: m.Value})
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "labelled", Ordering: OrderingPartition, DeadLetter: DeadLetterConfig{Enabled: true}}})
-	e := b.startEngine(cfg, message.NewRegistry().Add("labelled", h))
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "labelled", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true}}})
+	e := b.startEngine(cfg, registry.Empty().Add("labelled", h))
 	b.produce(topic, 0, 40, strconv.Itoa)
 	waitFor(t, "every message", func() bool { mu.Lock(); defer mu.Unlock(); return handled >= 40 })
 	waitFor(t, "every outcome", func() bool {

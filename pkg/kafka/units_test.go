@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
@@ -22,7 +23,7 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg.GroupID = ""
 	cfg.DrainTimeout = time.Minute // not below the rebalance timeout
 	cfg.MaxInflight = 0
-	cfg.Subscriptions = append(cfg.Subscriptions, Subscription{Topic: "orders", Handler: "", Ordering: "key", Batch: BatchConfig{Size: 5}})
+	cfg.Subscriptions = append(cfg.Subscriptions, registry.Subscription{Topic: "orders", Handler: "", Ordering: "key", Batch: registry.BatchConfig{Size: 5}})
 	cfg.SASL = SASLConfig{Mechanism: "GSSAPI"}
 	errs := cfg.Validate()
 	text := ""
@@ -67,7 +68,7 @@ func TestRedactedHidesPassword(t *testing.T) {
 }
 
 func TestKeyRoutingIsStableAndSpreads(t *testing.T) {
-	sub := &subscription{Subscription: Subscription{Ordering: OrderingKey, Workers: 8}}
+	sub := &subscription{Subscription: registry.Subscription{Ordering: registry.OrderingKey, Workers: 8}}
 	l := newLanes(sub, 100)
 	used := map[chan<- *message.Message]bool{}
 	for i := range 1000 {
@@ -109,7 +110,7 @@ func TestTemporaryLooksInsideWriteErrors(t *testing.T) {
 // so a full queue pauses fetching about when the bound would.
 func TestKeyLanesShareTheInflightBound(t *testing.T) {
 	for _, c := range []struct{ workers, inflight, want int }{{8, 100, 25}, {8, 10, 4}, {1, 100, 100}} {
-		l := newLanes(&subscription{Subscription: Subscription{Ordering: OrderingKey, Workers: c.workers}}, c.inflight)
+		l := newLanes(&subscription{Subscription: registry.Subscription{Ordering: registry.OrderingKey, Workers: c.workers}}, c.inflight)
 		for i, q := range l.queues {
 			if cap(q) != c.want {
 				t.Fatalf("%d workers, in-flight %d: queue %d holds %d, want %d", c.workers, c.inflight, i, cap(q), c.want)

@@ -18,6 +18,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // sumOf adds up every series of a counter or gauge family in reg.
@@ -91,9 +92,9 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 		handled[m.Partition].Add(1)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "z", Ordering: OrderingKey, Workers: 8}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "z", Ordering: registry.OrderingKey, Workers: 8}})
 	cfg.HandlerTimeout, cfg.ZombieGrace, cfg.MaxZombies, cfg.StallTimeout = 200*time.Millisecond, 100*time.Millisecond, 1, time.Minute
-	e := b.startEngine(cfg, message.NewRegistry().Add("z", h))
+	e := b.startEngine(cfg, registry.Empty().Add("z", h))
 	fetched := func(p int) float64 {
 		return testutil.ToFloat64(e.metrics.fetched.WithLabelValues(topic, strconv.Itoa(p)))
 	}
@@ -171,10 +172,10 @@ func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
 		handled.Add(1)
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingNone, Workers: 4}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingNone, Workers: 4}})
 	cfg.MaxInflight = maxInflight
 	cfg.HandlerTimeout, cfg.ZombieGrace, cfg.StallTimeout = 200*time.Millisecond, 100*time.Millisecond, time.Second
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	t.Cleanup(release.open) // before the engine's stop, which would wait for the stuck call
 	b.produce(topic, 0, total, strconv.Itoa)
 
@@ -234,11 +235,11 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 		mu.Unlock()
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.CommitInterval = time.Hour // only a generation's final commit moves the offsets
 	cfg.DrainTimeout, cfg.ZombieGrace = time.Second, 500*time.Millisecond
 	cfg.MaxZombies = 0 // so the one abandoned call fails liveness
-	a := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	a := b.startEngine(cfg, registry.Empty().Add("h", h))
 	t.Cleanup(release.open)
 	b.produce(topic, 0, total, strconv.Itoa)
 	_, end := b.committedAndEnd(cfg.GroupID, topic, 2)
@@ -259,7 +260,7 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 	})
 
 	revoked := time.Now()
-	second := b.startEngine(cfg, message.NewRegistry().Add("h", h)) // joining revokes a's partitions
+	second := b.startEngine(cfg, registry.Empty().Add("h", h)) // joining revokes a's partitions
 	waitFor(t, "a to rejoin in a new generation", func() bool { return testutil.ToFloat64(a.metrics.rebalances) >= 2 })
 	rejoined := time.Since(revoked)
 	if bound := cfg.DrainTimeout + cfg.ZombieGrace + 5*time.Second; rejoined > bound {
@@ -306,8 +307,8 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 func TestUnpositionablePartitionFailsLiveness(t *testing.T) {
 	b := newTestBroker(t)
 	topic := b.createTopic("unpositionable", 2)
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
-	e := b.startEngineWith(cfg, message.NewRegistry().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })),
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
+	e := b.startEngineWith(cfg, registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })),
 		func(e *Engine) {
 			open := e.openReader
 			e.openReader = func(topic string, partition int) partitionReader {
@@ -348,9 +349,9 @@ func TestStopFitsItsDeadlineWithAStuckHandler(t *testing.T) {
 		}
 		return nil
 	})
-	cfg := testConfig([]Subscription{{Topic: topic, Handler: "h", Ordering: OrderingPartition}})
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "h", Ordering: registry.OrderingPartition}})
 	cfg.DrainTimeout, cfg.ZombieGrace, cfg.CloseTimeout = 10*time.Second, time.Second, 2*time.Second
-	e := b.startEngine(cfg, message.NewRegistry().Add("h", h))
+	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	t.Cleanup(release.open)
 	b.produce(topic, 0, 5, strconv.Itoa)
 	<-stuck

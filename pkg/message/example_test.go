@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // A service adds its own middleware in code: Use for every handler, or
@@ -18,7 +19,7 @@ func ExampleRegistry_Use() {
 			return err
 		}
 	}
-	handlers := message.NewRegistry().
+	handlers := registry.Empty().
 		Use(logCalls).
 		Add("orders", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })).
 		AddBatch("audit", message.BatchHandlerFunc(func(context.Context, []*message.Message) error { return nil }))

@@ -44,19 +44,6 @@ func (f BatchHandlerFunc) HandleBatch(ctx context.Context, msgs []*Message) erro
 // to fail some of them, or any other error to fail them all.
 type Call func(ctx context.Context, msgs []*Message) error
 
-// CallOf adapts a per-message handler to a Call.
-func CallOf(h Handler) Call {
-	return func(ctx context.Context, msgs []*Message) error {
-		if len(msgs) == 0 {
-			return nil
-		}
-		return h.Handle(ctx, msgs[0])
-	}
-}
-
-// BatchCallOf adapts a batch handler to a Call.
-func BatchCallOf(h BatchHandler) Call { return h.HandleBatch }
-
 // Middleware wraps every call of a handler, per-message and batch alike:
 // tracing, metrics, log fields, rate limits. The framework calls the chain
 // once per attempt, so a middleware sees each retry as a new call, under

@@ -19,10 +19,10 @@ func TestChainRunsFirstMiddlewareOutermost(t *testing.T) {
 			}
 		}
 	}
-	c := Chain(CallOf(HandlerFunc(func(context.Context, *Message) error {
+	c := Chain(func(context.Context, []*Message) error {
 		trace = append(trace, "handler")
 		return nil
-	})), mw("a"), mw("b"))
+	}, mw("a"), mw("b"))
 	if err := c(context.Background(), []*Message{{}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package kafka
+package registry
 
 import (
 	"fmt"
@@ -49,11 +49,11 @@ func (p RetryPolicy) Delay(attempt int) time.Duration {
 // every one of them runs into its deadline: MaxAttempts attempts of
 // attemptTimeout, and the longest backoffs Delay can draw between them.
 func (p RetryPolicy) Budget(attemptTimeout time.Duration) time.Duration {
-	return time.Duration(p.MaxAttempts)*attemptTimeout + p.backoffs()
+	return time.Duration(p.MaxAttempts)*attemptTimeout + p.Backoffs()
 }
 
-// backoffs is the most Delay can add up to between MaxAttempts attempts.
-func (p RetryPolicy) backoffs() time.Duration {
+// Backoffs is the most Delay can add up to between MaxAttempts attempts.
+func (p RetryPolicy) Backoffs() time.Duration {
 	var sum time.Duration
 	for attempt := 1; attempt < p.MaxAttempts; attempt++ {
 		sum += p.ceiling(attempt)
