@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
-	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // runWithFault starts the whole service (see startApp) with --demo-fault,
@@ -183,17 +182,19 @@ func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 	if bad == 0 || bad == n {
 		t.Fatalf("%d of %d orders malformed: the test needs both kinds", bad, n)
 	}
+	// Every value of the outcome label, as the README lists them.
+	outcomes := []string{"success", "retried", "dead_lettered", "failed", "rescheduled"}
 	all := func() float64 {
 		var sum float64
-		for _, o := range message.Outcomes() {
-			sum += s.outcome(string(o))
+		for _, o := range outcomes {
+			sum += s.outcome(o)
 		}
 		return sum
 	}
 	waitFor(t, "an outcome for every order", func() bool { return all() >= n })
 	got := map[string]float64{}
-	for _, o := range message.Outcomes() {
-		got[string(o)] = s.outcome(string(o))
+	for _, o := range outcomes {
+		got[o] = s.outcome(o)
 	}
 	if all() != n || got["dead_lettered"] != float64(bad) || got["success"]+got["retried"] != float64(n-bad) {
 		t.Fatalf("outcomes %v for %d orders of which %d malformed: want dead_lettered %d, success+retried %d, nothing else",

@@ -73,6 +73,18 @@ func TestEnricherWritesEnrichedOrdersKeyedByCustomer(t *testing.T) {
 	}
 }
 
+// failedAt is the error a batch call's result gives message i. The
+// enricher must fail messages one by one, through a *message.BatchError,
+// never the whole batch.
+func failedAt(t *testing.T, err error, i int) error {
+	t.Helper()
+	var be *message.BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("HandleBatch returned %v, want a *message.BatchError", err)
+	}
+	return be.Failed[i]
+}
+
 func TestEnricherFailsOnlyBadMessagesPermanently(t *testing.T) {
 	pub := &fakePublisher{}
 	h, _ := newEnricher(t, pub)
@@ -85,7 +97,7 @@ func TestEnricherFailsOnlyBadMessagesPermanently(t *testing.T) {
 	}
 	err := h.HandleBatch(context.Background(), msgs)
 	for i, wantFailed := range []bool{false, true, true, true, false} {
-		merr := message.ErrorAt(err, i)
+		merr := failedAt(t, err, i)
 		if (merr != nil) != wantFailed {
 			t.Fatalf("message %d: error %v, want failed=%v", i, merr, wantFailed)
 		}
@@ -105,10 +117,10 @@ func TestEnricherWriteFailureIsTransientForGoodMessages(t *testing.T) {
 		orderMsg(0, validOrder("o-1", "c-00001")),
 		orderMsg(1, `not json`),
 	})
-	if e := message.ErrorAt(err, 0); e == nil || message.IsPermanent(e) {
+	if e := failedAt(t, err, 0); e == nil || message.IsPermanent(e) {
 		t.Fatalf("good message: %v, want a transient error so it is retried", e)
 	}
-	if e := message.ErrorAt(err, 1); !message.IsPermanent(e) {
+	if e := failedAt(t, err, 1); !message.IsPermanent(e) {
 		t.Fatalf("bad message: %v, want permanent", e)
 	}
 }

@@ -3,6 +3,7 @@ package kafka
 import (
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -32,7 +33,7 @@ func (b *batchAccumulator) add(m *message.Message, now time.Time) string {
 		b.deadline = now.Add(b.cfg.Linger)
 	}
 	b.msgs = append(b.msgs, m)
-	b.bytes += m.Size()
+	b.bytes += delivery.Size(m)
 	// if, not switch: coverage (and so mutation testing) sees into an
 	// if's condition, not into a case expression.
 	if len(b.msgs) >= b.cfg.Size {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -71,7 +72,7 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 					t.Fatalf("%v flushes with reason %s, want %v", got, r, want)
 				}
 			}
-			if got := outcomes(a, topic, "b", message.OutcomeSuccess); got != total {
+			if got := outcomes(a, topic, "b", delivery.OutcomeSuccess); got != total {
 				t.Fatalf("%d success outcomes for the flushed batch, want %d", got, total)
 			}
 			if !allCommitted(t, b, cfg.GroupID, topic, 1)() {

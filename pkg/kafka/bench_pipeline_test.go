@@ -12,6 +12,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -102,7 +103,7 @@ func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 			b.StopTimer()
 			endGeneration()
 			<-ran
-			if got := int(testutil.ToFloat64(m.messages.WithLabelValues("bench", "noop", string(message.OutcomeSuccess)))); got != b.N {
+			if got := int(testutil.ToFloat64(m.messages.WithLabelValues("bench", "noop", string(delivery.OutcomeSuccess)))); got != b.N {
 				b.Fatalf("%d successes for %d messages", got, b.N)
 			}
 		})

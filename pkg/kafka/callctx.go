@@ -9,7 +9,8 @@ import (
 
 // callContext is the context of one handler call (one attempt). It
 // carries the attempt's deadline and is cancelled by its partition's
-// watchdog when the deadline passes, or at once when the drain ends.
+// deadline enforcer when the deadline passes, or at once when the drain
+// ends.
 // Compared with context.WithTimeout it costs one small allocation and no
 // runtime timer per call (measured: WithTimeout was 4 allocations and
 // about 1µs of the engine's 1.3µs per message).
@@ -36,8 +37,8 @@ type callContext struct {
 	// ended is when the context was cancelled (unix ns), for zombie
 	// detection; state is where the call is in its life (callRunning,
 	// callZombie, callAbandoned, callReturned), moved by compare-and-swap
-	// so that a call returning just as the watchdog marks it is counted
-	// exactly once, and taken back exactly once.
+	// so that a call returning just as the deadline enforcer marks it is
+	// counted exactly once, and taken back exactly once.
 	ended atomic.Int64
 	state atomic.Int32
 }
@@ -155,7 +156,7 @@ func (c *callContext) markAbandoned() (ok, wasRunning bool) {
 func (c *callContext) returned() (was int32) { return c.state.Swap(callReturned) }
 
 // callSlots are a partition's running handler calls, one slot per worker,
-// for its watchdog.
+// for its deadline enforcer.
 type callSlots struct {
 	slots []atomic.Pointer[callContext]
 }
@@ -228,8 +229,8 @@ func (s *callSlots) holding(offset int64) (*callContext, bool) {
 	return nil, false
 }
 
-// watchdogTick is how often a partition checks its calls' deadlines: a
-// twentieth of the timeout, between 10ms and 250ms.
-func watchdogTick(timeout time.Duration) time.Duration {
+// deadlineTick is how often a partition's deadline enforcer checks its
+// calls' deadlines: a twentieth of the timeout, between 10ms and 250ms.
+func deadlineTick(timeout time.Duration) time.Duration {
 	return min(max(timeout/20, 10*time.Millisecond), 250*time.Millisecond)
 }

@@ -7,22 +7,24 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
-// deadlinePrecision is the README's promise for how late the watchdog may
+// deadlinePrecision is the README's promise for how late the deadline
+// enforcer may
 // end a call: a twentieth of the timeout, at most 250ms — and, so that a
-// short timeout does not make every partition's watchdog spin, never finer
-// than 10ms.
+// short timeout does not make every partition's enforcer spin, never
+// finer than 10ms.
 func deadlinePrecision(timeout time.Duration) time.Duration {
 	return min(max(timeout/20, 10*time.Millisecond), 250*time.Millisecond)
 }
 
-// TestWatchdogTickIsATwentiethOfTheTimeoutAtMost250ms: the watchdog checks
-// deadlines often enough to keep the promise, and no more often than
+// TestDeadlineTickIsATwentiethOfTheTimeoutAtMost250ms: the deadline
+// enforcer checks deadlines often enough to keep the promise, and no more often than
 // every 10ms.
-func TestWatchdogTickIsATwentiethOfTheTimeoutAtMost250ms(t *testing.T) {
+func TestDeadlineTickIsATwentiethOfTheTimeoutAtMost250ms(t *testing.T) {
 	for _, tt := range []struct {
 		timeout, want time.Duration
 	}{
@@ -35,7 +37,7 @@ func TestWatchdogTickIsATwentiethOfTheTimeoutAtMost250ms(t *testing.T) {
 		{time.Minute, 250 * time.Millisecond},
 		{time.Hour, 250 * time.Millisecond},
 	} {
-		tick := watchdogTick(tt.timeout)
+		tick := deadlineTick(tt.timeout)
 		if tick <= 0 || tick > 250*time.Millisecond || tick < 10*time.Millisecond {
 			t.Errorf("timeout %s: tick %s, want within [10ms, 250ms]", tt.timeout, tick)
 		}
@@ -48,13 +50,13 @@ func TestWatchdogTickIsATwentiethOfTheTimeoutAtMost250ms(t *testing.T) {
 	}
 }
 
-// TestAHandlerIgnoringItsContextLosesItAtItsDeadline: the watchdog ends
-// the context of a call that ignores it no earlier than handler_timeout and
-// no later than the promised precision after it, with
+// TestAHandlerIgnoringItsContextLosesItAtItsDeadline: the deadline
+// enforcer ends the context of a call that ignores it no earlier than
+// handler_timeout and no later than the promised precision after it, with
 // context.DeadlineExceeded; the call counts as a zombie zombie_grace later
-// (on the same watchdog's tick), and when it finally returns its error it
+// (on the same enforcer's tick), and when it finally returns its error it
 // gets its outcome and the zombie count is taken back. On the bubble's
-// clock, so the bounds are exact; a watchdog ticking every 5s misses them
+// clock, so the bounds are exact; an enforcer ticking every 5s misses them
 // by seconds.
 func TestAHandlerIgnoringItsContextLosesItAtItsDeadline(t *testing.T) {
 	for _, timeout := range []time.Duration{200 * time.Millisecond, time.Second, 10 * time.Second, time.Minute} {
@@ -93,8 +95,8 @@ func TestAHandlerIgnoringItsContextLosesItAtItsDeadline(t *testing.T) {
 				}
 				release.open()
 				wait()
-				if r.outcome(message.OutcomeFailed) != 1 || r.p.zombies.Load() != 0 {
-					t.Fatalf("failed %d, zombies %d after the call returned; want 1 and 0", r.outcome(message.OutcomeFailed), r.p.zombies.Load())
+				if r.outcome(delivery.OutcomeFailed) != 1 || r.p.zombies.Load() != 0 {
+					t.Fatalf("failed %d, zombies %d after the call returned; want 1 and 0", r.outcome(delivery.OutcomeFailed), r.p.zombies.Load())
 				}
 			})
 		})

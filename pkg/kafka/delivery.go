@@ -9,8 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
-	"github.com/consumerkit/consumerkit/pkg/message/middleware"
 )
 
 // deliver takes msgs — one message, or a batch of one partition in offset
@@ -23,7 +24,10 @@ import (
 //     failed attempts);
 //   - a failed attempt is followed, after a backoff that runs outside any
 //     deadline, by another call with only the messages that failed, until
-//     each has been part of Retry.MaxAttempts calls;
+//     each has been part of Retry.MaxAttempts calls — counted in the
+//     worker's own record of the delivery, of which the handler sees
+//     copies (Message.Attempts, FirstFailure, LastFailure) that it cannot
+//     change the count through;
 //   - then, or at once for a message.Permanent error: rescheduled to the
 //     retry topic while rounds are left (never a Permanent error), else
 //     dead_lettered, else failed (no dead-letter topic: logged, counted and
@@ -37,10 +41,11 @@ import (
 func (w *worker) deliver(msgs []*message.Message) {
 	p := w.p
 	first, last := msgs[0].Offset, msgs[len(msgs)-1].Offset
-	pending := msgs
+	pending, recs := msgs, w.records(len(msgs)) // recs[i] is pending[i]'s record
 	for {
-		for _, m := range pending {
-			m.Attempts++ // the handler sees the attempt it is in
+		for i, m := range pending {
+			recs[i].attempts++ // the handler sees the attempt it is in
+			recs[i].show(m)
 		}
 		end, err := w.invoke(pending)
 		if p.window.isClosed() {
@@ -49,30 +54,33 @@ func (w *worker) deliver(msgs []*message.Message) {
 		// A call cut short by the drain deadline may have failed because of
 		// it, not because of its messages: no outcome for those.
 		cut := w.handlerCtx.Err() != nil
-		again := pending[:0] // reuses pending's array: writes never overtake reads
+		// again and its records reuse pending's and recs' arrays: writes
+		// never overtake reads.
+		again, againRecs := pending[:0], recs[:0]
 		// ifs, not a switch: coverage (and so mutation testing) sees into
 		// an if's condition, not into a case expression.
 		for i, m := range pending {
-			merr := message.ErrorAt(err, i)
+			r := &recs[i]
+			merr := delivery.ErrorAt(err, i)
 			if merr == nil {
-				w.succeeded(m, end)
+				w.succeeded(m, r.attempts, end)
 				continue
 			}
 			if cut {
 				continue
 			}
-			noteFailure(m, end)
-			if message.IsPermanent(merr) || m.Attempts >= p.sub.Retry.MaxAttempts {
-				w.settle(m, merr, first, last)
+			r.failed(end)
+			if message.IsPermanent(merr) || r.attempts >= p.sub.Retry.MaxAttempts {
+				w.settle(m, r, merr, first, last)
 			} else {
-				again = append(again, m)
+				again, againRecs = append(again, m), append(againRecs, *r)
 			}
 		}
 		if cut || len(again) == 0 {
 			return
 		}
-		pending = again
-		if !sleep(w.genCtx, p.sub.Retry.Delay(pending[0].Attempts)) {
+		pending, recs = again, againRecs
+		if !sleep(w.genCtx, p.sub.Retry.Delay(recs[0].attempts)) {
 			p.log.Info("stopped retrying: the generation ended; messages left uncommitted for redelivery",
 				zap.Int("messages", len(pending)), zap.Int64("first_offset", pending[0].Offset))
 			return
@@ -80,53 +88,48 @@ func (w *worker) deliver(msgs []*message.Message) {
 	}
 }
 
-func noteFailure(m *message.Message, at time.Time) {
-	if m.FirstFailure.IsZero() {
-		m.FirstFailure = at
-	}
-	m.LastFailure = at
-}
-
-func (w *worker) succeeded(m *message.Message, at time.Time) {
-	if m.Attempts <= 1 {
-		w.p.finish(m, message.OutcomeSuccess, at)
+func (w *worker) succeeded(m *message.Message, attempts int, at time.Time) {
+	if attempts <= 1 {
+		w.p.finish(m, delivery.OutcomeSuccess, at)
 		return
 	}
-	if w.p.finish(m, message.OutcomeRetried, at) {
-		w.p.log.Info("message handled after retries", zap.Int64("offset", m.Offset), zap.Int("attempts", m.Attempts))
+	if w.p.finish(m, delivery.OutcomeRetried, at) {
+		w.p.log.Info("message handled after retries", zap.Int64("offset", m.Offset), zap.Int("attempts", attempts))
 	}
 }
 
-// settle ends m, whose handling finally failed with cause: to the retry
-// topic while rounds are left, else to the dead-letter topic, else as
-// failed. first and last bound the delivery the worker holds meanwhile.
-func (w *worker) settle(m *message.Message, cause error, first, last int64) {
+// settle ends m, whose handling finally failed with cause after the
+// attempts r records: to the retry topic while rounds are left, else to
+// the dead-letter topic, else as failed. first and last bound the delivery
+// the worker holds meanwhile.
+func (w *worker) settle(m *message.Message, r *deliveryRecord, cause error, first, last int64) {
 	p := w.p
+	r.show(m) // the letter is built from m: the record, not what the handler wrote
 	exhausted := !message.IsPermanent(cause)
 	if exhausted {
-		cause = fmt.Errorf("gave up after %d attempts: %w", m.Attempts, cause)
+		cause = fmt.Errorf("gave up after %d attempts: %w", r.attempts, cause)
 	}
-	fields := []zap.Field{zap.Int64("offset", m.Offset), zap.Int("attempts", m.Attempts), zap.Error(cause)}
-	var pe *middleware.PanicError
+	fields := []zap.Field{zap.Int64("offset", m.Offset), zap.Int("attempts", r.attempts), zap.Error(cause)}
+	var pe *lifecycle.PanicError
 	if errors.As(cause, &pe) {
 		fields = append(fields, zap.ByteString("stack", pe.Stack)) // the stack goes to the log, never to a header
 	}
 	// ifs, not a switch, for the coverage of their conditions (see deliver).
 	if p.sub.rescheduleTo != "" && exhausted && retryRound(m) < p.sub.RetryTopic.Rounds {
 		letter := retryLetter(m, cause, p.sub.rescheduleTo, time.Now().Add(p.sub.RetryTopic.Delay))
-		if w.handOff(m, letter, toRetryTopic, first, last) && p.finish(m, message.OutcomeRescheduled, time.Now()) {
+		if w.handOff(m, letter, toRetryTopic, first, last) && p.finish(m, delivery.OutcomeRescheduled, time.Now()) {
 			p.log.Warn("message rescheduled to its retry topic", append(fields, zap.String("retry_topic", p.sub.rescheduleTo))...)
 		}
 		return
 	}
 	if p.sub.deadLetterTopic != "" {
 		letter := deadLetter(m, cause, p.sub.deadLetterTopic, time.Now())
-		if w.handOff(m, letter, toDeadLetter, first, last) && p.finish(m, message.OutcomeDeadLettered, time.Now()) {
+		if w.handOff(m, letter, toDeadLetter, first, last) && p.finish(m, delivery.OutcomeDeadLettered, time.Now()) {
 			p.log.Error("message dead-lettered", append(fields, zap.String("dead_letter_topic", p.sub.deadLetterTopic))...)
 		}
 		return
 	}
-	if p.finish(m, message.OutcomeFailed, time.Now()) {
+	if p.finish(m, delivery.OutcomeFailed, time.Now()) {
 		p.log.Error("message failed and there is no dead-letter topic; committing past it", fields...)
 	}
 }
@@ -206,7 +209,7 @@ func (w *worker) writeLetter(letter message.Message) error {
 // finish records m's outcome and frees its place in the window. It
 // returns false, recording nothing, once the partition has released its
 // messages (abandoned at revoke or shutdown).
-func (p *partitionRun) finish(m *message.Message, o message.Outcome, at time.Time) bool {
+func (p *partitionRun) finish(m *message.Message, o delivery.Outcome, at time.Time) bool {
 	if !p.window.done(m.Offset, at.UnixNano()) {
 		return false
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -55,7 +56,7 @@ func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *tes
 			r := newRig(t, cfg, sub, handlers)
 			r.deliver(msgs...)
 
-			if got := r.outcome(message.OutcomeDeadLettered); got != len(msgs) || r.outcomes() != len(msgs) {
+			if got := r.outcome(delivery.OutcomeDeadLettered); got != len(msgs) || r.outcomes() != len(msgs) {
 				t.Fatalf("dead_lettered %d of %d (all outcomes %d)", got, len(msgs), r.outcomes())
 			}
 			mu.Lock()
@@ -116,8 +117,8 @@ func TestHandlersSeeTheAttemptTheyAreIn(t *testing.T) {
 	}))
 	r := newRig(t, testConfig(nil), registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(3)}, handlers)
 	r.deliver(messages(0, 1)...)
-	if fmt.Sprint(seen) != "[1 2 3]" || r.outcome(message.OutcomeRetried) != 1 {
-		t.Fatalf("attempts seen %v, retried %d", seen, r.outcome(message.OutcomeRetried))
+	if fmt.Sprint(seen) != "[1 2 3]" || r.outcome(delivery.OutcomeRetried) != 1 {
+		t.Fatalf("attempts seen %v, retried %d", seen, r.outcome(delivery.OutcomeRetried))
 	}
 }
 
@@ -137,8 +138,8 @@ func TestBackoffsLongerThanTheDeadlineStillEndTheMessage(t *testing.T) {
 		Retry: registry.RetryPolicy{MaxAttempts: 5, InitialBackoff: 40 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}}
 	r := newRig(t, cfg, sub, handlers)
 	r.deliver(messages(0, 1)...)
-	if calls.Load() != 5 || r.outcome(message.OutcomeDeadLettered) != 1 {
-		t.Fatalf("%d calls, dead_lettered %d; want 5 and 1", calls.Load(), r.outcome(message.OutcomeDeadLettered))
+	if calls.Load() != 5 || r.outcome(delivery.OutcomeDeadLettered) != 1 {
+		t.Fatalf("%d calls, dead_lettered %d; want 5 and 1", calls.Load(), r.outcome(delivery.OutcomeDeadLettered))
 	}
 }
 
@@ -178,8 +179,8 @@ func TestBatchRetriesOnlyWhatFailedAndSettlesMessageByMessage(t *testing.T) {
 	if fmt.Sprint(calls) != "[[0 1 2 3 4] [1]]" {
 		t.Fatalf("calls %v, want the whole batch then only the transient failure", calls)
 	}
-	if r.outcome(message.OutcomeSuccess) != 3 || r.outcome(message.OutcomeRetried) != 1 || r.outcome(message.OutcomeDeadLettered) != 1 {
-		t.Fatalf("success %d retried %d dead_lettered %d", r.outcome(message.OutcomeSuccess), r.outcome(message.OutcomeRetried), r.outcome(message.OutcomeDeadLettered))
+	if r.outcome(delivery.OutcomeSuccess) != 3 || r.outcome(delivery.OutcomeRetried) != 1 || r.outcome(delivery.OutcomeDeadLettered) != 1 {
+		t.Fatalf("success %d retried %d dead_lettered %d", r.outcome(delivery.OutcomeSuccess), r.outcome(delivery.OutcomeRetried), r.outcome(delivery.OutcomeDeadLettered))
 	}
 	if letters := r.letters.letters(); len(letters) != 1 || string(letters[0].Value) != "3" {
 		t.Fatalf("dead letters %v", letters)
@@ -217,7 +218,7 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 			m := &message.Message{Topic: "t", Offset: 9, Key: []byte("k"), Value: []byte(value), Headers: []message.Header{{Key: "trace", Value: []byte("abc")}}}
 			r.deliver(m)
 			letters := r.letters.letters()
-			if len(letters) != 1 || r.outcome(message.OutcomeDeadLettered) != 1 {
+			if len(letters) != 1 || r.outcome(delivery.OutcomeDeadLettered) != 1 {
 				t.Fatalf("%d letters", len(letters))
 			}
 			l := letters[0]
@@ -225,7 +226,7 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 			if len(errText) > MaxErrorHeader || !strings.Contains(string(errText), tt.wantError) || strings.Contains(string(errText), "goroutine") {
 				t.Fatalf("error header of %d bytes: %.200q", len(errText), errText)
 			}
-			if added := (&l).Size() - m.Size(); added > 1024 {
+			if added := delivery.Size(&l) - delivery.Size(m); added > 1024 {
 				t.Fatalf("the letter adds %d bytes to the message", added)
 			}
 			if tt.handler == "panics" {
@@ -250,7 +251,7 @@ func TestLetterOverheadIsAtMostOneKiB(t *testing.T) {
 	retry.Topic, retry.Partition, retry.Offset = long, 1<<31-1, 1<<63-1
 	dead := deadLetter(&retry, cause, long, time.Now())
 	for name, l := range map[string]message.Message{"retry letter": retry, "dead letter from the retry topic": dead, "dead letter": deadLetter(m, cause, long, time.Now())} {
-		if added := (&l).Size() - m.Size(); added > 1024 {
+		if added := delivery.Size(&l) - delivery.Size(m); added > 1024 {
 			t.Errorf("%s adds %d bytes", name, added)
 		}
 	}
@@ -315,8 +316,8 @@ func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
 
 	r.letters.setFail(nil) // the operator raised the topic's limit
 	wait()
-	if r.outcome(message.OutcomeDeadLettered) != 1 || r.blocked() != nil || r.committable() != 1 {
-		t.Fatalf("after the fix: dead_lettered %d, blocked %+v, committable %d", r.outcome(message.OutcomeDeadLettered), r.blocked(), r.committable())
+	if r.outcome(delivery.OutcomeDeadLettered) != 1 || r.blocked() != nil || r.committable() != 1 {
+		t.Fatalf("after the fix: dead_lettered %d, blocked %+v, committable %d", r.outcome(delivery.OutcomeDeadLettered), r.blocked(), r.committable())
 	}
 	if v, _ := gauge(t, r.reg, "kafka_consumer_partition_blocked", map[string]string{"reason": blockedDeadLetterRejected}); v != 0 {
 		t.Fatalf("kafka_consumer_partition_blocked = %v after the fix", v)
@@ -347,8 +348,8 @@ func TestUnavailableLetterTopicBacksOffAndResumes(t *testing.T) {
 	if b := seen(); b == nil || b.reason != blockedDeadLetterUnavailable || b.failures != 3 {
 		t.Fatalf("blocked state before the write succeeded: %+v", b)
 	}
-	if calls.Load() != 1 || r.outcome(message.OutcomeDeadLettered) != 1 || r.blocked() != nil {
-		t.Fatalf("calls %d dead_lettered %d blocked %+v", calls.Load(), r.outcome(message.OutcomeDeadLettered), r.blocked())
+	if calls.Load() != 1 || r.outcome(delivery.OutcomeDeadLettered) != 1 || r.blocked() != nil {
+		t.Fatalf("calls %d dead_lettered %d blocked %+v", calls.Load(), r.outcome(delivery.OutcomeDeadLettered), r.blocked())
 	}
 	// Three failures within blocked_retry_interval (1m): one error line.
 	if n := r.logs.FilterMessage("partition blocked: a letter cannot be written, so the message cannot be committed").Len(); n != 1 {
@@ -372,8 +373,8 @@ func TestFailedRetryTopicWritesAreCountedAndBlock(t *testing.T) {
 	if b := seen(); b == nil || b.reason != blockedRetryTopicUnavailable {
 		t.Fatalf("blocked state %+v", b)
 	}
-	if r.outcome(message.OutcomeRescheduled) != 1 {
-		t.Fatalf("rescheduled %d", r.outcome(message.OutcomeRescheduled))
+	if r.outcome(delivery.OutcomeRescheduled) != 1 {
+		t.Fatalf("rescheduled %d", r.outcome(delivery.OutcomeRescheduled))
 	}
 }
 
@@ -389,7 +390,7 @@ func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T
 	main := newRig(t, testConfig(nil), sub, handlers)
 	main.deliver(&message.Message{Topic: "orders", Partition: 0, Offset: 5, Value: []byte("x")})
 	retries := main.letters.letters()
-	if len(retries) != 1 || retries[0].Topic != "orders.retry" || main.outcome(message.OutcomeRescheduled) != 1 {
+	if len(retries) != 1 || retries[0].Topic != "orders.retry" || main.outcome(delivery.OutcomeRescheduled) != 1 {
 		t.Fatalf("retry letters %v", retries)
 	}
 	for k, want := range map[string]string{HeaderRetryTopic: "orders", HeaderRetryPartition: "0", HeaderRetryOffset: "5", HeaderRetryRound: "1"} {
@@ -404,7 +405,7 @@ func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T
 	consumed.Topic, consumed.Partition, consumed.Offset = "orders.retry", 0, 11
 	onRetry.deliver(&consumed)
 	letters := onRetry.letters.letters()
-	if len(letters) != 1 || letters[0].Topic != "orders.dlq" || onRetry.outcome(message.OutcomeDeadLettered) != 1 {
+	if len(letters) != 1 || letters[0].Topic != "orders.dlq" || onRetry.outcome(delivery.OutcomeDeadLettered) != 1 {
 		t.Fatalf("letters from the retry topic %v", letters)
 	}
 	for k, want := range map[string]string{HeaderTopic: "orders", HeaderPartition: "0", HeaderOffset: "5"} {
@@ -500,7 +501,7 @@ func TestServiceMiddlewareWrapsEveryAttemptOfBothKinds(t *testing.T) {
 	if got := fmt.Sprint(trace); got != "[own:1:true:true all:1:true:true own:1:true:false all:1:true:false all:3:true:false]" {
 		t.Fatalf("middleware saw %s", got)
 	}
-	if single.outcome(message.OutcomeRetried) != 1 || batch.outcome(message.OutcomeSuccess) != 3 {
+	if single.outcome(delivery.OutcomeRetried) != 1 || batch.outcome(delivery.OutcomeSuccess) != 3 {
 		t.Fatal("outcomes")
 	}
 	if got := testutil.ToFloat64(single.e.metrics.panics.WithLabelValues("t", "single")); got != 1 {
@@ -509,8 +510,8 @@ func TestServiceMiddlewareWrapsEveryAttemptOfBothKinds(t *testing.T) {
 }
 
 // TestZombieCountIsTakenBackExactlyOnce (issue 9, finding 4): a call
-// returning at the moment the watchdog marks it a zombie is counted and
-// taken back exactly once, never leaked.
+// returning at the moment the deadline enforcer marks it a zombie is
+// counted and taken back exactly once, never leaked.
 func TestZombieCountIsTakenBackExactlyOnce(t *testing.T) {
 	const rounds = 100_000
 	slots := newCallSlots(1)

@@ -15,7 +15,7 @@
 // must be idempotent.
 //
 // Goroutines are O(partitions + workers): per assigned partition one
-// fetcher, its workers and a deadline watchdog, per generation one
+// fetcher, its workers and a deadline enforcer, per generation one
 // committer, never one per message. The engine starts nothing in its
 // constructor; Start launches, Stop drains.
 package kafka

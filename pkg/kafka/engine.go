@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/proflabel"
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/message/middleware"
@@ -108,7 +109,7 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *registry.Registry, metric
 		chain := append(entry.Middleware[:len(entry.Middleware):len(entry.Middleware)], middleware.Recover(sm.panics.Inc))
 		sub := &subscription{Subscription: s, call: message.Chain(entry.Call, chain...), isBatch: entry.Batch,
 			metrics: sm, log: e.log.With(zap.String("handler", s.Handler), zap.String("topic", s.Topic)),
-			labels: pprof.WithLabels(context.Background(), pprof.Labels(message.ProfileLabelHandler, s.Handler, "topic", s.Topic))}
+			labels: pprof.WithLabels(context.Background(), pprof.Labels(proflabel.Handler, s.Handler, "topic", s.Topic))}
 		if s.DeadLetter.Enabled {
 			sub.deadLetterTopic = s.DeadLetter.Topic
 		}

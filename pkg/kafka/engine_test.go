@@ -15,11 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
-func outcomes(e *engineUnderTest, topic, handler string, o message.Outcome) int {
+func outcomes(e *engineUnderTest, topic, handler string, o delivery.Outcome) int {
 	return int(testutil.ToFloat64(e.metrics.messages.WithLabelValues(topic, handler, string(o))))
 }
 
@@ -162,19 +163,19 @@ func TestEveryMessageGetsOneOutcome(t *testing.T) {
 	}
 	waitFor(t, "every outcome", func() bool {
 		sum := 0
-		for _, o := range []message.Outcome{message.OutcomeSuccess, message.OutcomeRetried, message.OutcomeFailed} {
+		for _, o := range []delivery.Outcome{delivery.OutcomeSuccess, delivery.OutcomeRetried, delivery.OutcomeFailed} {
 			sum += outcomes(e, topic, "mixed", o)
 		}
 		return sum == total
 	})
 	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
-	if got := outcomes(e, topic, "mixed", message.OutcomeFailed); got != poison+panics {
+	if got := outcomes(e, topic, "mixed", delivery.OutcomeFailed); got != poison+panics {
 		t.Errorf("failed = %d, want %d poison + %d panics", got, poison, panics)
 	}
-	if got := outcomes(e, topic, "mixed", message.OutcomeRetried); got != transient {
+	if got := outcomes(e, topic, "mixed", delivery.OutcomeRetried); got != transient {
 		t.Errorf("retried = %d, want %d", got, transient)
 	}
-	if got := outcomes(e, topic, "mixed", message.OutcomeSuccess); got != total-poison-panics-transient {
+	if got := outcomes(e, topic, "mixed", delivery.OutcomeSuccess); got != total-poison-panics-transient {
 		t.Errorf("success = %d", got)
 	}
 	mu.Lock()

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -228,18 +229,18 @@ func TestLedgerFailures(t *testing.T) {
 					retried++
 				}
 			}
-			count := func(o message.Outcome) int { return outcomes(e, topic, "h", o) }
+			count := func(o delivery.Outcome) int { return outcomes(e, topic, "h", o) }
 			waitFor(t, "every outcome", func() bool {
-				return count(message.OutcomeSuccess)+count(message.OutcomeRetried)+count(message.OutcomeDeadLettered) == total
+				return count(delivery.OutcomeSuccess)+count(delivery.OutcomeRetried)+count(delivery.OutcomeDeadLettered) == total
 			})
 			waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
-			if got := count(message.OutcomeDeadLettered); got != poison {
+			if got := count(delivery.OutcomeDeadLettered); got != poison {
 				t.Errorf("dead_lettered %d, want %d", got, poison)
 			}
-			if got := count(message.OutcomeFailed) + count(message.OutcomeRescheduled); got != 0 {
+			if got := count(delivery.OutcomeFailed) + count(delivery.OutcomeRescheduled); got != 0 {
 				t.Errorf("failed or rescheduled %d, want 0", got)
 			}
-			if got := count(message.OutcomeRetried); !tt.batch && got != retried {
+			if got := count(delivery.OutcomeRetried); !tt.batch && got != retried {
 				// In a batch, a panic or a timeout fails every message of its
 				// call, so more than these are retried.
 				t.Errorf("retried %d, want %d", got, retried)
@@ -280,7 +281,7 @@ func TestLedgerFailures(t *testing.T) {
 			e.stop(t)
 			fetched, done, released := assertAccounting(t, e)
 			t.Logf("%s: %d ids; %d dead-lettered (%d near message.max.bytes), %d retried, %d panics recovered; fetched %v = outcomes %v + released %v",
-				tt.name, total, poison, total/1000, count(message.OutcomeRetried), int(testutil.ToFloat64(e.metrics.panics.WithLabelValues(topic, "h"))), fetched, done, released)
+				tt.name, total, poison, total/1000, count(delivery.OutcomeRetried), int(testutil.ToFloat64(e.metrics.panics.WithLabelValues(topic, "h"))), fetched, done, released)
 		})
 	}
 }
@@ -331,7 +332,7 @@ func TestHandlerThatAlwaysTimesOutIsDeadLetteredInBoundedTime(t *testing.T) {
 			cfg.HandlerTimeout = timeout
 			e := b.startEngine(cfg, handlers)
 			b.produce(topic, 0, 1, strconv.Itoa)
-			waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "slow", message.OutcomeDeadLettered) == 1 })
+			waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "slow", delivery.OutcomeDeadLettered) == 1 })
 			b.produce(topic, 1, 3, strconv.Itoa)
 			waitFor(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
 			letters := b.readAll(dlq, 1)
@@ -403,8 +404,8 @@ func TestRejectedDeadLetterWriteBlocksUntilTheTopicAllowsIt(t *testing.T) {
 
 	b.alterTopicConfig(dlq, map[string]string{"max.message.bytes": "1048588"})
 	waitFor(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
-	if outcomes(e, topic, "h", message.OutcomeDeadLettered) != 1 || blocked() != 0 || calls.Load() != 1 {
-		t.Fatalf("after raising the limit: dead_lettered %d, blocked %v, calls %d", outcomes(e, topic, "h", message.OutcomeDeadLettered), blocked(), calls.Load())
+	if outcomes(e, topic, "h", delivery.OutcomeDeadLettered) != 1 || blocked() != 0 || calls.Load() != 1 {
+		t.Fatalf("after raising the limit: dead_lettered %d, blocked %v, calls %d", outcomes(e, topic, "h", delivery.OutcomeDeadLettered), blocked(), calls.Load())
 	}
 }
 
@@ -422,7 +423,7 @@ func TestLettersAreCompressedSoCompressedMessagesFit(t *testing.T) {
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	value := strings.Repeat("the same order line again; ", 1000) // 27 KB that compress well
 	b.produceValues(topic, 1, func(int) (string, string) { return "k", value })
-	waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "h", message.OutcomeDeadLettered) == 1 })
+	waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "h", delivery.OutcomeDeadLettered) == 1 })
 	if letters := b.readAll(dlq, 1); len(letters) != 1 || string(letters[0].Value) != value {
 		t.Fatalf("dead-letter topic holds %d letters", len(letters))
 	}

@@ -17,8 +17,8 @@ import (
 // the engine's own id (pprof.Do around Start), and goroutines inherit the
 // labels of the goroutine that starts them: the group loop, kafka-go's
 // consumer group and its generations, every partition's fetch loop,
-// reader and watchdog, and the committers all carry it. Workers replace
-// their labels with their handler's (message.ProfileLabelHandler), so
+// reader and deadline enforcer, and the committers all carry it. Workers replace
+// their labels with their handler's (proflabel.Handler), so
 // they are counted by that label. Not counted: the goroutines kafka-go
 // starts for the letter writer, which run unlabelled on purpose (see
 // worker.writeLetter); the tests that count write no letters.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -36,7 +37,7 @@ func TestHandlerTimeoutCancelsTheCall(t *testing.T) {
 	cfg.HandlerTimeout = 200 * time.Millisecond
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
-	waitFor(t, "the retried outcome", func() bool { return outcomes(e, topic, "h", message.OutcomeRetried) == 1 })
+	waitFor(t, "the retried outcome", func() bool { return outcomes(e, topic, "h", delivery.OutcomeRetried) == 1 })
 	if err, _ := firstErr.Load().(error); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("first call ended with %v, want deadline exceeded", err)
 	}
@@ -86,8 +87,8 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 			if reason == "shutdown" {
 				a.stop(t)
 				// The stopped member recorded offsets 0-4 and nothing for 5.
-				for _, o := range message.Outcomes() {
-					if want := map[message.Outcome]int{message.OutcomeSuccess: cutAt}[o]; outcomes(a, topic, "h", o) != want {
+				for _, o := range delivery.Outcomes() {
+					if want := map[delivery.Outcome]int{delivery.OutcomeSuccess: cutAt}[o]; outcomes(a, topic, "h", o) != want {
 						t.Fatalf("after the shutdown: %d %s outcomes, want %d", outcomes(a, topic, "h", o), o, want)
 					}
 				}
@@ -114,9 +115,9 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 				}
 			}
 			// The cut call got no outcome, of any kind, on either member.
-			for _, o := range message.Outcomes() {
+			for _, o := range delivery.Outcomes() {
 				got := outcomes(a, topic, "h", o) + outcomes(second, topic, "h", o)
-				if want := map[message.Outcome]int{message.OutcomeSuccess: total}[o]; got != want {
+				if want := map[delivery.Outcome]int{delivery.OutcomeSuccess: total}[o]; got != want {
 					t.Fatalf("%d %s outcomes between the members, want %d: an interrupted message must get no outcome", got, o, want)
 				}
 			}

@@ -5,16 +5,16 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
-	"github.com/consumerkit/consumerkit/pkg/message/middleware"
 )
 
 // invoke makes one attempt: it calls the subscription's call chain once
 // with msgs, under a deadline of the subscription's HandlerTimeout that
-// bounds this attempt only, enforced by the partition's watchdog through
-// the call's context (published in the worker's slot while it runs). A
-// panic that escaped the chain (in a service's middleware) becomes an
-// error like any other. It returns when the call returned, and its error.
+// bounds this attempt only, enforced by the partition's deadline enforcer
+// through the call's context (published in the worker's slot while it
+// runs). A panic that escaped the chain (in a service's middleware)
+// becomes an error like any other. It returns when the call returned, and its error.
 func (w *worker) invoke(msgs []*message.Message) (end time.Time, err error) {
 	p := w.p
 	start := time.Now()
@@ -34,7 +34,9 @@ func (w *worker) call(ctx *callContext, msgs []*message.Message) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.p.sub.metrics.panics.Inc()
-			err = &middleware.PanicError{Value: r, Stack: debug.Stack()}
+			// Recover sits under the service's middleware: a panic
+			// that reaches here came from one of them.
+			err = &lifecycle.PanicError{What: "middleware", Value: r, Stack: debug.Stack()}
 		}
 	}()
 	if ctx.Err() != nil {

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -75,8 +76,8 @@ func TestKeyOrderingRetryBlocksOnlyItsKey(t *testing.T) {
 			t.Fatalf("attempts %v: a@0 retried in place, a@3 and %s@4 (its worker's) waiting behind it", attempts, sameLane)
 		}
 		mu.Unlock()
-		if r.committable() != -1 || r.outcome(message.OutcomeSuccess) != 3 {
-			t.Fatalf("committable %d, success %d while a@0 is retried; want -1 and 3", r.committable(), r.outcome(message.OutcomeSuccess))
+		if r.committable() != -1 || r.outcome(delivery.OutcomeSuccess) != 3 {
+			t.Fatalf("committable %d, success %d while a@0 is retried; want -1 and 3", r.committable(), r.outcome(delivery.OutcomeSuccess))
 		}
 		failing.Store(false)
 		time.Sleep(100 * time.Millisecond)
@@ -86,8 +87,8 @@ func TestKeyOrderingRetryBlocksOnlyItsKey(t *testing.T) {
 			t.Fatalf("after the retry succeeded: %s; want a@0, then a@3 and %s@4 behind it", got, sameLane)
 		}
 		mu.Unlock()
-		if r.committable() != 6 || r.outcome(message.OutcomeRetried) != 1 || r.outcome(message.OutcomeSuccess) != 5 {
-			t.Fatalf("committable %d, retried %d, success %d; want 6, 1, 5", r.committable(), r.outcome(message.OutcomeRetried), r.outcome(message.OutcomeSuccess))
+		if r.committable() != 6 || r.outcome(delivery.OutcomeRetried) != 1 || r.outcome(delivery.OutcomeSuccess) != 5 {
+			t.Fatalf("committable %d, retried %d, success %d; want 6, 1, 5", r.committable(), r.outcome(delivery.OutcomeRetried), r.outcome(delivery.OutcomeSuccess))
 		}
 	})
 }

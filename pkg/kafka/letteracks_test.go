@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/kafka-go/protocol/produce"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -97,8 +98,8 @@ func TestLettersAreWrittenWithAcksAll(t *testing.T) {
 
 	b.produceValues(topic, 2, func(i int) (string, string) { return "k", []string{"dead", "retry"}[i] })
 	waitFor(t, "both messages dead-lettered, one through its retry round", func() bool {
-		return outcomes(e, topic, "h", message.OutcomeDeadLettered) == 1 && outcomes(e, topic, "h", message.OutcomeRescheduled) == 1 &&
-			outcomes(e, retry, "h", message.OutcomeDeadLettered) == 1
+		return outcomes(e, topic, "h", delivery.OutcomeDeadLettered) == 1 && outcomes(e, topic, "h", delivery.OutcomeRescheduled) == 1 &&
+			outcomes(e, retry, "h", delivery.OutcomeDeadLettered) == 1
 	})
 	type instrument struct {
 		how  string

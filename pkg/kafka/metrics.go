@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 )
 
 // Metrics are the engine's Prometheus metrics, named as in DESIGN.md. Built
@@ -98,7 +98,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // subscriptionMetrics are the label children of one subscription.
 type subscriptionMetrics struct {
-	outcomes map[message.Outcome]prometheus.Counter
+	outcomes map[delivery.Outcome]prometheus.Counter
 	duration prometheus.Observer
 	panics   prometheus.Counter
 	// letterErrors counts failed letter writes, by handoffTarget.
@@ -107,7 +107,7 @@ type subscriptionMetrics struct {
 
 func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 	s := subscriptionMetrics{
-		outcomes: map[message.Outcome]prometheus.Counter{},
+		outcomes: map[delivery.Outcome]prometheus.Counter{},
 		duration: m.handlerDuration.WithLabelValues(topic, handler),
 		panics:   m.panics.WithLabelValues(topic, handler),
 		letterErrors: [2]prometheus.Counter{
@@ -115,7 +115,7 @@ func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 			toRetryTopic: m.retryTopicErrs.WithLabelValues(topic),
 		},
 	}
-	for _, o := range message.Outcomes() {
+	for _, o := range delivery.Outcomes() {
 		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))
 	}
 	return s

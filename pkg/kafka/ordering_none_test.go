@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -107,8 +108,8 @@ func TestNoneOrderingRunsOneKeysMessagesConcurrentlyUpToItsBounds(t *testing.T) 
 				if _, most := c.now(); most != tt.want {
 					t.Fatalf("at most %d calls ran at once, want %d", most, tt.want)
 				}
-				if r.outcome(message.OutcomeSuccess) != total || r.committable() != total {
-					t.Fatalf("success %d, committable %d; want %d and %d", r.outcome(message.OutcomeSuccess), r.committable(), total, total)
+				if r.outcome(delivery.OutcomeSuccess) != total || r.committable() != total {
+					t.Fatalf("success %d, committable %d; want %d and %d", r.outcome(delivery.OutcomeSuccess), r.committable(), total, total)
 				}
 			})
 		})
@@ -133,7 +134,7 @@ func TestNoneOrderingCommitsOnlyTheHighestContiguousCompletedOffset(t *testing.T
 		t.Cleanup(release.open)
 		r.feed(keyed(0, sameKey(total)...)...)
 		synctest.Wait()
-		if got := r.outcome(message.OutcomeSuccess); got != total-1 {
+		if got := r.outcome(delivery.OutcomeSuccess); got != total-1 {
 			t.Fatalf("%d messages completed around the slow one, want %d", got, total-1)
 		}
 		if got := r.committable(); got != slow {
@@ -174,7 +175,7 @@ func TestNoneOrderingWindowBoundsWorkBehindAStuckMessage(t *testing.T) {
 		t.Cleanup(release.open)
 		r.feed(keyed(0, sameKey(total)...)...)
 		synctest.Wait()
-		if got := r.outcome(message.OutcomeSuccess); got != maxInflight-1 {
+		if got := r.outcome(delivery.OutcomeSuccess); got != maxInflight-1 {
 			t.Fatalf("%d completed behind the stuck offset 0, want max_inflight-1 = %d", got, maxInflight-1)
 		}
 		if got := r.reader.fetched.Load(); got != maxInflight+1 {
@@ -190,8 +191,8 @@ func TestNoneOrderingWindowBoundsWorkBehindAStuckMessage(t *testing.T) {
 		}
 		release.open()
 		synctest.Wait()
-		if r.outcome(message.OutcomeSuccess) != total || r.committable() != total || r.fetchPaused() != 0 {
-			t.Fatalf("success %d, committable %d, fetch paused %v", r.outcome(message.OutcomeSuccess), r.committable(), r.fetchPaused())
+		if r.outcome(delivery.OutcomeSuccess) != total || r.committable() != total || r.fetchPaused() != 0 {
+			t.Fatalf("success %d, committable %d, fetch paused %v", r.outcome(delivery.OutcomeSuccess), r.committable(), r.fetchPaused())
 		}
 	})
 }
@@ -227,8 +228,8 @@ func TestNoneOrderingGivesEveryMessageExactlyOneOutcome(t *testing.T) {
 		r.feed(keyed(0, sameKey(total)...)...)
 		time.Sleep(time.Second) // on the bubble's clock: every backoff has passed
 		synctest.Wait()
-		want := map[message.Outcome]int{message.OutcomeSuccess: total * 2 / 5, message.OutcomeRetried: total * 2 / 5, message.OutcomeDeadLettered: total / 5}
-		for _, o := range message.Outcomes() {
+		want := map[delivery.Outcome]int{delivery.OutcomeSuccess: total * 2 / 5, delivery.OutcomeRetried: total * 2 / 5, delivery.OutcomeDeadLettered: total / 5}
+		for _, o := range delivery.Outcomes() {
 			if got := r.outcome(o); got != want[o] {
 				t.Errorf("outcome %s: %d, want %d", o, got, want[o])
 			}

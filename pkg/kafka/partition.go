@@ -12,6 +12,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
@@ -41,10 +42,11 @@ type partitionRun struct {
 	// zombies counts calls still running well after their context ended.
 	zombies atomic.Int32
 	// interruptFetch ends the fetch loop's current wait for a message:
-	// the watchdog calls it when the partition passes max_zombies.
+	// the deadline enforcer calls it when the partition passes
+	// max_zombies.
 	interruptFetch atomic.Pointer[context.CancelFunc]
 	// calls are the running handler calls and blocks what holds each
-	// worker, for the watchdog and for inspection.
+	// worker, for the deadline enforcer and for inspection.
 	calls  atomic.Pointer[callSlots]
 	blocks atomic.Pointer[blockSlots]
 	// unusable says why the partition cannot be consumed this generation.
@@ -141,10 +143,10 @@ func (p *partitionRun) run(genCtx context.Context) {
 			workers[i].work()
 		})
 	}
-	stopWatchdog := make(chan struct{})
-	var watchdog sync.WaitGroup
-	watchdog.Go(func() { p.watch(calls, stopWatchdog) })
-	defer func() { close(stopWatchdog); watchdog.Wait() }()
+	stopDeadlines := make(chan struct{})
+	var deadlines sync.WaitGroup
+	deadlines.Go(func() { p.enforceDeadlines(calls, stopDeadlines) })
+	defer func() { close(stopDeadlines); deadlines.Wait() }()
 
 	p.fetch(genCtx, fetching, reader, lanes) // returns once genCtx has ended
 	p.ending.Store(true)
@@ -202,11 +204,15 @@ func (p *partitionRun) callReturned(c *callContext) {
 	}
 }
 
-// watch enforces handler deadlines and counts zombies until stop is
-// closed.
-func (p *partitionRun) watch(calls *callSlots, stop <-chan struct{}) {
+// enforceDeadlines is the partition's deadline enforcer, one goroutine
+// per partition run, in place of a runtime timer per call (see
+// callContext): every deadlineTick it cancels the calls whose deadline has
+// passed, counts as zombies the calls still running ZombieGrace after
+// their context ended, and interrupts the fetch loop once the partition
+// has more than MaxZombies. It returns when stop is closed.
+func (p *partitionRun) enforceDeadlines(calls *callSlots, stop <-chan struct{}) {
 	cfg := p.gen.engine.cfg
-	t := time.NewTicker(watchdogTick(p.sub.HandlerTimeout))
+	t := time.NewTicker(deadlineTick(p.sub.HandlerTimeout))
 	defer t.Stop()
 	for {
 		select {
@@ -256,7 +262,7 @@ func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionRead
 			continue
 		}
 		msg := toMessage(km)
-		size, now := msg.Size(), time.Now().UnixNano()
+		size, now := delivery.Size(msg), time.Now().UnixNano()
 		if !p.window.tryAdmit(msg.Offset, size, now) {
 			p.pmetrics.paused.Set(1)
 			err := p.window.admit(ctx, msg.Offset, size, now)
@@ -288,9 +294,9 @@ func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionRead
 
 // fetchContext returns the context the fetch loop waits for its next
 // message under: fetching (which ends with the generation), also ended by
-// the watchdog when the partition passes max_zombies. Without it, a loop
-// already waiting when the zombies appear would fetch, and hand to a
-// worker, one more message before it pauses.
+// the deadline enforcer when the partition passes max_zombies. Without it,
+// a loop already waiting when the zombies appear would fetch, and hand to
+// a worker, one more message before it pauses.
 func (p *partitionRun) fetchContext(fetching context.Context) context.Context {
 	fetchCtx, interrupt := context.WithCancel(fetching)
 	p.interruptFetch.Store(&interrupt)

@@ -123,7 +123,7 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 		return true
 	})
 	// The engine's goroutines only (see labelEngineUnderTest), not the
-	// process's: per partition the fetch loop, one worker, a watchdog, a
+	// process's: per partition the fetch loop, one worker, a deadline enforcer, a
 	// context watcher and the partition reader's own goroutines; per
 	// generation the committer, the heartbeat and the group loops.
 	goroutineLimit := 12*partitions + 16

@@ -7,6 +7,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/proflabel"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
@@ -60,7 +61,7 @@ func (p *Publisher) Publish(ctx context.Context, msgs ...message.Message) error 
 			out[i].Headers = append(out[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 		}
 	}
-	if _, labelled := pprof.Label(ctx, message.ProfileLabelHandler); labelled {
+	if _, labelled := pprof.Label(ctx, proflabel.Handler); labelled {
 		pprof.SetGoroutineLabels(context.Background())
 		defer pprof.SetGoroutineLabels(ctx)
 	}

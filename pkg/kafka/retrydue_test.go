@@ -10,6 +10,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -111,8 +112,8 @@ func TestRetryTopicMessagesWaitUntilDue(t *testing.T) {
 				if at.Sub(fetched) != tt.handled {
 					t.Fatalf("handled %s after it was fetched, want %s after", at.Sub(fetched), tt.handled)
 				}
-				if r.outcome(message.OutcomeSuccess) != 1 || r.committable() != 1 {
-					t.Fatalf("success %d, committable %d", r.outcome(message.OutcomeSuccess), r.committable())
+				if r.outcome(delivery.OutcomeSuccess) != 1 || r.committable() != 1 {
+					t.Fatalf("success %d, committable %d", r.outcome(delivery.OutcomeSuccess), r.committable())
 				}
 				if warned := r.logs.FilterMessageSnippet("due later than the retry delay allows").Len() == 1; warned != tt.warns {
 					t.Fatalf("warned %v, want %v", warned, tt.warns)

@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -72,13 +73,13 @@ func TestMalformedRetryRoundsEndWithinTheConfiguredRounds(t *testing.T) {
 				t.Fatalf("%d letters", len(got))
 			}
 			if tt.nextRound == "" {
-				if got[0].Topic != "t.dlq" || r.outcome(message.OutcomeDeadLettered) != 1 {
+				if got[0].Topic != "t.dlq" || r.outcome(delivery.OutcomeDeadLettered) != 1 {
 					t.Fatalf("round %s of 3: letter to %s; want the dead-letter topic", tt.round, got[0].Topic)
 				}
 				return
 			}
 			next, _ := got[0].Header(HeaderRetryRound)
-			if got[0].Topic != "t.retry" || string(next) != tt.nextRound || r.outcome(message.OutcomeRescheduled) != 1 {
+			if got[0].Topic != "t.retry" || string(next) != tt.nextRound || r.outcome(delivery.OutcomeRescheduled) != 1 {
 				t.Fatalf("round %s of 3: letter to %s, round %q; want t.retry, round %s", tt.round, got[0].Topic, next, tt.nextRound)
 			}
 		})
@@ -99,8 +100,8 @@ func TestMalformedRetryRoundIsNamed(t *testing.T) {
 		if len(warnings) != 1 || warnings[0].ContextMap()["offset"] != int64(1) || warnings[0].ContextMap()["retry_round"] != "-1000000" {
 			t.Fatalf("warnings %v; want one naming offset 1 and its header", warnings)
 		}
-		if r.outcome(message.OutcomeSuccess) != 2 {
-			t.Fatalf("success %d, want 2: a malformed round is handled like any other", r.outcome(message.OutcomeSuccess))
+		if r.outcome(delivery.OutcomeSuccess) != 2 {
+			t.Fatalf("success %d, want 2: a malformed round is handled like any other", r.outcome(delivery.OutcomeSuccess))
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -47,16 +48,16 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 	b.produce(topic, 0, total, func(int) string { return "k" })
 	retry, dlq := topic+".retry", topic+".dlq"
 
-	count := func(topic string, o message.Outcome) int { return outcomes(e, topic, "h", o) }
+	count := func(topic string, o delivery.Outcome) int { return outcomes(e, topic, "h", o) }
 	waitFor(t, "every outcome", func() bool {
-		return count(topic, message.OutcomeSuccess) == total-2 && count(topic, message.OutcomeRescheduled) == 2 &&
-			count(retry, message.OutcomeSuccess)+count(retry, message.OutcomeDeadLettered) == 2
+		return count(topic, delivery.OutcomeSuccess) == total-2 && count(topic, delivery.OutcomeRescheduled) == 2 &&
+			count(retry, delivery.OutcomeSuccess)+count(retry, delivery.OutcomeDeadLettered) == 2
 	})
-	if got := count(retry, message.OutcomeRescheduled); got != 2 {
+	if got := count(retry, delivery.OutcomeRescheduled); got != 2 {
 		t.Errorf("retry topic rescheduled %d (each failing message once, to round 2), want 2", got)
 	}
-	if count(retry, message.OutcomeSuccess) != 1 || count(retry, message.OutcomeDeadLettered) != 1 {
-		t.Errorf("retry topic: success %d dead_lettered %d, want 1 and 1", count(retry, message.OutcomeSuccess), count(retry, message.OutcomeDeadLettered))
+	if count(retry, delivery.OutcomeSuccess) != 1 || count(retry, delivery.OutcomeDeadLettered) != 1 {
+		t.Errorf("retry topic: success %d dead_lettered %d, want 1 and 1", count(retry, delivery.OutcomeSuccess), count(retry, delivery.OutcomeDeadLettered))
 	}
 	mu.Lock()
 	if len(order) != total-1 || order[len(order)-1] != "0" {
@@ -105,5 +106,5 @@ func TestRetryTopicDueWaitIsCappedAtTheDelay(t *testing.T) {
 	case <-time.After(hangGuard):
 		t.Fatal("a message due in an hour held its partition")
 	}
-	waitFor(t, "its outcome", func() bool { return outcomes(e, topic+".retry", "h", message.OutcomeSuccess) == 1 })
+	waitFor(t, "its outcome", func() bool { return outcomes(e, topic+".retry", "h", delivery.OutcomeSuccess) == 1 })
 }

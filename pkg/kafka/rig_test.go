@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -95,13 +96,13 @@ func newRigOn(t testing.TB, cfg Config, sub registry.Subscription, handlers *reg
 	genCtx, endGeneration := context.WithCancel(context.Background())
 	handlerCtx, endDrain := context.WithCancelCause(p.sub.labels)
 	stop := make(chan struct{})
-	var watchdog sync.WaitGroup
-	watchdog.Go(func() { p.watch(calls, stop) })
+	var deadlines sync.WaitGroup
+	deadlines.Go(func() { p.enforceDeadlines(calls, stop) })
 	t.Cleanup(func() {
 		endGeneration()
 		endDrain(errRunEnded)
 		close(stop)
-		watchdog.Wait()
+		deadlines.Wait()
 	})
 	return &rig{t: t, e: e, p: p, letters: letters, reg: reg, logs: logs, endGeneration: endGeneration, endDrain: endDrain,
 		w: &worker{p: p, genCtx: genCtx, handlerCtx: handlerCtx, slot: &calls.slots[0], block: &blocks.slots[0]}}
@@ -142,7 +143,7 @@ func messages(from, n int) []*message.Message {
 func (r *rig) deliver(msgs ...*message.Message) {
 	r.t.Helper()
 	for _, m := range msgs {
-		if !r.p.window.tryAdmit(m.Offset, m.Size(), time.Now().UnixNano()) {
+		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), time.Now().UnixNano()) {
 			r.t.Fatalf("window full at offset %d", m.Offset)
 		}
 	}
@@ -152,7 +153,7 @@ func (r *rig) deliver(msgs ...*message.Message) {
 // deliverAsync delivers in the background; wait returns when it is done.
 func (r *rig) deliverAsync(msgs ...*message.Message) (wait func()) {
 	for _, m := range msgs {
-		if !r.p.window.tryAdmit(m.Offset, m.Size(), time.Now().UnixNano()) {
+		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), time.Now().UnixNano()) {
 			r.t.Fatalf("window full at offset %d", m.Offset)
 		}
 	}
@@ -168,14 +169,14 @@ func (r *rig) deliverAsync(msgs ...*message.Message) (wait func()) {
 	}
 }
 
-func (r *rig) outcome(o message.Outcome) int {
+func (r *rig) outcome(o delivery.Outcome) int {
 	return int(testutil.ToFloat64(r.e.metrics.messages.WithLabelValues(r.p.topic, r.p.sub.Handler, string(o))))
 }
 
 // outcomes sums every outcome: each delivered message must add exactly one.
 func (r *rig) outcomes() int {
 	n := 0
-	for _, o := range message.Outcomes() {
+	for _, o := range delivery.Outcomes() {
 		n += r.outcome(o)
 	}
 	return n
@@ -237,7 +238,7 @@ func (f *fakeReader) FetchMessage(ctx context.Context) (kafkago.Message, error) 
 }
 
 // partitionRig runs one partition through the engine's whole partition
-// run — fetch loop, offset window, lanes, every worker, watchdog,
+// run — fetch loop, offset window, lanes, every worker, deadline enforcer,
 // delivery — with no broker: messages come from a fakeReader, letters go
 // to a fakeLetters. Tests that need several workers (key and none
 // ordering) or the retry topic's due wait use it; run inside a synctest
@@ -293,14 +294,14 @@ func (r *partitionRig) feed(msgs ...kafkago.Message) {
 	}
 }
 
-func (r *partitionRig) outcome(o message.Outcome) int {
+func (r *partitionRig) outcome(o delivery.Outcome) int {
 	return int(testutil.ToFloat64(r.e.metrics.messages.WithLabelValues(r.p.topic, r.p.sub.Handler, string(o))))
 }
 
 // outcomes sums every outcome.
 func (r *partitionRig) outcomes() int {
 	n := 0
-	for _, o := range message.Outcomes() {
+	for _, o := range delivery.Outcomes() {
 		n += r.outcome(o)
 	}
 	return n

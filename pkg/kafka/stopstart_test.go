@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
@@ -140,7 +141,7 @@ func TestLetterWriterGoroutinesAreNotTheHandlers(t *testing.T) {
 	b.produce(topic, 0, 40, strconv.Itoa)
 	waitFor(t, "every message", func() bool { mu.Lock(); defer mu.Unlock(); return handled >= 40 })
 	waitFor(t, "every outcome", func() bool {
-		return outcomes(e, topic, "labelled", message.OutcomeDeadLettered)+outcomes(e, topic, "labelled", message.OutcomeSuccess) == 40
+		return outcomes(e, topic, "labelled", delivery.OutcomeDeadLettered)+outcomes(e, topic, "labelled", delivery.OutcomeSuccess) == 40
 	})
 	counts, top := watchdog.ByHandler(watchdog.Goroutines())
 	if got := counts["labelled"]; got != partitions {

@@ -18,8 +18,9 @@ type worker struct {
 	genCtx     context.Context // ends on revoke or shutdown
 	handlerCtx context.Context // ends the drain timeout after genCtx
 	inbox      <-chan *message.Message
-	slot       *atomic.Pointer[callContext] // the running call, for the watchdog
+	slot       *atomic.Pointer[callContext] // the running call, for the deadline enforcer
 	block      *blockedSlot                 // what holds this worker, if anything
+	recs       []deliveryRecord             // reused by deliver: the records of its delivery
 }
 
 func (w *worker) work() {

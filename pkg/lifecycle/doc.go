@@ -6,5 +6,9 @@
 // goroutine started any other way is one nobody is responsible for stopping,
 // which is how production failure F2 (a cache goroutine per message) began.
 //
+// A task's panic is recovered and reported as a *PanicError, the one panic
+// error of consumerkit: middleware.Recover reports a handler's panic with
+// it too.
+//
 // The package imports only the standard library.
 package lifecycle

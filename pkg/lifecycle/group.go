@@ -22,7 +22,7 @@ var ErrStopping = errors.New("lifecycle: group is stopping")
 //   - A task that returns a non-nil error (other than its context's
 //     cancellation after Stop began) or panics is reported: Failed is closed
 //     and Err returns the joined errors, each carrying the task's name; a
-//     panic carries its stack.
+//     panic is a *PanicError, and its report ends with the stack.
 //   - Stop waits for every task, is idempotent, and names the tasks still
 //     running when its context ends.
 //
@@ -88,7 +88,7 @@ func (g *Group) run(t *task, fn func(ctx context.Context) error) {
 	// what it was asked; anything else it returns is a failure.
 	failed := err != nil && !(g.stopping && errors.Is(err, context.Canceled))
 	if failed {
-		g.errs = append(g.errs, fmt.Errorf("%s: task %s: %w", g.name, t.name, err))
+		g.errs = append(g.errs, g.report(t.name, err))
 	}
 	g.mu.Unlock()
 	if failed {
@@ -101,10 +101,21 @@ func (g *Group) run(t *task, fn func(ctx context.Context) error) {
 func (g *Group) call(name string, fn func(ctx context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Task: name, Value: r, Stack: debug.Stack()}
+			err = &PanicError{What: "task " + name, Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return fn(g.ctx)
+}
+
+// report is what Err says of a failed task, named. A panic's report ends
+// with its stack: it goes to the log of whoever reads Err, the one place
+// a task's stack is seen.
+func (g *Group) report(task string, err error) error {
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w\n%s", g.name, err, pe.Stack)
+	}
+	return fmt.Errorf("%s: task %s: %w", g.name, task, err)
 }
 
 // Failed is closed when the first task fails; Err then says why.
@@ -153,15 +164,4 @@ func (g *Group) Stop(ctx context.Context) error {
 		return fmt.Errorf("%s: still running after stop: %s: %w",
 			g.name, strings.Join(g.Running(), ", "), ctx.Err())
 	}
-}
-
-// PanicError is a task's panic, recovered, with the stack where it happened.
-type PanicError struct {
-	Task  string
-	Value any
-	Stack []byte
-}
-
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack)
 }

@@ -113,6 +113,9 @@ func TestStopNamesTasksThatDidNotStop(t *testing.T) {
 	stop(t, g)
 }
 
+// TestPanickingTaskIsRecoveredAndReported: a task's panic is a
+// *PanicError naming the task and the value, whose own text stays short;
+// the group's report of it ends with the stack, for the log.
 func TestPanickingTaskIsRecoveredAndReported(t *testing.T) {
 	g := NewGroup("test")
 	_ = g.Go("exploder", func(context.Context) error { panic("boom") })
@@ -122,11 +125,18 @@ func TestPanickingTaskIsRecoveredAndReported(t *testing.T) {
 		t.Fatal("Failed not closed after a panic")
 	}
 	var pe *PanicError
-	if err := g.Err(); !errors.As(err, &pe) {
+	err := g.Err()
+	if !errors.As(err, &pe) {
 		t.Fatalf("Err: got %v, want a PanicError", err)
 	}
-	if pe.Task != "exploder" || pe.Value != "boom" || !strings.Contains(string(pe.Stack), "group_test.go") {
+	if pe.What != "task exploder" || pe.Value != "boom" || !strings.Contains(string(pe.Stack), "group_test.go") {
 		t.Fatalf("panic report lacks task, value or stack: %+v", pe)
+	}
+	if pe.Error() != "task exploder panicked: boom" {
+		t.Fatalf("PanicError text %q must name the task and the value, not the stack", pe.Error())
+	}
+	if report := err.Error(); !strings.HasPrefix(report, "test: task exploder panicked: boom\n") || !strings.HasSuffix(report, string(pe.Stack)) {
+		t.Fatalf("the group's report %q must end with the stack, for the log", report)
 	}
 	stop(t, g)
 }

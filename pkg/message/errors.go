@@ -25,7 +25,9 @@ func Permanent(err error) error {
 }
 
 // IsPermanent reports whether err, or any error it wraps, was marked
-// Permanent.
+// Permanent: what a handler's own test asserts of a failure it expects
+// to be dead-lettered at once, and what a middleware may label a failure
+// with. The engine decides by the same test.
 func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
@@ -49,17 +51,4 @@ func (e *BatchError) Error() string {
 		parts = append(parts, fmt.Sprintf("[%d] %v", i, e.Failed[i]))
 	}
 	return fmt.Sprintf("%d of the batch failed: %s", len(idx), strings.Join(parts, "; "))
-}
-
-// ErrorAt returns the error for the message at index i of a call that
-// returned err: nil when that message succeeded.
-func ErrorAt(err error, i int) error {
-	if err == nil {
-		return nil
-	}
-	var be *BatchError
-	if errors.As(err, &be) {
-		return be.Failed[i]
-	}
-	return err
 }

@@ -64,8 +64,3 @@ func Chain(c Call, mws ...Middleware) Call {
 	}
 	return c
 }
-
-// ProfileLabelHandler is the pprof label the engine sets to the handler's
-// name on every goroutine working for it. Goroutines a handler starts
-// inherit it, so a leaked one is attributed to its handler.
-const ProfileLabelHandler = "handler"

@@ -6,7 +6,9 @@ import "time"
 //
 // The engine owns a Message's byte slices for the duration of one call; a
 // handler that keeps Key, Value or header values beyond the call must copy
-// them.
+// them. A handler must not change Key, Value or Headers: a message's
+// retry and dead letters are built from them. What it writes into
+// Attempts, FirstFailure and LastFailure is not read back.
 type Message struct {
 	Topic     string
 	Partition int
@@ -16,10 +18,14 @@ type Message struct {
 	Headers   []Header
 	Time      time.Time
 
-	// Delivery bookkeeping, kept by the framework across the attempts of
-	// one delivery (read it, do not write it): how many calls this message
-	// has been part of, counting the one in progress, and when it first
-	// and last failed.
+	// The delivery so far, for the handler to read: how many calls this
+	// message has been part of, counting the one in progress, and when
+	// its earlier calls first and last failed (zero before any failed).
+	// They are copies: the engine keeps its own record of each delivery
+	// and writes these from it before every call, so a handler that
+	// changes them changes nothing, neither how often it is called nor
+	// what the message's dead letter says. A handler's own test may set
+	// them to call it as on a later attempt.
 	Attempts     int
 	FirstFailure time.Time
 	LastFailure  time.Time
@@ -40,14 +46,4 @@ func (m *Message) Header(key string) ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-// Size is the number of payload bytes the message holds (key, value and
-// headers): what in-flight byte limits count.
-func (m *Message) Size() int {
-	n := len(m.Key) + len(m.Value)
-	for _, h := range m.Headers {
-		n += len(h.Key) + len(h.Value)
-	}
-	return n
 }

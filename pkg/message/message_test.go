@@ -59,31 +59,12 @@ func TestPermanentSurvivesWrapping(t *testing.T) {
 	}
 }
 
-func TestErrorAtSeparatesBatchFailures(t *testing.T) {
-	bad := errors.New("bad")
-	be := &BatchError{Failed: map[int]error{1: bad}}
-	wrapped := fmt.Errorf("sink: %w", be)
-	if ErrorAt(wrapped, 0) != nil || ErrorAt(wrapped, 1) != bad {
-		t.Fatal("BatchError must fail only the listed index")
-	}
-	whole := errors.New("broker down")
-	if ErrorAt(whole, 0) != whole || ErrorAt(whole, 5) != whole {
-		t.Fatal("a plain error fails every message")
-	}
-	if ErrorAt(nil, 0) != nil {
-		t.Fatal("nil fails nothing")
-	}
-}
-
-func TestHeaderAndSize(t *testing.T) {
-	m := &Message{Key: []byte("k"), Value: []byte("vv"), Headers: []Header{{Key: "h", Value: []byte("123")}}}
+func TestHeaderReturnsTheFirstOfItsName(t *testing.T) {
+	m := &Message{Headers: []Header{{Key: "h", Value: []byte("123")}, {Key: "h", Value: []byte("456")}}}
 	if v, ok := m.Header("h"); !ok || string(v) != "123" {
 		t.Fatalf("Header = %q, %v", v, ok)
 	}
 	if _, ok := m.Header("missing"); ok {
 		t.Fatal("missing header reported present")
-	}
-	if got := m.Size(); got != 1+2+1+3 {
-		t.Fatalf("Size = %d", got)
 	}
 }

@@ -8,22 +8,25 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/internal/proflabel"
 )
 
 // LabelHandler is the pprof label naming the handler a goroutine works
-// for (message.ProfileLabelHandler).
-const LabelHandler = message.ProfileLabelHandler
+// for: the engine sets it on every goroutine working for a handler, and
+// goroutines a handler starts inherit it. A service that starts work for
+// a handler outside its calls may set it too, to have that work counted.
+const LabelHandler = proflabel.Handler
 
-// Group is a set of goroutines with the same labels and stack.
-type Group struct {
+// GoroutineStack is the goroutines parked on one stack with the same
+// labels: one record of the goroutine profile.
+type GoroutineStack struct {
 	Count  int
 	Labels map[string]string
 	Stack  []string // function names, innermost first
 }
 
-// Goroutines reads the goroutine profile into groups.
-func Goroutines() []Group {
+// Goroutines reads this process's goroutine profile, largest stacks first.
+func Goroutines() []GoroutineStack {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1) // writing to memory cannot fail
 	return parseGoroutines(buf.Bytes())
@@ -33,22 +36,22 @@ func Goroutines() []Group {
 // records that start with "N @ pc...", may carry "# labels: {...}", then
 // one "#\tpc\tfunc+off\tfile:line" per frame ("#\tpc" alone when the
 // function is unknown).
-func parseGoroutines(profile []byte) []Group {
-	var groups []Group
+func parseGoroutines(profile []byte) []GoroutineStack {
+	var stacks []GoroutineStack
 	sc := bufio.NewScanner(bytes.NewReader(profile))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if count, _, ok := strings.Cut(line, " @ "); ok {
 			if n, err := strconv.Atoi(count); err == nil {
-				groups = append(groups, Group{Count: n})
+				stacks = append(stacks, GoroutineStack{Count: n})
 				continue
 			}
 		}
-		if len(groups) == 0 {
+		if len(stacks) == 0 {
 			continue // the header
 		}
-		g := &groups[len(groups)-1]
+		g := &stacks[len(stacks)-1]
 		if labels, ok := strings.CutPrefix(line, "# labels: "); ok {
 			g.Labels = map[string]string{}
 			_ = json.Unmarshal([]byte(labels), &g.Labels) // unparsable labels stay empty
@@ -59,16 +62,16 @@ func parseGoroutines(profile []byte) []Group {
 			}
 		}
 	}
-	return groups
+	return stacks
 }
 
-// ByHandler counts goroutines per handler label, and returns for each the
-// largest group's stack (where most of them are); of equally large groups,
-// the first in groups (the profile lists larger groups first).
-func ByHandler(groups []Group) (counts map[string]int, top map[string][]string) {
+// ByHandler counts goroutines per handler label, and returns for each its
+// largest stack (where most of them are); of equally large ones, the first
+// in stacks (the profile lists larger ones first).
+func ByHandler(stacks []GoroutineStack) (counts map[string]int, top map[string][]string) {
 	counts, top = map[string]int{}, map[string][]string{}
 	largest := map[string]int{}
-	for _, g := range groups {
+	for _, g := range stacks {
 		h, ok := g.Labels[LabelHandler]
 		if !ok {
 			continue

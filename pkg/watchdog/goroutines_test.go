@@ -30,7 +30,7 @@ const profile = "goroutine profile: total 16\n" +
 	"\n"
 
 func TestParseGoroutinesReadsCountsLabelsAndFunctions(t *testing.T) {
-	want := []Group{
+	want := []GoroutineStack{
 		{Count: 9, Labels: map[string]string{"handler": "orders", "x": "y"}, Stack: []string{"main.blocked", "main.(*worker).run.func1"}},
 		{Count: 4, Stack: []string{"runtime/pprof.writeGoroutine"}},
 		{Count: 3, Labels: map[string]string{"handler": "payments"}, Stack: []string{"main.blocked"}},
@@ -40,19 +40,19 @@ func TestParseGoroutinesReadsCountsLabelsAndFunctions(t *testing.T) {
 	}
 }
 
-// TestByHandlerCountsPerHandlerAndNamesTheLargestGroup: goroutines without
-// a handler label are not counted; a handler's stack is its largest
-// group's, the first of equally large ones.
-func TestByHandlerCountsPerHandlerAndNamesTheLargestGroup(t *testing.T) {
+// TestByHandlerCountsPerHandlerAndNamesTheLargestStack: goroutines without
+// a handler label are not counted; a handler's stack is its largest, the
+// first of equally large ones.
+func TestByHandlerCountsPerHandlerAndNamesTheLargestStack(t *testing.T) {
 	h := func(name string) map[string]string { return map[string]string{LabelHandler: name} }
-	groups := []Group{
+	stacks := []GoroutineStack{
 		{Count: 2, Labels: h("a"), Stack: []string{"small"}},
 		{Count: 50, Labels: map[string]string{"other": "label"}, Stack: []string{"unlabelled"}},
 		{Count: 5, Labels: h("a"), Stack: []string{"first of the largest"}},
 		{Count: 1, Labels: h("b"), Stack: []string{"only"}},
 		{Count: 5, Labels: h("a"), Stack: []string{"second of the largest"}},
 	}
-	counts, top := ByHandler(groups)
+	counts, top := ByHandler(stacks)
 	if want := map[string]int{"a": 12, "b": 1}; !reflect.DeepEqual(counts, want) {
 		t.Errorf("counts %v, want %v", counts, want)
 	}

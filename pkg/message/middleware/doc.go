@@ -7,10 +7,18 @@
 // subscription's call chain, outermost first:
 //
 //	the service's middleware   Registry.Use, then the handler's own
-//	Recover                    turns a panic into a *PanicError, so the
-//	                           layers above see it as an error and the
-//	                           engine retries it like any other failure
+//	Recover                    turns a panic into a *lifecycle.PanicError,
+//	                           so the layers above see it as an error and
+//	                           the engine retries it like any other failure
 //	the handler
+//
+// A panic in the service's middleware, above Recover, is caught by the
+// engine too: it becomes a *lifecycle.PanicError whose What is
+// "middleware", counted and retried the same way. A middleware must keep
+// message.Middleware's contract — pass next the messages it was given,
+// return what next returned or an error of its own, never retry, skip or
+// swallow — because the engine reads each message's fate from the error
+// the chain returns.
 //
 // What becomes of each message after a call — another attempt after a
 // backoff, the retry topic, the dead-letter topic — is not middleware: the

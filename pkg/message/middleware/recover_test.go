@@ -6,12 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // TestRecoverTurnsAPanicIntoAnErrorWithoutTheStack: the panic becomes a
-// *PanicError counted once; its text names the panic and stays short
-// however deep the stack, which it keeps for the log.
+// *lifecycle.PanicError counted once; its text names the panic and stays
+// short however deep the stack, which it keeps for the log.
 func TestRecoverTurnsAPanicIntoAnErrorWithoutTheStack(t *testing.T) {
 	var deep func(n int)
 	deep = func(n int) {
@@ -24,9 +25,9 @@ func TestRecoverTurnsAPanicIntoAnErrorWithoutTheStack(t *testing.T) {
 	call := message.Chain(func(context.Context, []*message.Message) error { deep(500); return nil },
 		Recover(func() { panics++ }))
 	err := call(context.Background(), []*message.Message{{}})
-	var pe *PanicError
+	var pe *lifecycle.PanicError
 	if !errors.As(err, &pe) || panics != 1 || message.IsPermanent(err) {
-		t.Fatalf("err %v, panics %d: want one transient *PanicError", err, panics)
+		t.Fatalf("err %v, panics %d: want one transient *lifecycle.PanicError", err, panics)
 	}
 	if err.Error() != "handler panicked: nil map in order 7" {
 		t.Fatalf("error text %q must name the panic and nothing else", err.Error())

@@ -1,9 +1,10 @@
-package message
+package delivery
 
 // Outcome is the one recorded end of a message's processing.
 type Outcome string
 
-// The outcomes, named as in the kafka_consumer_messages_total metric.
+// The outcomes, named as in the kafka_consumer_messages_total metric's
+// outcome label (the README documents them there).
 const (
 	// OutcomeSuccess: handled on the first attempt.
 	OutcomeSuccess Outcome = "success"
