@@ -511,6 +511,7 @@ func TestShutdownDuringLongBackoffFinishesInTime(t *testing.T) {
 	// when the drain timeout cancels the handlers' context, or when the
 	// call is abandoned after it, would hold Stop for 20s or more.
 	cfg.DrainTimeout = 20 * time.Second
+	cfg.StallTimeout = 24 * time.Hour // the hour-long backoffs are the point, not a stall
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
 	<-returned
