@@ -41,7 +41,7 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   //go:build !brokerfree), so a mutant costs about 2s, not 2 minutes.
 #   Only those files are mutated: the rest of the package (engine,
 #   generation, partition run, cluster, producers, replay, metrics) is
-#   exercised only by the broker tests. inmemory.go (RunInMemory, the
+#   exercised only by the broker tests. inmemory*.go (RunInMemory, the
 #   test kit's seam) and kafkatest/ (the kit's broker helpers) are left
 #   out: they are the test kit's, tested with it. config_validate.go is left out too: its
 #   Validate is table-tested broker-free (config_test.go), but its 137
@@ -59,7 +59,7 @@ packages=(
   "cache|./internal/cache|"
   "config|./internal/config|"
   "watchdog|./pkg/watchdog|"
-  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^(kafkatest/.*|closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inmemory|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
+  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^(kafkatest/.*|closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inmemory|inmemory_outcomes|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
 )
 
 gobin=$(go env GOBIN)
