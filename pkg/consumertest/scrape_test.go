@@ -1,9 +1,12 @@
 package consumertest
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -82,5 +85,39 @@ func TestScrapeFailsOnAnythingButMetrics(t *testing.T) {
 		if _, err := g.Gather(); err == nil {
 			t.Errorf("scrape %s: the gatherer of a failed scrape must say so", tt.url)
 		}
+	}
+}
+
+// TestScrapeLeavesNoConnectionOpen: the scrape closes its connection
+// after the answer instead of keeping it alive for the next request, so
+// no client goroutine of it outlives the call to trip a test's leak check
+// while the server keeps running.
+func TestScrapeLeavesNoConnectionOpen(t *testing.T) {
+	var mu sync.Mutex
+	var states []http.ConnState
+	srv := httptest.NewUnstartedServer(promhttp.HandlerFor(testRegistry(t), promhttp.HandlerOpts{}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		states = append(states, s)
+	}
+	srv.Start()
+	defer srv.Close()
+	r := &recorder{}
+	Scrape(r, srv.URL)
+	if f := r.failures(); f != "" {
+		t.Fatalf("scrape failed: %s", f)
+	}
+	settled := func() []http.ConnState {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]http.ConnState(nil), states...)
+	}
+	Eventually(t, "the server to see the connection closed or idle", func() bool {
+		s := settled()
+		return len(s) > 0 && (s[len(s)-1] == http.StateClosed || s[len(s)-1] == http.StateIdle)
+	})
+	if s := settled(); slices.Contains(s, http.StateIdle) {
+		t.Fatalf("connection states %v: the scrape kept its connection alive", s)
 	}
 }
