@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // TestServiceRunsEndToEndAndShutsDownCleanly is the walking skeleton end
@@ -21,22 +24,24 @@ func TestServiceRunsEndToEndAndShutsDownCleanly(t *testing.T) {
 	if code := status(s.base + "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
+	metrics := func() prometheus.Gatherer { return consumertest.Scrape(t, s.base+"/metrics") }
 	success := func() float64 {
-		return s.metric("kafka_consumer_messages_total", `outcome="success"`, `topic="`+s.topic+`"`, `handler="orders-enricher"`)
+		return consumertest.CounterValue(t, metrics(), "kafka_consumer_messages_total",
+			map[string]string{"outcome": "success", "topic": s.topic, "handler": "orders-enricher"})
 	}
-	waitFor(t, "1,000 orders processed", func() bool { return success() >= 1000 })
+	consumertest.Eventually(t, "1,000 orders processed", func() bool { return success() >= 1000 })
 	before, most := frameworkGoroutines(), 0
-	waitFor(t, "5,000 orders processed", func() bool {
+	consumertest.Eventually(t, "5,000 orders processed", func() bool {
 		most = max(most, frameworkGoroutines())
 		return success() >= 5000
 	})
 	if most > before+10 {
 		t.Fatalf("framework goroutines grew from %d to %d while 4,000 messages passed", before, most)
 	}
-	if s.metric("kafka_consumer_commits_total", `result="success"`) < 1 {
+	if consumertest.CounterValue(t, metrics(), "kafka_consumer_commits_total", map[string]string{"result": "success"}) < 1 {
 		t.Fatal("no successful commit")
 	}
-	if s.metric("kafka_consumer_cache_instances", `cache="customers"`) != 1 {
+	if consumertest.GaugeValue(t, metrics(), "kafka_consumer_cache_instances", map[string]string{"cache": "customers"}) != 1 {
 		t.Fatal("want exactly one customer cache for the whole process")
 	}
 	t.Logf("framework goroutines %d at 1k messages, at most %d up to 5k", before, most)
@@ -53,16 +58,19 @@ func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
 	cfg.Demo.Rate, cfg.Demo.BadRate = 2000, 0.01
 	cfg.Log.Level = "error"
 	s := startApp(t, cfg)
-	waitFor(t, "dead letters", func() bool { return s.outcome("dead_lettered") >= 5 })
-	dead, ok := s.outcome("dead_lettered"), s.outcome("success")
-	waitFor(t, "both to keep rising", func() bool { return s.outcome("dead_lettered") > dead && s.outcome("success") > ok })
+	outcome := func(o string) float64 {
+		return consumertest.Sum(t, consumertest.Scrape(t, s.base+"/metrics"), "kafka_consumer_messages_total", map[string]string{"outcome": o, "topic": s.topic})
+	}
+	consumertest.Eventually(t, "dead letters", func() bool { return outcome("dead_lettered") >= 5 })
+	dead, ok := outcome("dead_lettered"), outcome("success")
+	consumertest.Eventually(t, "both to keep rising", func() bool { return outcome("dead_lettered") > dead && outcome("success") > ok })
 	if status(s.base+"/healthz") != http.StatusOK {
 		t.Fatal("liveness must stay green while bad messages are dead-lettered")
 	}
-	if failed := s.outcome("failed"); failed != 0 {
+	if failed := outcome("failed"); failed != 0 {
 		t.Fatalf("%v messages failed; with a dead-letter topic none should", failed)
 	}
-	t.Logf("success %v, dead_lettered %v", s.outcome("success"), s.outcome("dead_lettered"))
+	t.Logf("success %v, dead_lettered %v", outcome("success"), outcome("dead_lettered"))
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 var nameSeq atomic.Int64
@@ -84,7 +85,7 @@ func onRealCluster(t *testing.T, cfg *config.Config, brokers []string) *orderFee
 		if err := res.Errors[tc.Topic]; err != nil {
 			t.Fatalf("create topic %s: %v", tc.Topic, err)
 		}
-		waitFor(t, "topic "+tc.Topic+" to have a leader per partition", func() bool {
+		consumertest.Eventually(t, "topic "+tc.Topic+" to have a leader per partition", func() bool {
 			md, err := client.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{tc.Topic}})
 			if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil || len(md.Topics[0].Partitions) != partitions {
 				return false
@@ -194,7 +195,7 @@ func (s *runningApp) produceOrders(n int) (malformed int) {
 		}
 		batch = append(batch, m)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	if err := w.WriteMessages(ctx, batch...); err != nil {
 		s.t.Fatalf("produce %d orders to %s: %v", n, s.topic, err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // TestWireBuiltAppStopsAdminLastThenCleanups proves the shutdown order of
@@ -21,7 +22,9 @@ func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
 	cfg := config.Default()
 	cfg.Log.Level = "info"
 	s := startApp(t, cfg)
-	waitFor(t, "orders processed", func() bool { return s.outcome("success") >= 100 })
+	consumertest.Eventually(t, "orders processed", func() bool {
+		return consumertest.Sum(t, consumertest.Scrape(t, s.base+"/metrics"), "kafka_consumer_messages_total", map[string]string{"outcome": "success", "topic": s.topic}) >= 100
+	})
 	if n := ccacheWorkers(); n != 1 {
 		t.Fatalf("%d ccache workers while running, want the shared customer cache's one", n)
 	}
@@ -61,5 +64,5 @@ func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
 		t.Fatalf("%d ccache workers once Run returned: the cache must outlive every component and stop only in the cleanup", n)
 	}
 	s.Cleanup()
-	waitFor(t, "the cleanup to stop ccache's worker", func() bool { return ccacheWorkers() == 0 })
+	consumertest.Eventually(t, "the cleanup to stop ccache's worker", func() bool { return ccacheWorkers() == 0 })
 }

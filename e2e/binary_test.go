@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-const hangGuard = 3 * time.Minute
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
+)
 
 // env holds what the test needs from its surroundings.
 type env struct {
@@ -126,33 +125,6 @@ func groupLag(t *testing.T, e env, group, topic string) (map[int]int64, string) 
 	return lags, string(out)
 }
 
-func metric(t *testing.T, admin, name string, match ...string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + admin + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-next:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name+"{") {
-			continue
-		}
-		for _, m := range match {
-			if !strings.Contains(line, m) {
-				continue next
-			}
-		}
-		v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		sum += v
-	}
-	return sum
-}
-
 // syncBuffer collects a child process's output while the test reads it.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -182,7 +154,7 @@ type consumerProcess struct {
 // shown if the test fails, and it is killed when the test ends.
 func startConsumer(t *testing.T, e env, bin string, args ...string) *consumerProcess {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*consumertest.Patience)
 	c := &consumerProcess{cmd: exec.CommandContext(ctx, bin, args...), logs: &syncBuffer{}, exited: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
@@ -206,7 +178,7 @@ func startConsumer(t *testing.T, e env, bin string, args ...string) *consumerPro
 func (c *consumerProcess) adminAddr(t *testing.T) string {
 	t.Helper()
 	var addr string
-	waitFor(t, `the consumer's "admin listening" line`, func() bool {
+	consumertest.Eventually(t, `the consumer's "admin listening" line`, func() bool {
 		c.running(t)
 		for line := range strings.Lines(c.logs.String()) {
 			var entry struct {
@@ -244,19 +216,8 @@ func (c *consumerProcess) stop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("consumer exit after SIGTERM: %v", err)
 		}
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatal("consumer did not exit after SIGTERM")
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -311,14 +272,17 @@ service:
 	good, bad := float64(len(want)), float64(total-len(want))
 	// Good orders succeed, some only after a retry (the output topic is
 	// created by the first write); malformed ones fail permanently.
-	waitFor(t, "every order to reach its outcome", func() bool {
-		ok := metric(t, admin, "kafka_consumer_messages_total", `outcome="success"`, `topic="`+topic+`"`) +
-			metric(t, admin, "kafka_consumer_messages_total", `outcome="retried"`, `topic="`+topic+`"`)
-		return ok == good && metric(t, admin, "kafka_consumer_messages_total", `outcome="dead_lettered"`, `topic="`+topic+`"`) == bad
+	consumertest.Eventually(t, "every order to reach its outcome", func() bool {
+		consumer.running(t)
+		metrics := consumertest.Scrape(t, "http://"+admin+"/metrics")
+		count := func(outcome string) float64 {
+			return consumertest.Sum(t, metrics, "kafka_consumer_messages_total", map[string]string{"topic": topic, "outcome": outcome})
+		}
+		return count("success")+count("retried") == good && count("dead_lettered") == bad
 	})
 
 	var lastDescribe string
-	waitFor(t, "ConsumerGroupCommand to report lag 0 on every partition", func() bool {
+	consumertest.Eventually(t, "ConsumerGroupCommand to report lag 0 on every partition", func() bool {
 		lags, out := groupLag(t, e, group, topic)
 		lastDescribe = out
 		if len(lags) == 0 {

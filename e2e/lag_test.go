@@ -3,37 +3,27 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // ourLag reads kafka_consumer_lag per partition of topic from /metrics.
-func ourLag(admin, topic string) map[int]int64 {
-	resp, err := http.Get("http://" + admin + "/metrics")
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
+func ourLag(t *testing.T, admin, topic string) map[int]int64 {
+	t.Helper()
 	out := map[int]int64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "kafka_consumer_lag{") || !strings.Contains(line, `topic="`+topic+`"`) {
-			continue
+	for _, s := range consumertest.Samples(t, consumertest.Scrape(t, "http://"+admin+"/metrics"), "kafka_consumer_lag", map[string]string{"topic": topic}) {
+		p, err := strconv.Atoi(s.Labels["partition"])
+		if err != nil {
+			t.Fatalf("kafka_consumer_lag with partition %q: %v", s.Labels["partition"], err)
 		}
-		i := strings.Index(line, `partition="`) + len(`partition="`)
-		p, _ := strconv.Atoi(line[i : i+strings.IndexByte(line[i:], '"')])
-		v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		out[p] = int64(v)
+		out[p] = int64(s.Value)
 	}
 	return out
 }
@@ -67,9 +57,9 @@ func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
 
 	// Compare once both sides report every partition with a backlog.
 	var ours, theirs map[int]int64
-	waitFor(t, "both lag reports", func() bool {
+	consumertest.Eventually(t, "both lag reports", func() bool {
 		consumer.running(t)
-		ours = ourLag(admin, topic)
+		ours = ourLag(t, admin, topic)
 		theirs, _ = groupLag(t, e, group, topic)
 		if len(ours) == 0 || len(ours) != len(theirs) {
 			return false

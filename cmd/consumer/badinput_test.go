@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // brokerProbe is a listener the test owns, given to the command as its
@@ -92,12 +94,7 @@ func TestRunRejectsBadInputBeforeAnyConnection(t *testing.T) {
 		probe := newBrokerProbe(t)
 		c := startChild(t, "run", "--brokers", probe.addr(), "--admin-addr", "127.0.0.1:0", "--log-level", "info")
 		c.adminAddr()
-		deadline := time.Now().Add(hangGuard)
-		for probe.accepted.Load() == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the command never connected to the broker it was given: the probe proves nothing")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		consumertest.Eventually(t, "the command to connect to the broker it was given (else the probe proves nothing)",
+			func() bool { return probe.accepted.Load() > 0 })
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // asCommand, set in a child's environment, makes this test binary run the
@@ -17,10 +19,6 @@ import (
 // signal a real process without signalling the test process, and without
 // building a second binary.
 const asCommand = "CONSUMERKIT_TEST_RUN_COMMAND"
-
-// hangGuard bounds waits for things that must happen; it is a safety net
-// against a hung test, never a timing assertion.
-const hangGuard = 2 * time.Minute
 
 // child is the command running in a process of its own.
 type child struct {
@@ -96,14 +94,16 @@ func (c *child) logs() []map[string]any {
 	return out
 }
 
-// waitLog waits for a log line for which match is true and returns it.
+// waitLog waits for a log line for which match is true and returns it;
+// it fails at once, with the child's output, if the child exits first.
 func (c *child) waitLog(what string, match func(map[string]any) bool) map[string]any {
 	c.t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for {
+	var found map[string]any
+	consumertest.Eventually(c.t, "the child to log "+what, func() bool {
 		for _, e := range c.logs() {
 			if match(e) {
-				return e
+				found = e
+				return true
 			}
 		}
 		select {
@@ -111,11 +111,9 @@ func (c *child) waitLog(what string, match func(map[string]any) bool) map[string
 			c.t.Fatalf("child exited (%v) before logging %s\nstdout:\n%s\nstderr:\n%s", c.state, what, tail(c.stdout.String()), c.stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("child never logged %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
+	return found
 }
 
 // msg matches a log line by its message.

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // readyChild starts `consumer run` on the embedded broker with the admin
@@ -18,13 +20,7 @@ func readyChild(t *testing.T, flags ...string) (*child, string) {
 	args := append([]string{"run", "--admin-addr", "127.0.0.1:0", "--log-level", "info", "--demo-rate", "100"}, flags...)
 	c := startChild(t, args...)
 	base := "http://" + c.adminAddr()
-	deadline := time.Now().Add(hangGuard)
-	for status(base+"/readyz") != http.StatusOK {
-		if time.Now().After(deadline) {
-			t.Fatal("service never became ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	consumertest.Eventually(t, "the service to answer /readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
 	return c, base
 }
 
@@ -43,7 +39,7 @@ func status(url string) int {
 func TestRunExitsZeroOnSIGTERM(t *testing.T) {
 	c, _ := readyChild(t)
 	c.signal(syscall.SIGTERM)
-	state := c.wait(hangGuard)
+	state := c.wait(consumertest.Patience)
 	if state.ExitCode() != exitOK {
 		t.Fatalf("exit %v after SIGTERM\nstderr: %s", state, c.stderr.String())
 	}
@@ -69,13 +65,7 @@ func TestSecondInterruptKillsAtOnce(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	deadline := time.Now().Add(hangGuard)
-	for !strings.Contains(goroutineDump(base), "net/http/pprof.Profile") {
-		if time.Now().After(deadline) {
-			t.Fatal("the profile never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	consumertest.Eventually(t, "the profile to start", func() bool { return strings.Contains(goroutineDump(base), "net/http/pprof.Profile") })
 
 	c.signal(syscall.SIGINT)
 	c.waitLog(`"stopped" for the broker, the last before admin`, func(e map[string]any) bool {
@@ -88,7 +78,7 @@ func TestSecondInterruptKillsAtOnce(t *testing.T) {
 	}
 	sent := time.Now()
 	c.signal(syscall.SIGINT)
-	state := c.wait(hangGuard)
+	state := c.wait(consumertest.Patience)
 	took := time.Since(sent)
 	<-profiling
 	ws, _ := state.Sys().(syscall.WaitStatus)

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // fakeChecker is a Checker whose answers the test sets. It is safe for
@@ -205,16 +206,24 @@ func TestMetricsServesOwnRegistry(t *testing.T) {
 	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("GET /metrics: Content-Type = %q, want text/plain...", ct)
 	}
-	for _, want := range []string{
-		"\nadmin_test_probe_total 3\n",
-		"\ngo_goroutines ",
-		"\nprocess_",
-	} {
-		if !strings.Contains(res.body, want) {
-			t.Errorf("GET /metrics: body lacks %q", want)
-		}
+	metrics := consumertest.Parse(t, &http.Response{StatusCode: res.code, Header: res.header, Body: io.NopCloser(strings.NewReader(res.body))})
+	if got := consumertest.CounterValue(t, metrics, "admin_test_probe_total", nil); got != 3 {
+		t.Errorf("GET /metrics: admin_test_probe_total = %v, want 3", got)
 	}
-	if strings.Contains(res.body, "admin_test_stranger_total") {
+	families, err := metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goroutines, process, foreign bool
+	for _, mf := range families {
+		goroutines = goroutines || mf.GetName() == "go_goroutines"
+		process = process || strings.HasPrefix(mf.GetName(), "process_")
+		foreign = foreign || mf.GetName() == "admin_test_stranger_total"
+	}
+	if !goroutines || !process {
+		t.Errorf("GET /metrics: go_goroutines served %v, process_* served %v; want the Go and process collectors", goroutines, process)
+	}
+	if foreign {
 		t.Errorf("GET /metrics: body shows a metric from another registry")
 	}
 }

@@ -6,15 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// hangGuard bounds how long a test may wait for something that must happen;
-// it is a safety net against a hung test, never a timing assertion.
-const hangGuard = 10 * time.Second
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
+)
 
 func stop(t *testing.T, g *Group) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	if err := g.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
@@ -121,7 +119,7 @@ func TestPanickingTaskIsRecoveredAndReported(t *testing.T) {
 	_ = g.Go("exploder", func(context.Context) error { panic("boom") })
 	select {
 	case <-g.Failed():
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatal("Failed not closed after a panic")
 	}
 	var pe *PanicError
@@ -146,7 +144,7 @@ func TestFailingTaskClosesFailedAndNamesTask(t *testing.T) {
 	_ = g.Go("listener", func(context.Context) error { return errors.New("address in use") })
 	select {
 	case <-g.Failed():
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatal("Failed not closed")
 	}
 	if err := g.Err(); err == nil || !strings.Contains(err.Error(), "admin: task listener: address in use") {

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // manualClock is the logger's clock, moved only by the test, so a sampling
@@ -44,23 +46,7 @@ func (b *lockedBuffer) lines(msg string) int {
 // series does not exist yet.
 func droppedCount(t *testing.T, reg *prometheus.Registry, level string) int {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "kafka_consumer_log_dropped_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "level" && l.GetValue() == level {
-					return int(m.GetCounter().GetValue())
-				}
-			}
-		}
-	}
-	return 0
+	return int(consumertest.CounterValue(t, reg, "kafka_consumer_log_dropped_total", map[string]string{"level": level}))
 }
 
 // sampledLogger is New's logger, writing to out, with the clock at clock.

@@ -7,7 +7,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // profile is a debug=1 goroutine profile as runtime/pprof writes it: a
@@ -75,15 +76,10 @@ func TestGoroutinesCountsLiveGoroutinesByHandler(t *testing.T) {
 	})
 	// Poll: a goroutine just started may not have reached parkedForTest.
 	const where = "github.com/consumerkit/consumerkit/pkg/watchdog.parkedForTest"
-	for deadline := time.Now().Add(hangGuard); ; time.Sleep(5 * time.Millisecond) {
+	consumertest.Eventually(t, "3 goroutines of handler parked in "+where, func() bool {
 		counts, top := ByHandler(Goroutines())
-		if counts["parked"] == 3 && slices.Contains(top["parked"], where) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("handler parked: %d goroutines, most in %v; want 3 in %s", counts["parked"], top["parked"], where)
-		}
-	}
+		return counts["parked"] == 3 && slices.Contains(top["parked"], where)
+	})
 }
 
 func parkedForTest(release chan struct{}) { <-release }

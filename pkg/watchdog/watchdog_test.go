@@ -19,27 +19,16 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-const hangGuard = 10 * time.Second
 
 func goroutineDump() string {
 	var b bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
 	return b.String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestCaptureSavesTheDeadlockScene reproduces production failure F4's
@@ -50,9 +39,9 @@ func TestCaptureSavesTheDeadlockScene(t *testing.T) {
 	var done sync.WaitGroup
 	mu.RLock()                                 // the logger's first read lock
 	done.Go(func() { mu.Lock(); mu.Unlock() }) // log rotation waits for the write lock
-	waitFor(t, "the writer to wait", func() bool { return strings.Contains(goroutineDump(), "sync.(*RWMutex).Lock") })
+	consumertest.Eventually(t, "the writer to wait", func() bool { return strings.Contains(goroutineDump(), "sync.(*RWMutex).Lock") })
 	done.Go(func() { mu.RLock(); mu.RUnlock() }) // the nested read lock now waits behind the writer
-	waitFor(t, "the nested reader to wait", func() bool { return strings.Contains(goroutineDump(), "sync.(*RWMutex).RLock") })
+	consumertest.Eventually(t, "the nested reader to wait", func() bool { return strings.Contains(goroutineDump(), "sync.(*RWMutex).RLock") })
 
 	dir := t.TempDir()
 	path, err := Capture(dir, 3, "orders/0 stalled at offset 42: handler h completed nothing for 5s", map[string]any{"group": "g"})
@@ -138,7 +127,7 @@ func (s *subject) fail(t *testing.T, err error) {
 	t.Helper()
 	s.err.Store(liveErr{err})
 	from := s.checks.Load()
-	waitFor(t, "two checks after the change", func() bool { return s.checks.Load() > from+2 })
+	consumertest.Eventually(t, "two checks after the change", func() bool { return s.checks.Load() > from+2 })
 }
 
 // TestWatchdogCapturesOncePerEpisode: one capture when liveness fails, none
@@ -160,7 +149,7 @@ func TestWatchdogCapturesOncePerEpisode(t *testing.T) {
 
 	s.fail(t, errors.New("stalled"))
 	from := s.checks.Load()
-	waitFor(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
+	consumertest.Eventually(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
 	first := captures()
 	if len(first) != 1 {
 		t.Fatalf("%d captures in one episode", len(first))
@@ -193,7 +182,7 @@ func TestWatchdogLogsWhenCaptureFails(t *testing.T) {
 
 	s.fail(t, errors.New("stalled"))
 	from := s.checks.Load()
-	waitFor(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
+	consumertest.Eventually(t, "more checks while still failing", func() bool { return s.checks.Load() > from+5 })
 	got := logs.FilterMessage(msgCaptureFails).AllUntimed()
 	if len(got) != 1 || got[0].ContextMap()["reason"] != "stalled" || got[0].ContextMap()["error"] == nil {
 		t.Fatalf("capture-failure logs %v; want one with the reason and the error", got)
@@ -220,26 +209,35 @@ func TestLeakSuspectedForAHandlerWhoseGoroutinesKeepGrowing(t *testing.T) {
 	}
 	defer func() { _ = w.Stop(context.Background()) }()
 
-	stop := make(chan struct{})
+	stop, leaking := make(chan struct{}), make(chan struct{})
 	var leaked sync.WaitGroup
-	leak := func() { // what a handler that leaks a goroutine per message does
-		pprof.Do(context.Background(), pprof.Labels(LabelHandler, "leaky"), func(context.Context) {
-			leaked.Go(func() { <-stop })
+	// What a handler that leaks a goroutine per message does, a message
+	// every 2ms until the suspicion is raised: steadily, whatever the
+	// pace of the polling below.
+	pprof.Do(context.Background(), pprof.Labels(LabelHandler, "leaky"), func(context.Context) {
+		leaked.Go(func() {
+			tick := time.NewTicker(2 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-leaking:
+					return
+				case <-tick.C:
+					leaked.Go(func() { <-stop })
+				}
+			}
 		})
-	}
-	suspected := func() float64 { return testutil.ToFloat64(w.suspected.WithLabelValues("leaky")) }
-	waitFor(t, "leak suspected", func() bool {
-		leak() // a message, a goroutine
-		time.Sleep(5 * time.Millisecond)
-		return suspected() == 1
 	})
+	suspected := func() float64 { return testutil.ToFloat64(w.suspected.WithLabelValues("leaky")) }
+	consumertest.Eventually(t, "leak suspected", func() bool { return suspected() == 1 })
+	close(leaking)
 	if n := testutil.ToFloat64(w.goroutines.WithLabelValues("leaky")); n < 3 {
 		t.Fatalf("goroutines{handler=leaky} = %v", n)
 	}
 	close(stop)
 	leaked.Wait()
-	waitFor(t, "suspicion to clear", func() bool { return suspected() == 0 })
-	waitFor(t, "goroutines{handler=leaky} to drop to 0", func() bool {
+	consumertest.Eventually(t, "suspicion to clear", func() bool { return suspected() == 0 })
+	consumertest.Eventually(t, "goroutines{handler=leaky} to drop to 0", func() bool {
 		return testutil.ToFloat64(w.goroutines.WithLabelValues("leaky")) == 0
 	})
 }
