@@ -9,6 +9,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -18,7 +19,7 @@ type InMemoryDelivery struct {
 	// Message is the message as the handler last saw it.
 	Message message.Message
 	// Outcome is the one outcome the engine recorded for it.
-	Outcome message.Outcome
+	Outcome delivery.Outcome
 	// Attempts is how many handler calls it was part of.
 	Attempts int
 	// Err is what its last call returned for it: nil when handled.
@@ -64,7 +65,7 @@ func RunInMemory(ctx context.Context, cfg Config, handlers *registry.Registry, s
 	if !ok {
 		return nil, fmt.Errorf("run in memory: no subscription of topic %q", sub.Topic)
 	}
-	mem := &inMemoryRun{want: len(msgs), calls: map[int64]inMemoryCall{}, counted: map[message.Outcome]int{}, allDone: make(chan struct{})}
+	mem := &inMemoryRun{want: len(msgs), calls: map[int64]inMemoryCall{}, counted: map[delivery.Outcome]int{}, allDone: make(chan struct{})}
 	e.letters = mem
 	reader := &sliceReader{msgs: make([]kafkago.Message, len(msgs))}
 	for i, m := range msgs {

@@ -10,8 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
-	"github.com/consumerkit/consumerkit/pkg/message/middleware"
 )
 
 // inMemoryRun observes one RunInMemory: the calls, the letters and the
@@ -23,7 +24,7 @@ type inMemoryRun struct {
 	mu      sync.Mutex
 	calls   map[int64]inMemoryCall // by offset: the last call of each message
 	letters []message.Message
-	counted map[message.Outcome]int
+	counted map[delivery.Outcome]int
 	total   int
 }
 
@@ -42,7 +43,7 @@ func (r *inMemoryRun) observe(next message.Call) message.Call {
 	return func(ctx context.Context, msgs []*message.Message) (err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				r.called(msgs, &middleware.PanicError{Value: v, Stack: debug.Stack()})
+				r.called(msgs, &lifecycle.PanicError{Value: v, Stack: debug.Stack()})
 				panic(v)
 			}
 			r.called(msgs, err)
@@ -55,7 +56,7 @@ func (r *inMemoryRun) called(msgs []*message.Message, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, m := range msgs {
-		r.calls[m.Offset] = inMemoryCall{msg: *m, err: message.ErrorAt(err, i)}
+		r.calls[m.Offset] = inMemoryCall{msg: *m, err: delivery.ErrorAt(err, i)}
 	}
 }
 
@@ -67,7 +68,7 @@ func (r *inMemoryRun) write(_ context.Context, letter message.Message) error {
 	return nil
 }
 
-func (r *inMemoryRun) count(o message.Outcome) {
+func (r *inMemoryRun) count(o delivery.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.counted[o]++
@@ -107,7 +108,7 @@ func (r *inMemoryRun) deliveries(s *subscription) ([]InMemoryDelivery, error) {
 		letters[off] = l
 	}
 	out := make([]InMemoryDelivery, r.want)
-	attributed := map[message.Outcome]int{}
+	attributed := map[delivery.Outcome]int{}
 	for off := range int64(r.want) {
 		c, ok := r.calls[off]
 		if !ok {
@@ -116,15 +117,15 @@ func (r *inMemoryRun) deliveries(s *subscription) ([]InMemoryDelivery, error) {
 		d := InMemoryDelivery{Message: c.msg, Attempts: c.msg.Attempts, Err: c.err, Letter: letters[off]}
 		switch {
 		case d.Letter != nil && d.Letter.Topic == s.rescheduleTo:
-			d.Outcome = message.OutcomeRescheduled
+			d.Outcome = delivery.OutcomeRescheduled
 		case d.Letter != nil:
-			d.Outcome = message.OutcomeDeadLettered
+			d.Outcome = delivery.OutcomeDeadLettered
 		case c.err == nil && d.Attempts <= 1:
-			d.Outcome = message.OutcomeSuccess
+			d.Outcome = delivery.OutcomeSuccess
 		case c.err == nil:
-			d.Outcome = message.OutcomeRetried
+			d.Outcome = delivery.OutcomeRetried
 		default:
-			d.Outcome = message.OutcomeFailed
+			d.Outcome = delivery.OutcomeFailed
 		}
 		attributed[d.Outcome]++
 		out[off] = d
@@ -138,7 +139,7 @@ func (r *inMemoryRun) deliveries(s *subscription) ([]InMemoryDelivery, error) {
 // countedOutcome is an outcome counter that also tells the run.
 type countedOutcome struct {
 	prometheus.Counter
-	outcome message.Outcome
+	outcome delivery.Outcome
 	run     *inMemoryRun
 }
 

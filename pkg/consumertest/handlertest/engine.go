@@ -20,10 +20,10 @@ func runInMemory(ctx context.Context, handlers *registry.Registry, sub registry.
 	}
 	res := Result{Deliveries: make([]Delivery, len(ds))}
 	for i, d := range ds {
-		res.Deliveries[i] = Delivery{Message: d.Message, Outcome: d.Outcome, Attempts: d.Attempts, Err: d.Err}
+		res.Deliveries[i] = Delivery{Message: d.Message, Outcome: Outcome(d.Outcome), Attempts: d.Attempts, Err: d.Err}
 		if l := d.Letter; l != nil {
 			reason, _ := l.Header(kafka.HeaderError)
-			if d.Outcome == message.OutcomeRescheduled {
+			if Outcome(d.Outcome) == Rescheduled {
 				reason, _ = l.Header(kafka.HeaderRetryError)
 			}
 			res.Deliveries[i].Letter = &Letter{Topic: l.Topic, Reason: string(reason), Message: *l}

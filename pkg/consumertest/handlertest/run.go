@@ -51,10 +51,10 @@ type Delivery struct {
 	// to the subscription's, Partition to 0 and Offset to its index.
 	Message message.Message
 	// Outcome is the one outcome the engine recorded for it.
-	Outcome message.Outcome
+	Outcome Outcome
 	// Attempts is how many handler calls it was part of.
 	Attempts int
-	// Err is what its last call returned for it (a *middleware.PanicError
+	// Err is what its last call returned for it (a *lifecycle.PanicError
 	// for a panic); nil when it was handled.
 	Err error
 	// Letter is the letter the engine wrote for it: to the dead-letter
@@ -81,8 +81,8 @@ type Result struct {
 }
 
 // Outcomes lists each message's outcome, in the order given.
-func (r Result) Outcomes() []message.Outcome {
-	out := make([]message.Outcome, len(r.Deliveries))
+func (r Result) Outcomes() []Outcome {
+	out := make([]Outcome, len(r.Deliveries))
 	for i, d := range r.Deliveries {
 		out[i] = d.Outcome
 	}
@@ -94,7 +94,7 @@ func (r Result) Outcomes() []message.Outcome {
 func (r Result) DeadLetters() []Letter {
 	var out []Letter
 	for _, d := range r.Deliveries {
-		if d.Outcome == message.OutcomeDeadLettered {
+		if d.Outcome == DeadLettered {
 			out = append(out, *d.Letter)
 		}
 	}

@@ -11,8 +11,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
-	"github.com/consumerkit/consumerkit/pkg/message/middleware"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
@@ -45,16 +46,16 @@ func TestRunRecordsTheEnginesOutcomeOfEachMessage(t *testing.T) {
 	res := New(registry.Handler("moody", moody())).Subscription(fast(3)).Run(t, values("ok", "flaky", "bad", "down", "boom")...)
 
 	type want struct {
-		outcome  message.Outcome
+		outcome  Outcome
 		attempts int
 		reason   string // of the dead letter; "" for none
 	}
 	wants := []want{
-		{message.OutcomeSuccess, 1, ""},
-		{message.OutcomeRetried, 2, ""},
-		{message.OutcomeDeadLettered, 1, "bad input"},
-		{message.OutcomeDeadLettered, 3, "gave up after 3 attempts: downstream down"},
-		{message.OutcomeDeadLettered, 3, "gave up after 3 attempts: handler panicked: boom"},
+		{Success, 1, ""},
+		{Retried, 2, ""},
+		{DeadLettered, 1, "bad input"},
+		{DeadLettered, 3, "gave up after 3 attempts: downstream down"},
+		{DeadLettered, 3, "gave up after 3 attempts: handler panicked: boom"},
 	}
 	if len(res.Deliveries) != len(wants) {
 		t.Fatalf("%d deliveries for %d messages", len(res.Deliveries), len(wants))
@@ -79,7 +80,7 @@ func TestRunRecordsTheEnginesOutcomeOfEachMessage(t *testing.T) {
 			t.Errorf("message %d: Err %v", i, d.Err)
 		}
 	}
-	var pe *middleware.PanicError
+	var pe *lifecycle.PanicError
 	if !errors.As(res.Deliveries[4].Err, &pe) || !strings.Contains(string(pe.Stack), "run_test.go") {
 		t.Errorf("a panic's Err must be a PanicError with the handler's stack: %v", res.Deliveries[4].Err)
 	}
@@ -95,7 +96,7 @@ func TestRunWithoutADeadLetterTopicFailsTheMessage(t *testing.T) {
 	sub := fast(2)
 	sub.DeadLetter.Enabled = false
 	res := New(registry.Handler("moody", moody())).Subscription(sub).Run(t, values("down", "ok")...)
-	if got := res.Outcomes(); !slices.Equal(got, []message.Outcome{message.OutcomeFailed, message.OutcomeSuccess}) {
+	if got := res.Outcomes(); !slices.Equal(got, []Outcome{Failed, Success}) {
 		t.Fatalf("outcomes %v, want [failed success]", got)
 	}
 	if d := res.Deliveries[0]; d.Letter != nil || d.Err == nil || d.Err.Error() != "downstream down" || d.Attempts != 2 {
@@ -130,7 +131,7 @@ func TestRunSettlesABatchMessageByMessage(t *testing.T) {
 	sub := fast(3)
 	sub.Batch = registry.BatchConfig{Size: 4, Linger: time.Second}
 	res := New(registry.Batch("sink", h)).Subscription(sub).Run(t, values("ok", "bad", "flaky", "ok")...)
-	want := []message.Outcome{message.OutcomeSuccess, message.OutcomeDeadLettered, message.OutcomeRetried, message.OutcomeSuccess}
+	want := []Outcome{Success, DeadLettered, Retried, Success}
 	if got := res.Outcomes(); !slices.Equal(got, want) {
 		t.Fatalf("outcomes %v, want %v", got, want)
 	}
@@ -180,11 +181,11 @@ func TestRunReschedulesToTheRetryTopic(t *testing.T) {
 	sub.RetryTopic = registry.RetryTopicConfig{Enabled: true, Delay: time.Second, Rounds: 2}
 	res := New(registry.Handler("moody", moody())).Subscription(sub).Run(t, values("down", "bad")...)
 	d := res.Deliveries[0]
-	if d.Outcome != message.OutcomeRescheduled || d.Letter == nil || d.Letter.Topic != "orders.retry" ||
+	if d.Outcome != Rescheduled || d.Letter == nil || d.Letter.Topic != "orders.retry" ||
 		d.Letter.Reason != "gave up after 2 attempts: downstream down" {
 		t.Fatalf("got %s, letter %+v; want rescheduled to orders.retry with the reason", d.Outcome, d.Letter)
 	}
-	if d := res.Deliveries[1]; d.Outcome != message.OutcomeDeadLettered {
+	if d := res.Deliveries[1]; d.Outcome != DeadLettered {
 		t.Fatalf("a permanent error is %s, want dead_lettered: it skips the retry topic", d.Outcome)
 	}
 }
@@ -216,7 +217,7 @@ func TestRunTakesNoRealTimeInASynctestBubble(t *testing.T) {
 		})
 		bubbleStart := time.Now()
 		res := New(registry.Handler("slow", slow)).Subscription(sub).Run(t, values("x")...)
-		if d := res.Deliveries[0]; d.Outcome != message.OutcomeDeadLettered || d.Attempts != 4 {
+		if d := res.Deliveries[0]; d.Outcome != DeadLettered || d.Attempts != 4 {
 			t.Fatalf("%s after %d attempts, want dead_lettered after 4", d.Outcome, d.Attempts)
 		}
 		// 4 deadlines of 1s, and 3 backoffs drawn from the upper half of 10s.
@@ -243,7 +244,7 @@ func TestRunMakesUpASubscriptionWhenNoneIsDeclared(t *testing.T) {
 		return nil
 	})
 	res = Run(t, registry.Batch("sink", batch), values("a", "b", "c")...)
-	if !slices.Equal(res.Outcomes(), []message.Outcome{message.OutcomeSuccess, message.OutcomeSuccess, message.OutcomeSuccess}) || !slices.Equal(sizes, []int{3}) {
+	if !slices.Equal(res.Outcomes(), []Outcome{Success, Success, Success}) || !slices.Equal(sizes, []int{3}) {
 		t.Fatalf("outcomes %v in batches of %v, want 3 successes in one batch of 3", res.Outcomes(), sizes)
 	}
 }
@@ -257,8 +258,22 @@ func TestRunRecordsAPanicThatEscapesTheServiceMiddleware(t *testing.T) {
 	}
 	res := New(registry.Handler("moody", moody())).Use(explode).Subscription(fast(2)).Run(t, values("ok")...)
 	d := res.Deliveries[0]
-	var pe *middleware.PanicError
-	if d.Outcome != message.OutcomeDeadLettered || d.Attempts != 2 || !errors.As(d.Err, &pe) || pe.Value != "middleware boom" {
+	var pe *lifecycle.PanicError
+	if d.Outcome != DeadLettered || d.Attempts != 2 || !errors.As(d.Err, &pe) || pe.Value != "middleware boom" {
 		t.Fatalf("%s after %d attempts, Err %v; want dead_lettered after 2 with the panic", d.Outcome, d.Attempts, d.Err)
+	}
+}
+
+// TestOutcomesNameEveryEngineOutcome: the kit's outcome names are the
+// engine's, every one of them.
+func TestOutcomesNameEveryEngineOutcome(t *testing.T) {
+	ours := []Outcome{Success, Retried, DeadLettered, Failed, Rescheduled}
+	for _, o := range delivery.Outcomes() {
+		if !slices.Contains(ours, Outcome(o)) {
+			t.Errorf("the engine records %q, which handlertest does not name", o)
+		}
+	}
+	if len(ours) != len(delivery.Outcomes()) {
+		t.Errorf("handlertest names %d outcomes, the engine %d", len(ours), len(delivery.Outcomes()))
 	}
 }
