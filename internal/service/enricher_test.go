@@ -37,8 +37,8 @@ func newEnricher(t *testing.T, pub Publisher) (*OrdersEnricher, *CustomerCache) 
 	cfg := DefaultConfig()
 	c, cleanup := NewCustomerCache(cache.DefaultConfig(), m)
 	t.Cleanup(cleanup)
-	svc := NewCustomerService(NewCustomerDirectory(cfg), c, nil)
-	return NewOrdersEnricher(svc, NewEnrichedOrderSink(cfg, pub, nil), nil), c
+	svc := NewCustomerService(NewCustomerDirectory(cfg), c)
+	return NewOrdersEnricher(svc, NewEnrichedOrderSink(cfg, pub)), c
 }
 
 func orderMsg(offset int64, value string) *message.Message {
