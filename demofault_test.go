@@ -29,19 +29,6 @@ func runWithFault(t *testing.T, fault string, yaml string, flags ...string) *run
 	return startApp(t, cfg)
 }
 
-func healthReason(url string) (int, string) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return 0, ""
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	n, _ := resp.Body.Read(buf)
-	b.Write(buf[:n])
-	return resp.StatusCode, b.String()
-}
-
 // TestDemoFaultDeadlockFailsLivenessAndSavesTheDump (F4): a nested read
 // lock against a waiting writer hangs the handler; /healthz turns 503
 // naming the handler, and the saved dump shows the goroutines blocked in
@@ -52,7 +39,7 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 		"--handler-timeout", "500ms", "--stall-timeout", "3s", "--diag-dir", diag)
 	var reason string
 	waitFor(t, "/healthz 503", func() bool {
-		code, body := healthReason(s.base + "/healthz")
+		code, body := get(s.base + "/healthz")
 		reason = body
 		return code == http.StatusServiceUnavailable
 	})
@@ -68,7 +55,7 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 		dump, _ = os.ReadFile(caps[0])
 		return len(dump) > 0
 	})
-	for _, want := range []string{"sync.(*RWMutex).RLock", "sync.(*RWMutex).Lock", "(*DemoFaults).format"} {
+	for _, want := range []string{"sync.(*RWMutex).RLock", "sync.(*RWMutex).Lock", "(*rotatingLog).format"} {
 		if !strings.Contains(string(dump), want) {
 			t.Fatalf("saved dump lacks %s", want)
 		}
@@ -85,9 +72,9 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 func TestDemoFaultLeakIsSuspectedForItsHandler(t *testing.T) {
 	s := runWithFault(t, "leak", "watchdog: {leak_interval: 300ms, leak_samples: 3, leak_growth: 20}\n", "--log-level", "warn")
 	waitFor(t, "leak suspected for orders-enricher", func() bool {
-		return s.metric("kafka_consumer_leak_suspected", `handler="orders-enricher"`) == 1
+		return metricAt(t, s.base, "kafka_consumer_leak_suspected", enricherLabel()) == 1
 	})
-	if n := s.metric("kafka_consumer_cache_instances", `cache="customers"`); n < 20 {
+	if n := metricAt(t, s.base, "kafka_consumer_cache_instances", map[string]string{"cache": "customers"}); n < 20 {
 		t.Fatalf("cache instances %v: the leak builds one per lookup", n)
 	}
 	const msg = "goroutine leak suspected: a handler's goroutines keep growing"
@@ -121,18 +108,18 @@ func TestDemoFaultLeakIsSuspectedForItsHandler(t *testing.T) {
 // and liveness green.
 func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 	s := runWithFault(t, "slow", "", "--demo-rate", "2000")
-	onTopic := `topic="` + s.topic + `"`
+	onTopic := map[string]string{"topic": s.topic}
 	bound := float64(s.cfg.Kafka.Embedded.Partitions * s.cfg.Kafka.MaxInflight)
-	waitFor(t, "fetch paused", func() bool { return s.metric("kafka_consumer_fetch_paused", onTopic) >= 1 })
-	first, lag0 := frameworkGoroutines(), s.metric("kafka_consumer_lag", onTopic)
+	waitFor(t, "fetch paused", func() bool { return metricAt(t, s.base, "kafka_consumer_fetch_paused", onTopic) >= 1 })
+	first, lag0 := frameworkGoroutines(), metricAt(t, s.base, "kafka_consumer_lag", onTopic)
 	most, mostInflight, samples := first, 0.0, 0
 	deadline := time.Now().Add(hangGuard)
-	for lag := lag0; samples < 20 || lag < lag0+1000; lag = s.metric("kafka_consumer_lag", onTopic) {
+	for lag := lag0; samples < 20 || lag < lag0+1000; lag = metricAt(t, s.base, "kafka_consumer_lag", onTopic) {
 		if time.Now().After(deadline) {
 			t.Fatalf("lag grew only from %v to %v in %s", lag0, lag, hangGuard)
 		}
 		samples++
-		g, inflight := frameworkGoroutines(), s.metric("kafka_consumer_inflight_messages", onTopic)
+		g, inflight := frameworkGoroutines(), metricAt(t, s.base, "kafka_consumer_inflight_messages", onTopic)
 		most, mostInflight = max(most, g), max(mostInflight, inflight)
 		if g > first+10 {
 			t.Fatalf("sample %d: framework goroutines grew from %d to %d under a slow downstream", samples, first, g)
@@ -140,30 +127,30 @@ func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 		if inflight > bound {
 			t.Fatalf("sample %d: %v messages in flight, bound %v", samples, inflight, bound)
 		}
-		if code, body := healthReason(s.base + "/healthz"); code != http.StatusOK {
+		if code, body := get(s.base + "/healthz"); code != http.StatusOK {
 			t.Fatalf("sample %d: slow is not stalled, yet /healthz says %d %s", samples, code, body)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("%d samples: framework goroutines %d at the first pause, at most %d; in flight at most %v (bound %v); lag %v -> %v",
-		samples, first, most, mostInflight, bound, lag0, s.metric("kafka_consumer_lag", onTopic))
+		samples, first, most, mostInflight, bound, lag0, metricAt(t, s.base, "kafka_consumer_lag", onTopic))
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // TestDemoFaultBatchStallIsFlushedByLinger (F1): a batch stage the traffic
-// can never fill is flushed by its linger deadline; nothing stalls.
+// can never fill is flushed by its linger deadline; nothing stalls. The
+// demo producer sends 3,000 orders a second, 150 per partition per linger:
+// enough to fill the example's batches of 100, not batchstall's.
 func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
-	s := runWithFault(t, "batchstall", "")
+	s := runWithFault(t, "batchstall", "", "--demo-rate", "3000")
 	flushes := func(reason string) float64 {
-		return s.metric("kafka_consumer_batch_flushes_total", `reason="`+reason+`"`)
+		return metricAt(t, s.base, "kafka_consumer_batch_flushes_total", map[string]string{"handler": "orders-enricher", "reason": reason})
 	}
-	waitFor(t, "linger flushes", func() bool { return flushes("linger") >= 10 })
-	ok := s.outcome("success")
-	waitFor(t, "messages to keep flowing", func() bool { return s.outcome("success") > ok+500 })
-	if flushes("size") != 0 {
-		t.Fatalf("%v size flushes: the batch stage must be one that never fills", flushes("size"))
+	waitFor(t, "3,000 orders through", func() bool { return outcomeOf(t, s, "success") >= 3000 })
+	if size, linger := flushes("size"), flushes("linger"); size != 0 || linger == 0 {
+		t.Fatalf("%v size flushes, %v linger flushes: the batch stage must be one that never fills, flushed by linger", size, linger)
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
@@ -171,13 +158,16 @@ func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
 }
 
 // TestDemoFaultErrorPathStillRecordsEveryOutcome (F3): malformed orders
-// take the handler's early return, skipping its cleanup; the framework
-// still records each one. With the demo producer off and exactly n orders
-// produced, every order has exactly one outcome: dead_lettered equals the
-// malformed ones, success or retried the rest, nothing else.
+// take the handler's early return, skipping the release of their request
+// objects; the framework still records each one. With the demo producer
+// off and exactly n orders produced, every order has exactly one outcome:
+// dead_lettered equals the malformed ones, success or retried the rest,
+// nothing else. And the requests left open show where the framework
+// looks: kafka_consumer_goroutines attributes at least one goroutine per
+// malformed order to the handler.
 func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 	const n = 3000
-	s := runWithFault(t, "errorpath", "", "--demo-rate", "0")
+	s := runWithFault(t, "errorpath", "watchdog: {leak_interval: 200ms}\n", "--demo-rate", "0")
 	bad := s.produceOrders(n)
 	if bad == 0 || bad == n {
 		t.Fatalf("%d of %d orders malformed: the test needs both kinds", bad, n)
@@ -187,20 +177,33 @@ func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 	all := func() float64 {
 		var sum float64
 		for _, o := range outcomes {
-			sum += s.outcome(o)
+			sum += outcomeOf(t, s, o)
 		}
 		return sum
 	}
 	waitFor(t, "an outcome for every order", func() bool { return all() >= n })
 	got := map[string]float64{}
 	for _, o := range outcomes {
-		got[o] = s.outcome(o)
+		got[o] = outcomeOf(t, s, o)
 	}
 	if all() != n || got["dead_lettered"] != float64(bad) || got["success"]+got["retried"] != float64(n-bad) {
 		t.Fatalf("outcomes %v for %d orders of which %d malformed: want dead_lettered %d, success+retried %d, nothing else",
 			got, n, bad, bad, n-bad)
 	}
+	waitFor(t, "the open requests counted for the handler", func() bool {
+		return metricAt(t, s.base, "kafka_consumer_goroutines", enricherLabel()) >= float64(bad)
+	})
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// enricherLabel selects the example handler's series.
+func enricherLabel() map[string]string { return map[string]string{"handler": "orders-enricher"} }
+
+// outcomeOf is kafka_consumer_messages_total of the app's input topic for
+// one outcome.
+func outcomeOf(t *testing.T, s *runningApp, outcome string) float64 {
+	t.Helper()
+	return metricAt(t, s.base, "kafka_consumer_messages_total", map[string]string{"topic": s.topic, "outcome": outcome})
 }

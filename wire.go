@@ -20,7 +20,8 @@ import (
 // must be called once, after App.Run returned.
 func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service", "Watchdog"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service"),
+		watchdogConfig,
 		logging.ProviderSet,
 		admin.ProviderSet,
 		cache.ProviderSet,

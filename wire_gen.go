@@ -46,12 +46,15 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	v, cleanup2 := service.NewCustomerCache(cacheConfig, metrics)
-	demoFaults := service.NewDemoFaults(serviceConfig, cacheConfig, metrics)
-	customerService := service.NewCustomerService(customerDirectory, v, demoFaults)
+	demoFaults := service.NewDemoFaults(serviceConfig, cacheConfig, metrics, logger)
+	customerStore := service.NewCustomerStore(v, demoFaults)
+	customerService := service.NewCustomerService(customerDirectory, customerStore)
 	publisher := kafka.NewPublisher(kafkaConfig, cluster)
-	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher, demoFaults)
-	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink, demoFaults)
-	registryRegistry := service.NewHandlers(ordersEnricher)
+	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher)
+	orderWriter := service.NewOrderWriter(enrichedOrderSink, demoFaults)
+	ordersEnricher := service.NewOrdersEnricher(customerService, orderWriter)
+	ordersHandler := service.NewOrdersHandler(ordersEnricher, demoFaults)
+	registryRegistry := service.NewHandlers(ordersHandler)
 	kafkaMetrics, err := kafka.NewMetrics(registry)
 	if err != nil {
 		cleanup2()
@@ -65,8 +68,8 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	server := admin.New(adminConfig, registry, atomicLevel, engine, logger)
-	watchdogConfig := cfg.Watchdog
-	watchdogWatchdog, err := watchdog.New(watchdogConfig, engine, registry, logger)
+	config2 := watchdogConfig(cfg)
+	watchdogWatchdog, err := watchdog.New(config2, engine, registry, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

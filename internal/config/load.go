@@ -142,25 +142,15 @@ func Print(w io.Writer, cfg Config) error {
 	return enc.Close()
 }
 
-// applyDemoFault shapes the framework's side of a demo fault: batchstall
-// makes the example's batch stage one that the demo traffic can never fill
-// (only its linger deadline flushes it, F1); errorpath and slow need
-// traffic that shows them (malformed orders; small batches behind a slow
-// downstream, so the backlog grows).
+// applyDemoFault shapes the framework's side of a demo fault: the
+// example's input subscription and the demo producer's share of malformed
+// orders, as the fault (service.Fault) says.
 func applyDemoFault(cfg *Config) {
+	fault := cfg.Service.Fault()
 	for i := range cfg.Kafka.Subscriptions {
-		sub := &cfg.Kafka.Subscriptions[i]
-		if sub.Topic != cfg.Service.InputTopic || sub.Batch.Size == 0 {
-			continue
-		}
-		switch cfg.Service.DemoFault {
-		case "batchstall":
-			sub.Batch.Size = cfg.Kafka.MaxInflight
-		case "slow":
-			sub.Batch.Size = min(sub.Batch.Size, 10)
+		if sub := &cfg.Kafka.Subscriptions[i]; sub.Topic == cfg.Service.InputTopic {
+			fault.ShapeSubscription(sub)
 		}
 	}
-	if cfg.Service.DemoFault == "errorpath" && cfg.Demo.BadRate == 0 {
-		cfg.Demo.BadRate = 0.01
-	}
+	cfg.Demo.BadRate = fault.DemoBadRate(cfg.Demo.BadRate)
 }

@@ -226,13 +226,13 @@ func TestShutdownMustOutlastTheConsumersDrain(t *testing.T) {
 
 // TestDemoFaultsShapeTheInputTopicsBatchStage: what the README promises of
 // each demo fault on the framework's side. batchstall makes the input
-// topic's batch stage one the traffic can never fill (size max_inflight);
+// topic's batch stage one the traffic can never fill (size 1,000, the
+// default max_inflight);
 // slow makes its batches small (at most 10); errorpath sends 1% of the demo
 // orders malformed unless demo.bad_rate says otherwise. Other topics, and
 // subscriptions without a batch stage, are left alone.
 func TestDemoFaultsShapeTheInputTopicsBatchStage(t *testing.T) {
 	file := `kafka:
-  max_inflight: 700
   embedded:
     topics: [orders, orders.enriched, orders.dlq, payments, refunds]
   subscriptions:
@@ -268,7 +268,7 @@ func TestDemoFaultsShapeTheInputTopicsBatchStage(t *testing.T) {
 		want  map[string]int
 	}{
 		{"", map[string]int{"orders": 100, "payments": 50, "refunds": 0}},
-		{"batchstall", map[string]int{"orders": 700, "payments": 50, "refunds": 0}},
+		{"batchstall", map[string]int{"orders": 1000, "payments": 50, "refunds": 0}},
 		{"slow", map[string]int{"orders": 10, "payments": 50, "refunds": 0}},
 		{"errorpath", map[string]int{"orders": 100, "payments": 50, "refunds": 0}},
 	} {

@@ -53,28 +53,28 @@ func NewCustomerCache(cfg cache.Config, m *cache.Metrics) (*CustomerCache, func(
 	return cache.New[Customer]("customers", cfg, m)
 }
 
+// CustomerStore keeps the customers CustomerService looked up: Fetch
+// returns the one stored under id, or calls load and stores what it
+// returns. *CustomerCache is the process's one.
+type CustomerStore interface {
+	Fetch(id string, load func() (Customer, error)) (Customer, error)
+}
+
 // CustomerService looks customers up through the cache.
 type CustomerService struct {
-	dir    *CustomerDirectory
-	cache  *CustomerCache
-	faults *DemoFaults
+	dir   *CustomerDirectory
+	cache CustomerStore
 }
 
 // NewCustomerService returns the service; it shares, never owns, the cache.
-func NewCustomerService(dir *CustomerDirectory, c *CustomerCache, faults *DemoFaults) *CustomerService {
-	return &CustomerService{dir: dir, cache: c, faults: faults}
+func NewCustomerService(dir *CustomerDirectory, c CustomerStore) *CustomerService {
+	return &CustomerService{dir: dir, cache: c}
 }
 
 // Customer returns the customer with id. An unknown id is a permanent
 // error; a stopped cache is not (the message is redelivered after restart).
 func (s *CustomerService) Customer(ctx context.Context, id string) (Customer, error) {
-	customers := s.cache
-	if s.faults.Is("leak") {
-		if leaky := s.faults.leakyCache(); leaky != nil {
-			customers = leaky // the F2 bug, on purpose
-		}
-	}
-	c, err := customers.Fetch(id, func() (Customer, error) { return s.dir.Lookup(ctx, id) })
+	c, err := s.cache.Fetch(id, func() (Customer, error) { return s.dir.Lookup(ctx, id) })
 	if errors.Is(err, ErrUnknownCustomer) {
 		return Customer{}, message.Permanent(err)
 	}

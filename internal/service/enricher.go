@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
@@ -18,13 +17,18 @@ const OrdersEnricherName = "orders-enricher"
 // transiently, so the framework retries them and nothing is lost.
 type OrdersEnricher struct {
 	customers *CustomerService
-	sink      *EnrichedOrderSink
-	faults    *DemoFaults
+	sink      OrderWriter
+}
+
+// OrderWriter writes enriched orders downstream: when Write returns nil,
+// every one of them is written. *EnrichedOrderSink is the example's.
+type OrderWriter interface {
+	Write(ctx context.Context, orders []EnrichedOrder) error
 }
 
 // NewOrdersEnricher wires the handler to its singletons.
-func NewOrdersEnricher(customers *CustomerService, sink *EnrichedOrderSink, faults *DemoFaults) *OrdersEnricher {
-	return &OrdersEnricher{customers: customers, sink: sink, faults: faults}
+func NewOrdersEnricher(customers *CustomerService, sink OrderWriter) *OrdersEnricher {
+	return &OrdersEnricher{customers: customers, sink: sink}
 }
 
 // HandleBatch implements message.BatchHandler.
@@ -32,20 +36,11 @@ func (h *OrdersEnricher) HandleBatch(ctx context.Context, msgs []*message.Messag
 	failed := map[int]error{}
 	enriched := make([]EnrichedOrder, 0, len(msgs))
 	written := make([]int, 0, len(msgs))
-	if h.faults.Is("deadlock") {
-		_ = h.faults.logLine(fmt.Sprintf("enriching %d orders", len(msgs))) // F4, on purpose
-	}
 	for i, m := range msgs {
-		if h.faults.Is("errorpath") {
-			h.faults.openRequests.Add(1) // a request object, released below only on success (F3)
-		}
 		o, err := decodeOrder(m.Value)
 		if err != nil {
 			failed[i] = err
-			continue // the early return: the request object is never released
-		}
-		if h.faults.Is("errorpath") {
-			h.faults.openRequests.Add(-1)
+			continue
 		}
 		c, err := h.customers.Customer(ctx, o.CustomerID)
 		if err != nil {

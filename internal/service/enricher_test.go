@@ -37,8 +37,8 @@ func newEnricher(t *testing.T, pub Publisher) (*OrdersEnricher, *CustomerCache) 
 	cfg := DefaultConfig()
 	c, cleanup := NewCustomerCache(cache.DefaultConfig(), m)
 	t.Cleanup(cleanup)
-	svc := NewCustomerService(NewCustomerDirectory(cfg), c, nil)
-	return NewOrdersEnricher(svc, NewEnrichedOrderSink(cfg, pub, nil), nil), c
+	svc := NewCustomerService(NewCustomerDirectory(cfg), c)
+	return NewOrdersEnricher(svc, NewEnrichedOrderSink(cfg, pub)), c
 }
 
 func orderMsg(offset int64, value string) *message.Message {
@@ -73,10 +73,10 @@ func TestEnricherWritesEnrichedOrdersKeyedByCustomer(t *testing.T) {
 	}
 }
 
-// failedAt is the error a batch call's result gives message i. The
+// batchErrorAt is the error a batch call's result gives message i. The
 // enricher must fail messages one by one, through a *message.BatchError,
 // never the whole batch.
-func failedAt(t *testing.T, err error, i int) error {
+func batchErrorAt(t *testing.T, err error, i int) error {
 	t.Helper()
 	var be *message.BatchError
 	if !errors.As(err, &be) {
@@ -97,7 +97,7 @@ func TestEnricherFailsOnlyBadMessagesPermanently(t *testing.T) {
 	}
 	err := h.HandleBatch(context.Background(), msgs)
 	for i, wantFailed := range []bool{false, true, true, true, false} {
-		merr := failedAt(t, err, i)
+		merr := batchErrorAt(t, err, i)
 		if (merr != nil) != wantFailed {
 			t.Fatalf("message %d: error %v, want failed=%v", i, merr, wantFailed)
 		}
@@ -117,10 +117,10 @@ func TestEnricherWriteFailureIsTransientForGoodMessages(t *testing.T) {
 		orderMsg(0, validOrder("o-1", "c-00001")),
 		orderMsg(1, `not json`),
 	})
-	if e := failedAt(t, err, 0); e == nil || message.IsPermanent(e) {
+	if e := batchErrorAt(t, err, 0); e == nil || message.IsPermanent(e) {
 		t.Fatalf("good message: %v, want a transient error so it is retried", e)
 	}
-	if e := failedAt(t, err, 1); !message.IsPermanent(e) {
+	if e := batchErrorAt(t, err, 1); !message.IsPermanent(e) {
 		t.Fatalf("bad message: %v, want permanent", e)
 	}
 }

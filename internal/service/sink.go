@@ -17,25 +17,19 @@ type Publisher interface {
 // EnrichedOrderSink writes enriched orders to the output topic, one produce
 // call per batch.
 type EnrichedOrderSink struct {
-	pub    Publisher
-	topic  string
-	faults *DemoFaults
+	pub   Publisher
+	topic string
 }
 
 // NewEnrichedOrderSink writes to cfg.OutputTopic through pub.
-func NewEnrichedOrderSink(cfg Config, pub Publisher, faults *DemoFaults) *EnrichedOrderSink {
-	return &EnrichedOrderSink{pub: pub, topic: cfg.OutputTopic, faults: faults}
+func NewEnrichedOrderSink(cfg Config, pub Publisher) *EnrichedOrderSink {
+	return &EnrichedOrderSink{pub: pub, topic: cfg.OutputTopic}
 }
 
 // Write publishes the orders, keyed by customer id like their input.
 func (s *EnrichedOrderSink) Write(ctx context.Context, orders []EnrichedOrder) error {
 	if len(orders) == 0 {
 		return nil
-	}
-	if s.faults.Is("slow") {
-		if err := s.faults.slowDownstream(ctx); err != nil { // F5, on purpose
-			return err
-		}
 	}
 	msgs := make([]message.Message, len(orders))
 	for i, o := range orders {

@@ -7,9 +7,12 @@ import "github.com/google/wire"
 var ProviderSet = wire.NewSet(
 	NewCustomerDirectory,
 	NewCustomerCache,
+	NewCustomerStore,
 	NewCustomerService,
 	NewEnrichedOrderSink,
+	NewOrderWriter,
 	NewOrdersEnricher,
+	NewOrdersHandler,
 	NewDemoOrders,
 	NewDemoFaults,
 	NewHandlers,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
 )
@@ -25,7 +26,7 @@ func startDeadlockFault(t *testing.T) *DemoFaults {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := NewDemoFaults(Config{DemoFault: "deadlock"}, cache.DefaultConfig(), m)
+	d := NewDemoFaults(Config{DemoFault: "deadlock"}, cache.DefaultConfig(), m, zap.NewNop())
 	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +40,11 @@ func stopFaults(d *DemoFaults) error {
 	return d.Stop(ctx)
 }
 
-// goLogLine calls logLine in its own goroutine, as a partition's handler
+// goLogLine calls Line in its own goroutine, as a partition's handler
 // would; the line arrives when the call returns.
 func goLogLine(d *DemoFaults, msg string) <-chan string {
 	line := make(chan string, 1)
-	go func() { line <- d.logLine(msg) }()
+	go func() { line <- d.log.Line(msg) }()
 	return line
 }
 
@@ -51,8 +52,8 @@ func goLogLine(d *DemoFaults, msg string) <-chan string {
 // lock: TryRLock fails only then. While a log call holds its read lock,
 // rotation cannot hold the write lock, so this means it waits.
 func rotationWaiting(d *DemoFaults) bool {
-	if d.logMu.TryRLock() {
-		d.logMu.RUnlock()
+	if d.log.mu.TryRLock() {
+		d.log.mu.RUnlock()
 		return false
 	}
 	return true
@@ -124,13 +125,13 @@ func waitReturned(t *testing.T, line <-chan string, what string) string {
 // (one too many would have crashed RUnlock) and rotation let go.
 func requireUnlocked(t *testing.T, d *DemoFaults) {
 	t.Helper()
-	if n := d.held.Load(); n != 0 {
+	if n := d.log.held.Load(); n != 0 {
 		t.Fatalf("%d outer read locks still counted as held", n)
 	}
-	if !d.logMu.TryLock() {
+	if !d.log.mu.TryLock() {
 		t.Fatal("the log lock is still held after every call returned")
 	}
-	d.logMu.Unlock()
+	d.log.mu.Unlock()
 }
 
 // TestDeadlockFaultDeadlocksTheFirstLogCall (F4): a single log call
@@ -147,10 +148,10 @@ func TestDeadlockFaultDeadlocksTheFirstLogCall(t *testing.T) {
 	}
 	// The frames the root package's F4 test looks for in the saved dump.
 	waitUntil(t, "the log call to park in format's nested read lock", func() bool {
-		return parked("sync.RWMutex.RLock", "sync.(*RWMutex).RLock", "(*DemoFaults).format", "(*DemoFaults).logLine") == 1
+		return parked("sync.RWMutex.RLock", "sync.(*RWMutex).RLock", "(*rotatingLog).format", "(*rotatingLog).Line") == 1
 	})
 	waitUntil(t, "rotation to park in Lock", func() bool {
-		return parked("sync.RWMutex.Lock", "sync.(*RWMutex).Lock", "(*DemoFaults).Start") == 1
+		return parked("sync.RWMutex.Lock", "sync.(*RWMutex).Lock", "(*rotatingLog).rotation") == 1
 	})
 	if returned(line) {
 		t.Fatal("the log call returned from a deadlock")
@@ -176,7 +177,7 @@ func TestDeadlockFaultBlocksEveryCallerUntilStop(t *testing.T) {
 	}
 
 	waitUntil(t, "every log call to park in a read lock", func() bool {
-		return parked("sync.RWMutex.RLock", "(*DemoFaults).logLine") == callers
+		return parked("sync.RWMutex.RLock", "(*rotatingLog).Line") == callers
 	})
 	if !rotationWaiting(d) {
 		t.Fatal("log calls parked with no writer waiting")
@@ -188,7 +189,7 @@ func TestDeadlockFaultBlocksEveryCallerUntilStop(t *testing.T) {
 	}
 
 	if err := stopFaults(d); err != nil {
-		t.Fatalf("Stop did not undo the deadlock: %v (held %d)", err, d.held.Load())
+		t.Fatalf("Stop did not undo the deadlock: %v (held %d)", err, d.log.held.Load())
 	}
 	for _, line := range lines {
 		waitReturned(t, line, "a deadlocked log call after Stop")
@@ -210,7 +211,7 @@ func TestDeadlockFaultStopUntanglesEveryInterleaving(t *testing.T) {
 		switch i % 3 {
 		case 0: // after the deadlock
 			waitUntil(t, "every log call to park in a read lock", func() bool {
-				return parked("sync.RWMutex.RLock", "(*DemoFaults).logLine") == len(lines)
+				return parked("sync.RWMutex.RLock", "(*rotatingLog).Line") == len(lines)
 			})
 		case 1: // as it forms
 			waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
@@ -221,7 +222,7 @@ func TestDeadlockFaultStopUntanglesEveryInterleaving(t *testing.T) {
 			lines = append(lines, goLogLine(d, "during"))
 		}
 		if err := <-stopped; err != nil {
-			t.Fatalf("round %d: Stop did not undo the deadlock: %v (held %d)", i, err, d.held.Load())
+			t.Fatalf("round %d: Stop did not undo the deadlock: %v (held %d)", i, err, d.log.held.Load())
 		}
 		lines = append(lines, goLogLine(d, "after"))
 		for _, line := range lines {
@@ -243,11 +244,44 @@ func TestDeadlockFaultLogCallAfterStopDoesNotLock(t *testing.T) {
 	}
 	waitReturned(t, deadlocked, "the deadlocked log call after Stop")
 
-	d.logMu.Lock()
+	d.log.mu.Lock()
 	line := goLogLine(d, "after stop")
 	if got := waitReturned(t, line, "a log call after Stop, under a held write lock"); got != "after stop" {
-		t.Fatalf("logLine after Stop = %q, want the message as is", got)
+		t.Fatalf("Line after Stop = %q, want the message as is", got)
 	}
-	d.logMu.Unlock()
+	d.log.mu.Unlock()
 	requireUnlocked(t, d)
+}
+
+// TestDeadlockFaultHangsTheHandlerFromItsFirstCall (F4 around the
+// handler): the first batch the decorated handler gets hangs in its log
+// call before any order is enriched, from the first call after Start, not
+// when a timer lines up; Stop releases it, and the batch then goes
+// through.
+func TestDeadlockFaultHangsTheHandlerFromItsFirstCall(t *testing.T) {
+	e := buildExample(t, FaultDeadlock)
+	done := make(chan error, 1)
+	go func() { done <- e.handler.HandleBatch(context.Background(), ordersBatch(3)) }()
+	waitUntil(t, "the handler's log call to park in the nested read lock", func() bool {
+		return parked("sync.RWMutex.RLock", "(*rotatingLog).format", "deadlockHandler.HandleBatch") == 1
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the handler returned (%v) from a deadlock", err)
+	default:
+	}
+	if len(e.pub.published) != 0 {
+		t.Fatalf("%d orders written before the deadlock broke", len(e.pub.published))
+	}
+	if err := stopFaults(e.faults); err != nil {
+		t.Fatalf("Stop did not undo the deadlock: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || len(e.pub.published) != 3 {
+			t.Fatalf("after Stop: %v, %d written; want the batch through", err, len(e.pub.published))
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("the handler never returned after Stop")
+	}
 }
