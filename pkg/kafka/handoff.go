@@ -9,6 +9,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
@@ -28,11 +30,18 @@ const maxLetterBytes = 16 << 20
 // compressed from its source fits a topic with the same limit, and its
 // lifetime is the engine's (opened in Start, closed after the final
 // commit).
-type letterProducer struct{ producer }
+type letterProducer struct{ *publish.Producer }
 
-func (l *letterProducer) open(addrs []string, conn connection, group string, autoCreate bool) {
-	l.producer.open(addrs, conn, producerOptions{clientID: group + "-letters", autoCreate: autoCreate,
-		compression: kafkago.Lz4, batchBytes: maxLetterBytes})
+func (l *letterProducer) open(addrs []string, s conn.Settings, group string, autoCreate bool) {
+	l.Open(addrs, s, letterOptions(group, autoCreate))
+}
+
+// letterOptions name the letter writer <group>-letters, apart from the
+// handlers' Publisher in the broker's logs and quotas, compress, and leave
+// the size limit to the broker.
+func letterOptions(group string, autoCreate bool) publish.ProducerOptions {
+	return publish.ProducerOptions{ClientID: group + "-letters", AutoCreateTopics: autoCreate,
+		Compression: kafkago.Lz4, BatchBytes: maxLetterBytes}
 }
 
 // write stamps the letter with the time it is written: when the message
@@ -42,7 +51,7 @@ func (l *letterProducer) write(ctx context.Context, letter message.Message) erro
 	for _, h := range letter.Headers {
 		km.Headers = append(km.Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 	}
-	return l.producer.write(ctx, []kafkago.Message{km})
+	return l.Write(ctx, km)
 }
 
 // handoffTarget is where a letter goes.

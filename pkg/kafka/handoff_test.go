@@ -26,17 +26,16 @@ func TestBlockedReasonNamesTargetAndKind(t *testing.T) {
 	}
 }
 
-// TestLetterProducerIsItsOwnClient: the letter writer names itself apart
+// TestLetterWriterIsItsOwnClient: the letter writer names itself apart
 // from the handlers' Publisher (<group>-letters, in the broker's logs and
-// quotas), compresses, and leaves the size limit to the broker. Opening
-// it dials nothing.
-func TestLetterProducerIsItsOwnClient(t *testing.T) {
-	var l letterProducer
-	l.open([]string{"127.0.0.1:1"}, connection{}, "orders", false)
-	if l.transport.ClientID != "orders-letters" {
-		t.Errorf("client id %q, want orders-letters", l.transport.ClientID)
+// quotas), compresses, and leaves the size limit to the broker. (That a
+// producer's writer takes these options is publish's test.)
+func TestLetterWriterIsItsOwnClient(t *testing.T) {
+	o := letterOptions("orders", true)
+	if o.ClientID != "orders-letters" || !o.AutoCreateTopics {
+		t.Errorf("client id %q, auto-create %v; want orders-letters, true", o.ClientID, o.AutoCreateTopics)
 	}
-	if l.writer.Compression != kafkago.Lz4 || l.writer.BatchBytes != maxLetterBytes || l.writer.RequiredAcks != kafkago.RequireAll {
-		t.Errorf("writer compression %v, batch bytes %d, acks %v", l.writer.Compression, l.writer.BatchBytes, l.writer.RequiredAcks)
+	if o.Compression != kafkago.Lz4 || o.BatchBytes != maxLetterBytes {
+		t.Errorf("compression %v, batch bytes %d", o.Compression, o.BatchBytes)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -238,7 +239,7 @@ func TestNoneOrderingGivesEveryMessageExactlyOneOutcome(t *testing.T) {
 		}
 		var dead []int
 		for _, l := range r.letters.letters() {
-			off, _ := l.Header(HeaderOffset)
+			off, _ := l.Header(dlq.HeaderOffset)
 			n, err := strconv.Atoi(string(off))
 			if err != nil {
 				t.Fatalf("dead letter offset %q", off)

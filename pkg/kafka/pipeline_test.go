@@ -108,7 +108,10 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 			return context.Cause(ctx)
 		}
 	})
-	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "slow", Ordering: registry.OrderingPartition}})
+	// One attempt: the handler never fails, and a retry budget (attempts
+	// × handler_timeout) must fit in the short stall timeout.
+	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "slow", Ordering: registry.OrderingPartition,
+		Retry: registry.RetryPolicy{MaxAttempts: 1, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}}})
 	cfg.MaxInflight, cfg.MaxInflightBytes = maxInflight, maxBytes
 	cfg.DrainTimeout = time.Second
 	cfg.HandlerTimeout, cfg.StallTimeout = time.Second, 1500*time.Millisecond
