@@ -20,16 +20,10 @@ type letterWriter interface {
 	write(ctx context.Context, letter message.Message) error
 }
 
-// maxLetterBytes is the largest request the letter writer builds: more
-// than any broker's default message.max.bytes, so the broker, not the
-// client, decides whether a letter fits.
-const maxLetterBytes = 16 << 20
-
 // letterProducer is the engine's own writer for letters, apart from the
-// handlers' Publisher: it compresses (lz4), so a message that came
-// compressed from its source fits a topic with the same limit, and its
-// lifetime is the engine's (opened in Start, closed after the final
-// commit).
+// handlers' Publisher (see publish.LetterOptions: compressed, sized by the
+// broker, one letter per request), and its lifetime is the engine's
+// (opened in Start, closed after the final commit).
 type letterProducer struct{ *publish.Producer }
 
 func (l *letterProducer) open(addrs []string, s conn.Settings, group string, autoCreate bool) {
@@ -37,11 +31,9 @@ func (l *letterProducer) open(addrs []string, s conn.Settings, group string, aut
 }
 
 // letterOptions name the letter writer <group>-letters, apart from the
-// handlers' Publisher in the broker's logs and quotas, compress, and leave
-// the size limit to the broker.
+// handlers' Publisher in the broker's logs and quotas.
 func letterOptions(group string, autoCreate bool) publish.ProducerOptions {
-	return publish.ProducerOptions{ClientID: group + "-letters", AutoCreateTopics: autoCreate,
-		Compression: kafkago.Lz4, BatchBytes: maxLetterBytes}
+	return publish.LetterOptions(group+"-letters", autoCreate)
 }
 
 // write stamps the letter with the time it is written: when the message

@@ -3,7 +3,7 @@ package kafka
 import (
 	"testing"
 
-	kafkago "github.com/segmentio/kafka-go"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 )
 
 // TestBlockedReasonNamesTargetAndKind: each of the four reasons of
@@ -28,14 +28,10 @@ func TestBlockedReasonNamesTargetAndKind(t *testing.T) {
 
 // TestLetterWriterIsItsOwnClient: the letter writer names itself apart
 // from the handlers' Publisher (<group>-letters, in the broker's logs and
-// quotas), compresses, and leaves the size limit to the broker. (That a
-// producer's writer takes these options is publish's test.)
+// quotas) and writes as every letter writer does (compressed, sized by the
+// broker, one letter per request: publish's TestLetterOptions).
 func TestLetterWriterIsItsOwnClient(t *testing.T) {
-	o := letterOptions("orders", true)
-	if o.ClientID != "orders-letters" || !o.AutoCreateTopics {
-		t.Errorf("client id %q, auto-create %v; want orders-letters, true", o.ClientID, o.AutoCreateTopics)
-	}
-	if o.Compression != kafkago.Lz4 || o.BatchBytes != maxLetterBytes {
-		t.Errorf("compression %v, batch bytes %d", o.Compression, o.BatchBytes)
+	if o, want := letterOptions("orders", true), publish.LetterOptions("orders-letters", true); o != want {
+		t.Errorf("letter writer options %+v, want %+v", o, want)
 	}
 }

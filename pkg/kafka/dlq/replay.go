@@ -97,8 +97,7 @@ func Replay(ctx context.Context, c Cluster, opts ReplayOptions, progress func(Re
 	}
 	p := publish.NewProducer("dlq replay")
 	if !opts.DryRun {
-		p.Open(c.Brokers, s, publish.ProducerOptions{ClientID: c.ClientID, AutoCreateTopics: c.AutoCreateTopics,
-			Compression: kafkago.Lz4, BatchBytes: maxLetterBytes})
+		p.Open(c.Brokers, s, publish.LetterOptions(c.ClientID, c.AutoCreateTopics))
 		defer func() { _ = p.Close(c.CloseTimeout) }()
 	}
 	r := replay{cluster: c, dialer: s.Dialer(), opts: opts, producer: p, sum: &sum, progress: progress}
@@ -114,11 +113,6 @@ func Replay(ctx context.Context, c Cluster, opts ReplayOptions, progress func(Re
 	}
 	return sum, nil
 }
-
-// maxLetterBytes is the largest request the replay writer builds, as the
-// engine's letter writer: the broker, not the client, decides whether a
-// letter fits.
-const maxLetterBytes = 16 << 20
 
 // offsetRange is a partition's snapshot: [first, end).
 type offsetRange struct{ first, end int64 }

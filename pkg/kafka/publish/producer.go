@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,27 @@ type ProducerOptions struct {
 	// builds (kafka-go's default is 1 MiB); the broker still enforces its
 	// own limit.
 	BatchBytes int64
+	// BatchSize, when positive, is the most messages one request to a
+	// partition carries; 0 means 1000. Messages written concurrently are
+	// batched together, and the broker refuses a batch larger than the
+	// topic's limit as a whole.
+	BatchSize int
 }
+
+// LetterOptions shape a writer of letters: records that came from a
+// source topic and go to a dead-letter or retry topic, or back to their
+// topic (a replay). They are compressed (lz4), so a record that came
+// compressed fits a topic with the same size limit; a request may reach
+// 16 MiB, so the broker, not the client, decides whether a letter fits;
+// and each letter is a request of its own, so two letters near the
+// broker's limit, written at once, are never refused together.
+func LetterOptions(clientID string, autoCreate bool) ProducerOptions {
+	return ProducerOptions{ClientID: clientID, AutoCreateTopics: autoCreate, Compression: kafkago.Lz4, BatchBytes: maxLetterBytes, BatchSize: 1}
+}
+
+// maxLetterBytes is the largest request a letter writer builds: more than
+// any broker's default message.max.bytes.
+const maxLetterBytes = 16 << 20
 
 // NewProducer returns a producer named name in its errors; it opens
 // nothing.
@@ -54,7 +75,7 @@ func (p *Producer) Open(addrs []string, s conn.Settings, o ProducerOptions) {
 		Balancer:               kafkago.Murmur2Balancer{},
 		RequiredAcks:           kafkago.RequireAll,
 		BatchTimeout:           5 * time.Millisecond,
-		BatchSize:              1000,
+		BatchSize:              cmp.Or(o.BatchSize, 1000),
 		BatchBytes:             o.BatchBytes,
 		Compression:            o.Compression,
 		AllowAutoTopicCreation: o.AutoCreateTopics,
