@@ -15,7 +15,8 @@ import (
 // live partition are what liveness, /debug/consumer (State) and the live
 // metrics all report, for a partition that is stalled, then blocked by a
 // failing letter write, then unusable; once its run ends it is gone from
-// all three.
+// all three. (One function of about 100 lines: the four steps are one
+// partition's life, each building on the state the step before left.)
 func TestLivenessStateAndMetricsReadOneStatus(t *testing.T) {
 	handlers := registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil }))
 	r := newRig(t, testConfig(nil), registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(1)}, handlers)
