@@ -5,6 +5,8 @@ import (
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -14,7 +16,7 @@ import (
 // publishes; the demo faults stop before the engine, so a deadlocked
 // handler is released and the engine drains cleanly; the watchdog watches
 // the engine while it runs; the demo feed stops first.
-func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine,
+func newComponents(adm *admin.Server, cluster *embedded.Cluster, pub *publish.Publisher, engine *kafka.Engine,
 	faults *service.DemoFaults, dog *watchdog.Watchdog, demo *kafka.DemoFeed) app.Components {
 	return app.Components{adm, cluster, pub, engine, faults, dog, demo}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/pkg/admin"
-	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 )
 
 // hangGuard bounds waits for things that must happen; it is a safety net
@@ -90,7 +90,7 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 	s.base = "http://" + adm.Addr()
 	s.waitRunning("/readyz 200", func() bool { return status(s.base+"/readyz") == http.StatusOK })
 	for _, c := range application.Components() {
-		if cluster, ok := c.(*kafka.Cluster); ok && feed == nil {
+		if cluster, ok := c.(*embedded.Cluster); ok && feed == nil {
 			s.brokers = cluster.Addrs()
 		}
 	}

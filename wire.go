@@ -11,6 +11,7 @@ import (
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/logging"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
@@ -28,7 +29,7 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		kafka.ProviderSet,
 		service.ProviderSet,
 		watchdog.ProviderSet,
-		wire.Bind(new(service.Publisher), new(*kafka.Publisher)),
+		wire.Bind(new(service.Publisher), new(*publish.Publisher)),
 		wire.Bind(new(kafka.DemoSource), new(*service.DemoOrders)),
 		wire.Bind(new(admin.Checker), new(*kafka.Engine)),
 		wire.Bind(new(watchdog.Subject), new(*kafka.Engine)),

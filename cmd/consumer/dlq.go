@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 )
 
 // runDLQ implements `consumer dlq replay`: dead letters go back to their
@@ -20,7 +21,7 @@ func runDLQ(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "consumer: usage: consumer dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]")
 		return exitUsage
 	}
-	var opts kafka.ReplayOptions
+	var opts dlq.ReplayOptions
 	cfg, ok := loadConfig(args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Topic, "topic", "", "dead-letter topic to read")
 		fs.StringVar(&opts.To, "to", "", "destination topic (default: each letter's original topic)")
@@ -38,13 +39,13 @@ func runDLQ(args []string, stdout, stderr io.Writer) int {
 		verb = "would replay"
 	}
 	last := time.Time{}
-	progress := func(s kafka.ReplaySummary) {
+	progress := func(s dlq.ReplaySummary) {
 		if time.Since(last) >= time.Second {
 			fmt.Fprintf(stderr, "dlq replay: scanned %d, matched %d, %s %d\n", s.Scanned, s.Matched, verb, s.Replayed)
 			last = time.Now()
 		}
 	}
-	sum, err := kafka.Replay(ctx, cfg.Kafka, opts, progress)
+	sum, err := dlq.Replay(ctx, replayCluster(cfg.Kafka), opts, progress)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: %v (%s)\n", err, sum)
 		if sum.Scanned == 0 && ctx.Err() == nil {
@@ -55,4 +56,11 @@ func runDLQ(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "dlq replay %s: scanned %d, matched %d, %s %d, without original topic %d\n",
 		opts.Topic, sum.Scanned, sum.Matched, verb, sum.Replayed, sum.NoOrigin)
 	return exitOK
+}
+
+// replayCluster is where the replay reads and writes: the configured
+// brokers, connecting as the service does, named <group>-dlq-replay.
+func replayCluster(k kafka.Config) dlq.Cluster {
+	return dlq.Cluster{Brokers: k.Brokers, ClientID: k.GroupID + "-dlq-replay", TLS: k.TLS, SASL: k.SASL,
+		AutoCreateTopics: k.AutoCreateTopics, CloseTimeout: k.CloseTimeout}
 }

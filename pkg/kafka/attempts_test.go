@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -103,17 +104,17 @@ func TestAHandlerWritingItsAttemptsChangesNothing(t *testing.T) {
 				t.Fatalf("%d dead letters, want 1", len(letters))
 			}
 			l := letters[0]
-			if v, _ := l.Header(HeaderOffset); string(v) != fmt.Sprint(bad) {
+			if v, _ := l.Header(dlq.HeaderOffset); string(v) != fmt.Sprint(bad) {
 				t.Fatalf("dead letter of offset %s, want %d", v, bad)
 			}
-			if v, _ := l.Header(HeaderAttempts); string(v) != fmt.Sprint(maxAttempts) {
+			if v, _ := l.Header(dlq.HeaderAttempts); string(v) != fmt.Sprint(maxAttempts) {
 				t.Errorf("dead letter says %s attempts, want %d", v, maxAttempts)
 			}
-			if v, _ := l.Header(HeaderError); !strings.HasPrefix(string(v), fmt.Sprintf("gave up after %d attempts: ", maxAttempts)) {
+			if v, _ := l.Header(dlq.HeaderError); !strings.HasPrefix(string(v), fmt.Sprintf("gave up after %d attempts: ", maxAttempts)) {
 				t.Errorf("dead letter error %q", v)
 			}
-			first, errF := time.Parse(time.RFC3339Nano, header(l, HeaderFirstFailure))
-			last, errL := time.Parse(time.RFC3339Nano, header(l, HeaderLastFailure))
+			first, errF := time.Parse(time.RFC3339Nano, header(l, dlq.HeaderFirstFailure))
+			last, errL := time.Parse(time.RFC3339Nano, header(l, dlq.HeaderLastFailure))
 			if errF != nil || errL != nil || first.Before(began) || !first.Before(last) || last.After(ended) {
 				t.Errorf("dead letter's failures %v .. %v (%v, %v): want the first and the last of %d failures within %v .. %v",
 					first, last, errF, errL, maxAttempts, began, ended)

@@ -3,6 +3,8 @@ package kafka
 import (
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
@@ -62,10 +64,12 @@ type Config struct {
 	// AutoCreateTopics lets produced-to topics (output, dead letters) be
 	// created on first write when the broker allows it.
 	AutoCreateTopics bool                    `yaml:"auto_create_topics"`
-	TLS              TLSConfig               `yaml:"tls"`
-	SASL             SASLConfig              `yaml:"sasl"`
+	TLS              conn.TLSConfig          `yaml:"tls"`
+	SASL             conn.SASLConfig         `yaml:"sasl"`
 	Subscriptions    []registry.Subscription `yaml:"subscriptions"`
-	Embedded         EmbeddedConfig          `yaml:"embedded"`
+	// Embedded shapes the in-process broker started when Brokers is
+	// empty.
+	Embedded embedded.Config `yaml:"embedded"`
 }
 
 // withDefaults fills what the configuration left zero, some from the
@@ -101,32 +105,6 @@ func withDefaults(s registry.Subscription, c Config) registry.Subscription {
 	return s
 }
 
-// EmbeddedConfig shapes the in-process broker used when Brokers is empty.
-type EmbeddedConfig struct {
-	// Topics are created at start with Partitions partitions each.
-	Topics     []string `yaml:"topics"`
-	Partitions int      `yaml:"partitions"`
-	// Port is the listening port on 127.0.0.1; 0 picks a free one.
-	Port int `yaml:"port"`
-}
-
-// TLSConfig enables TLS to the brokers.
-type TLSConfig struct {
-	Enabled            bool   `yaml:"enabled"`
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
-}
-
-// SASLConfig enables SASL authentication: PLAIN, SCRAM-SHA-256 or
-// SCRAM-SHA-512. Password is a secret and is redacted when printed.
-type SASLConfig struct {
-	Mechanism string `yaml:"mechanism"`
-	Username  string `yaml:"username"`
-	Password  string `yaml:"password"`
-}
-
 // DefaultConfig is the configuration of the example service on the embedded
 // broker.
 func DefaultConfig() Config {
@@ -158,7 +136,7 @@ func DefaultConfig() Config {
 			Retry:      registry.DefaultRetryPolicy(),
 			DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
 		}},
-		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
+		Embedded: embedded.Config{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
 	}
 }
 

@@ -2,8 +2,6 @@ package kafka
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,42 +58,6 @@ func TestValidateFindsARetryTopicAlsoSubscribedInEitherOrder(t *testing.T) {
 	cfg.Subscriptions = []registry.Subscription{plain, plain}
 	if got := problems(cfg.Validate()); strings.Count(got, "is subscribed twice") != 1 || !strings.Contains(got, `[1].topic "orders.retry" is subscribed twice`) {
 		t.Fatalf("got %s", got)
-	}
-}
-
-// TestValidateReadsTheTLSFiles (issue 9, finding 6): a missing or
-// unparsable certificate file is bad configuration, found before any
-// connection, naming its setting.
-func TestValidateReadsTheTLSFiles(t *testing.T) {
-	dir := t.TempDir()
-	garbage := filepath.Join(dir, "garbage.pem")
-	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct {
-		name string
-		tls  TLSConfig
-		want []string
-	}{
-		{"missing CA", TLSConfig{Enabled: true, CAFile: filepath.Join(dir, "nope.pem")}, []string{"kafka.tls.ca_file", "no such file"}},
-		{"CA without a certificate", TLSConfig{Enabled: true, CAFile: garbage}, []string{"kafka.tls.ca_file", "no PEM certificate found"}},
-		{"bad client pair", TLSConfig{Enabled: true, CertFile: garbage, KeyFile: garbage}, []string{"kafka.tls.cert_file and key_file"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.TLS = tt.tls
-			got := problems(cfg.Validate())
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Fatalf("missing %q in %s", w, got)
-				}
-			}
-		})
-	}
-	cfg := DefaultConfig()
-	cfg.TLS = TLSConfig{Enabled: true}
-	if errs := cfg.Validate(); len(errs) != 0 {
-		t.Fatalf("TLS with the system's roots: %v", errs)
 	}
 }
 
@@ -261,5 +223,23 @@ func TestSubscriptionDefaultsNameTheLetterTopicsAfterTheTopic(t *testing.T) {
 	off := withDefaults(registry.Subscription{Topic: "payments"}, cfg)
 	if off.DeadLetter.Topic != "" || off.RetryTopic != (registry.RetryTopicConfig{}) {
 		t.Fatalf("disabled features got defaults: %+v %+v", off.DeadLetter, off.RetryTopic)
+	}
+}
+
+// TestValidateChecksTheEmbeddedBrokerOnlyWhenItIsUsed: the embedded
+// broker's settings are checked when no brokers are configured, and
+// ignored (whatever they are) when brokers are.
+func TestValidateChecksTheEmbeddedBrokerOnlyWhenItIsUsed(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Embedded.Partitions, cfg.Embedded.Port = 0, 70000
+	got := problems(cfg.Validate())
+	for _, want := range []string{"kafka.embedded.partitions must be >= 1, got 0", "kafka.embedded.port 70000 is not a port"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in %s", want, got)
+		}
+	}
+	cfg.Brokers = []string{"kafka-1:9092"}
+	if errs := cfg.Validate(); len(errs) != 0 {
+		t.Fatalf("with configured brokers: %v", errs)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -70,10 +71,10 @@ func TestEveryAttemptGetsItsOwnDeadlineAndTimeoutsEndInTheDeadLetterTopic(t *tes
 				}
 			}
 			for _, l := range r.letters.letters() {
-				if v, _ := l.Header(HeaderAttempts); string(v) != "3" {
+				if v, _ := l.Header(dlq.HeaderAttempts); string(v) != "3" {
 					t.Errorf("dead letter says %s attempts, want 3", v)
 				}
-				if v, _ := l.Header(HeaderError); !strings.Contains(string(v), "gave up after 3 attempts: context deadline exceeded") {
+				if v, _ := l.Header(dlq.HeaderError); !strings.Contains(string(v), "gave up after 3 attempts: context deadline exceeded") {
 					t.Errorf("dead letter error %q", v)
 				}
 			}
@@ -222,7 +223,7 @@ func TestLettersAreBoundedAndStacksGoToTheLog(t *testing.T) {
 				t.Fatalf("%d letters", len(letters))
 			}
 			l := letters[0]
-			errText, _ := l.Header(HeaderError)
+			errText, _ := l.Header(dlq.HeaderError)
 			if len(errText) > MaxErrorHeader || !strings.Contains(string(errText), tt.wantError) || strings.Contains(string(errText), "goroutine") {
 				t.Fatalf("error header of %d bytes: %.200q", len(errText), errText)
 			}
@@ -408,7 +409,7 @@ func TestRetryTopicLettersKeepTheOriginAndItsDeadLettersReplayThere(t *testing.T
 	if len(letters) != 1 || letters[0].Topic != "orders.dlq" || onRetry.outcome(delivery.OutcomeDeadLettered) != 1 {
 		t.Fatalf("letters from the retry topic %v", letters)
 	}
-	for k, want := range map[string]string{HeaderTopic: "orders", HeaderPartition: "0", HeaderOffset: "5"} {
+	for k, want := range map[string]string{dlq.HeaderTopic: "orders", dlq.HeaderPartition: "0", dlq.HeaderOffset: "5"} {
 		if v, _ := letters[0].Header(k); string(v) != want {
 			t.Errorf("dead letter %s = %q, want %q (the origin)", k, v, want)
 		}

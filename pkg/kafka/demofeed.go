@@ -9,6 +9,8 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 )
 
@@ -48,17 +50,17 @@ type DemoSource interface {
 type DemoFeed struct {
 	cfg     DemoConfig
 	kcfg    Config
-	cluster *Cluster
+	cluster conn.Brokers
 	source  DemoSource
 	log     *zap.Logger
 	group   *lifecycle.Group
-	p       producer
+	p       *publish.Producer
 }
 
 // NewDemoFeed describes the feed; it produces nothing until Start.
-func NewDemoFeed(cfg DemoConfig, kcfg Config, cluster *Cluster, source DemoSource, log *zap.Logger) *DemoFeed {
+func NewDemoFeed(cfg DemoConfig, kcfg Config, cluster conn.Brokers, source DemoSource, log *zap.Logger) *DemoFeed {
 	return &DemoFeed{cfg: cfg, kcfg: kcfg, cluster: cluster, source: source,
-		log: log.Named("demo"), group: lifecycle.NewGroup("demo"), p: producer{name: "demo producer"}}
+		log: log.Named("demo"), group: lifecycle.NewGroup("demo"), p: publish.NewProducer("demo producer")}
 }
 
 // Name identifies the component in lifecycle logs.
@@ -73,11 +75,11 @@ func (d *DemoFeed) Start(context.Context) error {
 		d.log.Info("demo producer off", zap.Int("rate", d.cfg.Rate), zap.Bool("embedded_broker", d.kcfg.UsesEmbedded()))
 		return nil
 	}
-	conn, err := newConnection(d.kcfg)
+	settings, err := conn.New(d.kcfg.TLS, d.kcfg.SASL)
 	if err != nil {
 		return err
 	}
-	d.p.open(d.cluster.Addrs(), conn, producerOptions{clientID: d.kcfg.GroupID + "-demo", autoCreate: true})
+	d.p.Open(d.cluster.Addrs(), settings, publish.ProducerOptions{ClientID: d.kcfg.GroupID + "-demo", AutoCreateTopics: true})
 	d.log.Info("demo producer started", zap.String("topic", d.source.Topic()), zap.Int("per_second", d.cfg.Rate),
 		zap.Float64("malformed_share", d.cfg.BadRate))
 	return d.group.Go("produce", d.produce)
@@ -112,7 +114,7 @@ func (d *DemoFeed) produce(ctx context.Context) error {
 		if len(batch) == 0 {
 			continue
 		}
-		if err := d.p.write(ctx, batch); err != nil && !errors.Is(err, context.Canceled) {
+		if err := d.p.Write(ctx, batch...); err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Warn("demo produce failed", zap.Int("messages", len(batch)), zap.Error(err))
 		}
 	}
@@ -125,7 +127,7 @@ func (d *DemoFeed) malformed(seq uint64) bool {
 
 // Stop ends production and closes the writer.
 func (d *DemoFeed) Stop(ctx context.Context) error {
-	return errors.Join(d.group.Stop(ctx), d.p.close(d.kcfg.CloseTimeout))
+	return errors.Join(d.group.Stop(ctx), d.p.Close(d.kcfg.CloseTimeout))
 }
 
 // Failed is closed when the producing loop fails.

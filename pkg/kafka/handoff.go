@@ -9,6 +9,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
@@ -18,21 +20,20 @@ type letterWriter interface {
 	write(ctx context.Context, letter message.Message) error
 }
 
-// maxLetterBytes is the largest request the letter writer builds: more
-// than any broker's default message.max.bytes, so the broker, not the
-// client, decides whether a letter fits.
-const maxLetterBytes = 16 << 20
-
 // letterProducer is the engine's own writer for letters, apart from the
-// handlers' Publisher: it compresses (lz4), so a message that came
-// compressed from its source fits a topic with the same limit, and its
-// lifetime is the engine's (opened in Start, closed after the final
-// commit).
-type letterProducer struct{ producer }
+// handlers' Publisher (see publish.LetterOptions: compressed, sized by the
+// broker, one letter per request), and its lifetime is the engine's
+// (opened in Start, closed after the final commit).
+type letterProducer struct{ *publish.Producer }
 
-func (l *letterProducer) open(addrs []string, conn connection, group string, autoCreate bool) {
-	l.producer.open(addrs, conn, producerOptions{clientID: group + "-letters", autoCreate: autoCreate,
-		compression: kafkago.Lz4, batchBytes: maxLetterBytes})
+func (l *letterProducer) open(addrs []string, s conn.Settings, group string, autoCreate bool) {
+	l.Open(addrs, s, letterOptions(group, autoCreate))
+}
+
+// letterOptions name the letter writer <group>-letters, apart from the
+// handlers' Publisher in the broker's logs and quotas.
+func letterOptions(group string, autoCreate bool) publish.ProducerOptions {
+	return publish.LetterOptions(group+"-letters", autoCreate)
 }
 
 // write stamps the letter with the time it is written: when the message
@@ -42,7 +43,7 @@ func (l *letterProducer) write(ctx context.Context, letter message.Message) erro
 	for _, h := range letter.Headers {
 		km.Headers = append(km.Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 	}
-	return l.producer.write(ctx, []kafkago.Message{km})
+	return l.Write(ctx, km)
 }
 
 // handoffTarget is where a letter goes.

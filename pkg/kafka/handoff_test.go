@@ -3,7 +3,7 @@ package kafka
 import (
 	"testing"
 
-	kafkago "github.com/segmentio/kafka-go"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 )
 
 // TestBlockedReasonNamesTargetAndKind: each of the four reasons of
@@ -26,17 +26,12 @@ func TestBlockedReasonNamesTargetAndKind(t *testing.T) {
 	}
 }
 
-// TestLetterProducerIsItsOwnClient: the letter writer names itself apart
+// TestLetterWriterIsItsOwnClient: the letter writer names itself apart
 // from the handlers' Publisher (<group>-letters, in the broker's logs and
-// quotas), compresses, and leaves the size limit to the broker. Opening
-// it dials nothing.
-func TestLetterProducerIsItsOwnClient(t *testing.T) {
-	var l letterProducer
-	l.open([]string{"127.0.0.1:1"}, connection{}, "orders", false)
-	if l.transport.ClientID != "orders-letters" {
-		t.Errorf("client id %q, want orders-letters", l.transport.ClientID)
-	}
-	if l.writer.Compression != kafkago.Lz4 || l.writer.BatchBytes != maxLetterBytes || l.writer.RequiredAcks != kafkago.RequireAll {
-		t.Errorf("writer compression %v, batch bytes %d, acks %v", l.writer.Compression, l.writer.BatchBytes, l.writer.RequiredAcks)
+// quotas) and writes as every letter writer does (compressed, sized by the
+// broker, one letter per request: publish's TestLetterOptions).
+func TestLetterWriterIsItsOwnClient(t *testing.T) {
+	if o, want := letterOptions("orders", true), publish.LetterOptions("orders-letters", true); o != want {
+		t.Errorf("letter writer options %+v, want %+v", o, want)
 	}
 }

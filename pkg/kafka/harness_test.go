@@ -18,6 +18,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -33,7 +35,7 @@ var topicSeq atomic.Int64
 // broker that cannot be reached fails the test; nothing is skipped.
 type testBroker struct {
 	t       testing.TB
-	cluster *Cluster
+	cluster *embedded.Cluster
 	addrs   []string
 }
 
@@ -64,12 +66,10 @@ func newTestBroker(t testing.TB) *testBroker {
 	return b
 }
 
-// embedded returns the embedded broker, for tests that observe or steer
+// fake returns the embedded broker, for tests that observe or steer
 // the requests it receives; nil when the tests run against KAFKA_BROKERS.
-func (b *testBroker) embedded() *kfake.Cluster {
-	b.cluster.mu.Lock()
-	defer b.cluster.mu.Unlock()
-	return b.cluster.fake
+func (b *testBroker) fake() *kfake.Cluster {
+	return b.cluster.Fake()
 }
 
 // testConfig is a Config tuned for fast tests: short heartbeats and drains.
@@ -91,7 +91,7 @@ func testConfig(subs []registry.Subscription) Config {
 		}
 	}
 	cfg.Subscriptions = subs
-	cfg.Embedded = EmbeddedConfig{Partitions: 4}
+	cfg.Embedded = embedded.Config{Partitions: 4}
 	return cfg
 }
 
@@ -247,7 +247,7 @@ func (b *testBroker) committedAndEnd(group, topic string, partitions int) (commi
 
 // startPublisher starts a Publisher on the broker, stopped when the test
 // ends (after any engine started later).
-func (b *testBroker) startPublisher() *Publisher {
+func (b *testBroker) startPublisher() *publish.Publisher {
 	b.t.Helper()
 	cfg := testConfig(nil)
 	cfg.Brokers = b.addrs

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
@@ -96,7 +97,7 @@ func (r *inMemoryRun) deliveries(s *subscription) ([]InMemoryDelivery, error) {
 	letters := map[int64]*message.Message{}
 	for i := range r.letters {
 		l := &r.letters[i]
-		header := HeaderOffset
+		header := dlq.HeaderOffset
 		if l.Topic == s.rescheduleTo {
 			header = HeaderRetryOffset
 		}

@@ -82,40 +82,39 @@ func (e *Engine) State() State {
 	if err := e.Blocked(); err != nil {
 		st.Blocked = err.Error()
 	}
-	e.metrics.live.each(func(p *partitionRun) {
-		ps := PartitionState{
-			Topic: p.topic, Partition: p.partition, Handler: p.sub.Handler, Ordering: p.sub.Ordering,
-			Generation: p.gen.gen.ID, CommittedOffset: p.position.Load(), HighWater: p.highWater.Load(),
-			InFlight: p.window.inFlight(), OldestOffset: -1, Zombies: p.zombies.Load(),
-		}
-		ps.WindowEntries, ps.WindowBytes = p.window.size()
-		if ps.HighWater >= 0 && ps.CommittedOffset >= 0 {
-			ps.Lag = max(ps.HighWater-ps.CommittedOffset, 0)
-		}
-		if h, ok := p.holding(now); ok {
-			ps.OldestOffset, ps.OldestAgeSeconds, ps.HeldSeconds = h.head.offset, now.Sub(h.head.fetched).Seconds(), h.held.Seconds()
-			if b := h.blocked(); b != nil {
-				ps.Blocked = &BlockedState{Reason: b.reason, Offset: b.offset, LetterTopic: b.letterTopic, Seconds: now.Sub(b.since).Seconds(),
-					FailedWrites: b.failures, Error: b.err.Error(), WhatToDo: blockedAdvice(b.reason)}
-			}
-		}
-		_, ps.Stalled = p.stalled(now)
-		if reason := p.unusable.Load(); reason != nil {
-			ps.Unusable = *reason
-		}
-		if slots := p.calls.Load(); slots != nil {
-			for i := range slots.slots {
-				if c := slots.slots[i].Load(); c != nil {
-					ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: c.first, LastOffset: c.last, RunningSeconds: now.Sub(c.start).Seconds(),
-						Cancelled: c.Err() != nil, Zombie: c.state.Load() != callRunning})
-				}
-			}
-		}
-		st.Partitions = append(st.Partitions, ps)
+	e.live.each(func(p *partitionRun) {
+		st.Partitions = append(st.Partitions, p.state(now))
 	})
 	sort.Slice(st.Partitions, func(i, j int) bool {
 		a, b := st.Partitions[i], st.Partitions[j]
 		return a.Topic < b.Topic || (a.Topic == b.Topic && a.Partition < b.Partition)
 	})
 	return st
+}
+
+// state is p's PartitionState at now, from its status.
+func (p *partitionRun) state(now time.Time) PartitionState {
+	s := p.status(now)
+	ps := PartitionState{
+		Topic: p.topic, Partition: p.partition, Handler: p.sub.Handler, Ordering: p.sub.Ordering,
+		Generation: p.gen.gen.ID, CommittedOffset: s.committed, HighWater: s.highWater, Lag: s.lag,
+		InFlight: s.inFlight, OldestOffset: -1, Stalled: s.stalled, Unusable: s.unusable, Zombies: p.zombies.Load(),
+	}
+	ps.WindowEntries, ps.WindowBytes = p.window.size()
+	if s.holds {
+		ps.OldestOffset, ps.OldestAgeSeconds, ps.HeldSeconds = s.hold.head.offset, s.oldestAge.Seconds(), s.hold.held.Seconds()
+	}
+	if b := s.blocked; b != nil {
+		ps.Blocked = &BlockedState{Reason: b.reason, Offset: b.offset, LetterTopic: b.letterTopic, Seconds: now.Sub(b.since).Seconds(),
+			FailedWrites: b.failures, Error: b.err.Error(), WhatToDo: blockedAdvice(b.reason)}
+	}
+	if slots := p.calls.Load(); slots != nil {
+		for i := range slots.slots {
+			if c := slots.slots[i].Load(); c != nil {
+				ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: c.first, LastOffset: c.last, RunningSeconds: now.Sub(c.start).Seconds(),
+					Cancelled: c.Err() != nil, Zombie: c.state.Load() != callRunning})
+			}
+		}
+	}
+	return ps
 }

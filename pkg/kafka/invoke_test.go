@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -41,7 +42,7 @@ func TestAPanicInAServicesMiddlewareIsAFailureLikeAnyOther(t *testing.T) {
 	if len(letters) != 1 {
 		t.Fatalf("%d letters, want 1", len(letters))
 	}
-	if got := header(letters[0], HeaderError); got != "gave up after 2 attempts: middleware panicked: tracer not configured" {
+	if got := header(letters[0], dlq.HeaderError); got != "gave up after 2 attempts: middleware panicked: tracer not configured" {
 		t.Fatalf("letter's error %q", got)
 	}
 	logged := r.logs.FilterMessage("message dead-lettered").All()

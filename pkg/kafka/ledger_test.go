@@ -125,7 +125,7 @@ func (f *freezer) waitsAt(instance, partition int, offset int64) bool {
 // partitions the engine owns.
 func settled(f *freezer, instance int, e *engineUnderTest, end map[int]int64) (owned []int, ok bool) {
 	ok = true
-	e.metrics.live.each(func(p *partitionRun) {
+	e.live.each(func(p *partitionRun) {
 		owned = append(owned, p.partition)
 		entries, _ := p.window.size()
 		head, holds := p.window.oldest()

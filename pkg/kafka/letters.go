@@ -7,19 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
-)
-
-// The headers of a dead letter; `consumer dlq replay` and operators rely
-// on these names.
-const (
-	HeaderTopic        = "dlq.original.topic"
-	HeaderPartition    = "dlq.original.partition"
-	HeaderOffset       = "dlq.original.offset"
-	HeaderError        = "dlq.error"
-	HeaderAttempts     = "dlq.attempts"
-	HeaderFirstFailure = "dlq.first.failure"
-	HeaderLastFailure  = "dlq.last.failure"
 )
 
 // The headers of a message on a retry topic. The retry.original.* headers
@@ -78,13 +67,13 @@ func deadLetter(m *message.Message, cause error, topic string, now time.Time) me
 	}
 	t, p, o := origin(m)
 	headers := append(withoutRetryHeaders(m.Headers, 7),
-		message.Header{Key: HeaderTopic, Value: []byte(t)},
-		message.Header{Key: HeaderPartition, Value: []byte(strconv.Itoa(p))},
-		message.Header{Key: HeaderOffset, Value: []byte(strconv.FormatInt(o, 10))},
-		message.Header{Key: HeaderError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
-		message.Header{Key: HeaderAttempts, Value: []byte(strconv.Itoa(max(m.Attempts, 1)))},
-		message.Header{Key: HeaderFirstFailure, Value: []byte(first.UTC().Format(time.RFC3339Nano))},
-		message.Header{Key: HeaderLastFailure, Value: []byte(last.UTC().Format(time.RFC3339Nano))},
+		message.Header{Key: dlq.HeaderTopic, Value: []byte(t)},
+		message.Header{Key: dlq.HeaderPartition, Value: []byte(strconv.Itoa(p))},
+		message.Header{Key: dlq.HeaderOffset, Value: []byte(strconv.FormatInt(o, 10))},
+		message.Header{Key: dlq.HeaderError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
+		message.Header{Key: dlq.HeaderAttempts, Value: []byte(strconv.Itoa(max(m.Attempts, 1)))},
+		message.Header{Key: dlq.HeaderFirstFailure, Value: []byte(first.UTC().Format(time.RFC3339Nano))},
+		message.Header{Key: dlq.HeaderLastFailure, Value: []byte(last.UTC().Format(time.RFC3339Nano))},
 	)
 	return message.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers}
 }

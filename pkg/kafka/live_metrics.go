@@ -8,13 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// liveCollector reports, at scrape time, the state of the partitions this
-// instance consumes right now: lag, committed offset, stalled and blocked
-// partitions, and per subscription the messages in flight and the age of
-// the oldest. Partitions register when their run starts and leave when it
-// ends, so a revoked partition's series disappear instead of going stale.
-// Its mutex is taken on register, unregister and scrape — never per
-// message.
+// liveCollector reports, at scrape time, the status of the partitions the
+// engine consumes right now (its livePartitions): lag, committed offset,
+// stalled and blocked partitions, and per subscription the messages in
+// flight and the age of the oldest. Each value comes from the partition's
+// status, as liveness and /debug/consumer read it.
 type liveCollector struct {
 	lag       *prometheus.Desc
 	committed *prometheus.Desc
@@ -23,8 +21,10 @@ type liveCollector struct {
 	stalled   *prometheus.Desc
 	blocked   *prometheus.Desc
 
-	mu    sync.Mutex
-	parts map[*partitionRun]struct{}
+	mu sync.Mutex
+	// sources are the registries of the engines these metrics serve (one
+	// in a service).
+	sources []*livePartitions
 }
 
 func newLiveCollector() *liveCollector {
@@ -47,19 +47,13 @@ func newLiveCollector() *liveCollector {
 		inflight: prometheus.NewDesc("kafka_consumer_inflight_messages",
 			"Messages fetched and not yet done, per subscription.",
 			[]string{"topic", "handler"}, nil),
-		parts: map[*partitionRun]struct{}{},
 	}
 }
 
-func (c *liveCollector) add(p *partitionRun) {
+// report makes the collector report the partitions of l from now on.
+func (c *liveCollector) report(l *livePartitions) {
 	c.mu.Lock()
-	c.parts[p] = struct{}{}
-	c.mu.Unlock()
-}
-
-func (c *liveCollector) remove(p *partitionRun) {
-	c.mu.Lock()
-	delete(c.parts, p)
+	c.sources = append(c.sources, l)
 	c.mu.Unlock()
 }
 
@@ -73,15 +67,6 @@ func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.blocked
 }
 
-// each calls f for every live partition, under the collector's lock.
-func (c *liveCollector) each(f func(p *partitionRun)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for p := range c.parts {
-		f(p)
-	}
-}
-
 // Collect implements prometheus.Collector.
 func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	now := time.Now()
@@ -91,30 +76,29 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	c.each(func(p *partitionRun) {
-		part := strconv.Itoa(p.partition)
-		if pos := p.position.Load(); pos >= 0 {
-			gauge(c.committed, float64(pos), p.topic, part)
-			if hw := p.highWater.Load(); hw >= 0 {
-				gauge(c.lag, float64(max(hw-pos, 0)), p.topic, part)
+	c.mu.Lock()
+	sources := c.sources
+	c.mu.Unlock()
+	for _, live := range sources {
+		live.each(func(p *partitionRun) {
+			s, part := p.status(now), strconv.Itoa(p.partition)
+			if s.committed >= 0 {
+				gauge(c.committed, float64(s.committed), p.topic, part)
 			}
-		}
-		k := subKey{p.topic, p.sub.Handler}
-		inflight[k] += p.window.inFlight()
-		h, holds := p.holding(now)
-		_, stalled := p.stalled(now)
-		gauge(c.stalled, bool01(stalled || p.unusable.Load() != nil), p.topic, part)
-		for _, reason := range blockedReasons {
-			gauge(c.blocked, bool01(holds && h.blocked() != nil && h.blocked().reason == reason), p.topic, part, reason)
-		}
-		var age time.Duration
-		if holds {
-			age = now.Sub(h.head.fetched)
-		}
-		if seen, ok := oldest[k]; !ok || age > seen {
-			oldest[k] = age
-		}
-	})
+			if s.hasLag {
+				gauge(c.lag, float64(s.lag), p.topic, part)
+			}
+			gauge(c.stalled, bool01(s.stalled || s.unusable != ""), p.topic, part)
+			for _, reason := range blockedReasons {
+				gauge(c.blocked, bool01(s.blocked != nil && s.blocked.reason == reason), p.topic, part, reason)
+			}
+			k := subKey{p.topic, p.sub.Handler}
+			inflight[k] += s.inFlight
+			if seen, ok := oldest[k]; !ok || s.oldestAge > seen {
+				oldest[k] = s.oldestAge
+			}
+		})
+	}
 	for k, age := range oldest {
 		gauge(c.oldest, age.Seconds(), k.topic, k.handler)
 		gauge(c.inflight, float64(inflight[k]), k.topic, k.handler)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -239,7 +240,7 @@ func TestNoneOrderingGivesEveryMessageExactlyOneOutcome(t *testing.T) {
 		}
 		var dead []int
 		for _, l := range r.letters.letters() {
-			off, _ := l.Header(HeaderOffset)
+			off, _ := l.Header(dlq.HeaderOffset)
 			n, err := strconv.Atoi(string(off))
 			if err != nil {
 				t.Fatalf("dead letter offset %q", off)

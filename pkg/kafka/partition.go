@@ -9,11 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
-	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
-	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
 )
 
 // partitionRun consumes one assigned partition for one generation. The
@@ -53,13 +51,6 @@ type partitionRun struct {
 	unusable atomic.Pointer[string]
 }
 
-// partitionReader is what a partition run needs of kafka-go's Reader.
-type partitionReader interface {
-	SetOffset(offset int64) error
-	FetchMessage(ctx context.Context) (kafkago.Message, error)
-	Close() error
-}
-
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
 	cfg := g.engine.cfg
 	p := &partitionRun{
@@ -73,22 +64,6 @@ func newPartitionRun(g *generationRun, sub *subscription, partition int, start i
 	return p
 }
 
-// openKafkaReader opens a reader of one partition, outside any group: the
-// engine tracks and commits offsets itself.
-func (e *Engine) openKafkaReader(topic string, partition int) partitionReader {
-	return kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers:       e.cluster.Addrs(),
-		Topic:         topic,
-		Partition:     partition,
-		Dialer:        e.conn.dialer(),
-		MinBytes:      1,
-		MaxBytes:      int(min(e.cfg.MaxInflightBytes, 1<<20)),
-		MaxWait:       e.cfg.FetchMaxWait,
-		QueueCapacity: min(e.cfg.MaxInflight, 100),
-		ErrorLogger:   kafkaLogger(e.log.With(zap.String("topic", topic), zap.Int("partition", partition))),
-	})
-}
-
 // run consumes until genCtx ends (revoke or shutdown), then stops fetching
 // and lets the calls in hand finish: their context ends when the drain
 // timeout passes, and calls still running ZombieGrace later are abandoned,
@@ -100,12 +75,12 @@ func (p *partitionRun) run(genCtx context.Context) {
 	cfg := e.cfg
 	reader := e.openReader(p.topic, p.partition)
 	defer func() {
-		if err := closeWithin(cfg.CloseTimeout, "partition reader", reader.Close); err != nil {
+		if err := conn.CloseWithin(cfg.CloseTimeout, "partition reader", reader.Close); err != nil {
 			p.log.Warn("partition reader did not close cleanly", zap.Error(err))
 		}
 	}()
-	e.metrics.live.add(p)
-	defer e.metrics.live.remove(p)
+	e.live.add(p)
+	defer e.live.remove(p)
 	if err := reader.SetOffset(p.start); err != nil {
 		reason := fmt.Sprintf("cannot position the partition reader at offset %d: %v", p.start, err)
 		p.unusable.Store(&reason)
@@ -115,8 +90,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	}
 
 	lanes := newLanes(p.sub, cfg.MaxInflight)
-	workers := make([]*worker, lanes.workers())
-	calls, blocks := newCallSlots(len(workers)), newBlockSlots(len(workers))
+	calls, blocks := newCallSlots(lanes.workers()), newBlockSlots(lanes.workers())
 	p.calls.Store(calls)
 	p.blocks.Store(blocks)
 
@@ -133,16 +107,7 @@ func (p *partitionRun) run(genCtx context.Context) {
 	stopEnding := context.AfterFunc(genCtx, func() { p.ending.Store(true); stopFetching() })
 	defer stopEnding()
 
-	var running sync.WaitGroup
-	allDone := make(chan struct{})
-	for i := range workers {
-		workers[i] = &worker{p: p, index: i, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i),
-			slot: &calls.slots[i], block: &blocks.slots[i]}
-		running.Go(func() {
-			pprof.SetGoroutineLabels(p.sub.labels)
-			workers[i].work()
-		})
-	}
+	running := p.startWorkers(genCtx, handlerCtx, lanes, calls, blocks)
 	stopDeadlines := make(chan struct{})
 	var deadlines sync.WaitGroup
 	deadlines.Go(func() { p.enforceDeadlines(calls, stopDeadlines) })
@@ -151,6 +116,30 @@ func (p *partitionRun) run(genCtx context.Context) {
 	p.fetch(genCtx, fetching, reader, lanes) // returns once genCtx has ended
 	p.ending.Store(true)
 	lanes.close()
+	p.drain(running, calls, cancelHandlers)
+}
+
+// startWorkers starts one worker per lane, each on its lane's queue and
+// labelled with its handler; the returned group waits for them.
+func (p *partitionRun) startWorkers(genCtx, handlerCtx context.Context, lanes *lanes, calls *callSlots, blocks *blockSlots) *sync.WaitGroup {
+	var running sync.WaitGroup
+	for i := range lanes.workers() {
+		w := &worker{p: p, index: i, genCtx: genCtx, handlerCtx: handlerCtx, inbox: lanes.inbox(i),
+			slot: &calls.slots[i], block: &blocks.slots[i]}
+		running.Go(func() {
+			pprof.SetGoroutineLabels(p.sub.labels)
+			w.work()
+		})
+	}
+	return &running
+}
+
+// drain lets the workers finish the calls in hand once fetching ended:
+// their context ends when the drain timeout passes, and calls still
+// running ZombieGrace later are abandoned. What was fetched and not
+// finished is then released, for redelivery.
+func (p *partitionRun) drain(running *sync.WaitGroup, calls *callSlots, cancelHandlers context.CancelCauseFunc) {
+	e := p.gen.engine
 	drain := e.drainTimeout()
 	drainTimer := time.AfterFunc(drain, func() {
 		cancelHandlers(fmt.Errorf("%w: %s drain timeout %s passed", errRevoked, e.endReason(), drain))
@@ -161,8 +150,9 @@ func (p *partitionRun) run(genCtx context.Context) {
 	// ignores its context hold the whole generation: no final commit for
 	// any partition, and a member that cannot rejoin. (When a call is
 	// abandoned, this goroutine ends with it.)
+	allDone := make(chan struct{})
 	go func() { running.Wait(); close(allDone) }()
-	abandonAfter := time.NewTimer(drain + cfg.ZombieGrace)
+	abandonAfter := time.NewTimer(drain + e.cfg.ZombieGrace)
 	defer abandonAfter.Stop()
 	select {
 	case <-allDone:
@@ -231,107 +221,6 @@ func (p *partitionRun) enforceDeadlines(calls *callSlots, stop <-chan struct{}) 
 			}
 		}
 	}
-}
-
-// fetch reads messages in offset order and routes each to its lane,
-// waiting (fetch paused) while the offset window is full or the lane's
-// queue is. A message counts as fetched once it is admitted to the
-// window: one still waiting for room when the generation ends is neither
-// fetched nor released, so fetched = outcomes + in flight + released
-// holds whenever the partition is paused. ctx is the generation's;
-// fetching ends with it and is what waits for messages derive from.
-func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionReader, lanes *lanes) {
-	fetchCtx := p.fetchContext(fetching)
-	for {
-		if !p.waitWhileZombies(ctx) {
-			return
-		}
-		km, err := reader.FetchMessage(fetchCtx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if fetchCtx.Err() != nil { // interrupted: the partition passed max_zombies
-				fetchCtx = p.fetchContext(fetching)
-				continue
-			}
-			p.log.Warn("fetch failed; retrying", zap.Error(err))
-			if !sleep(ctx, time.Second) {
-				return
-			}
-			continue
-		}
-		msg := toMessage(km)
-		size, now := delivery.Size(msg), time.Now().UnixNano()
-		if !p.window.tryAdmit(msg.Offset, size, now) {
-			p.pmetrics.paused.Set(1)
-			err := p.window.admit(ctx, msg.Offset, size, now)
-			p.pmetrics.paused.Set(0)
-			if err != nil {
-				return // never admitted, never counted: redelivered
-			}
-		}
-		p.pmetrics.fetched.Inc()
-		if p.highWater.Load() < 0 {
-			p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
-		}
-		p.highWater.Store(km.HighWaterMark)
-		inbox := lanes.route(msg)
-		select {
-		case inbox <- msg:
-			continue
-		default:
-		}
-		p.pmetrics.paused.Set(1)
-		select {
-		case inbox <- msg:
-			p.pmetrics.paused.Set(0)
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// fetchContext returns the context the fetch loop waits for its next
-// message under: fetching (which ends with the generation), also ended by
-// the deadline enforcer when the partition passes max_zombies. Without it,
-// a loop already waiting when the zombies appear would fetch, and hand to
-// a worker, one more message before it pauses.
-func (p *partitionRun) fetchContext(fetching context.Context) context.Context {
-	fetchCtx, interrupt := context.WithCancel(fetching)
-	p.interruptFetch.Store(&interrupt)
-	return fetchCtx
-}
-
-// waitWhileZombies keeps the partition from fetching while it has more
-// zombie calls than MaxZombies: more work would only pile up behind them.
-func (p *partitionRun) waitWhileZombies(ctx context.Context) bool {
-	limit := int32(p.gen.engine.cfg.MaxZombies)
-	if p.zombies.Load() <= limit {
-		return true
-	}
-	p.pmetrics.paused.Set(1)
-	defer p.pmetrics.paused.Set(0)
-	for p.zombies.Load() > limit {
-		if !sleep(ctx, 100*time.Millisecond) {
-			return false
-		}
-	}
-	return true
-}
-
-func toMessage(km kafkago.Message) *message.Message {
-	m := &message.Message{
-		Topic: km.Topic, Partition: km.Partition, Offset: km.Offset,
-		Key: km.Key, Value: km.Value, Time: km.Time,
-	}
-	if len(km.Headers) > 0 {
-		m.Headers = make([]message.Header, len(km.Headers))
-		for i, h := range km.Headers {
-			m.Headers[i] = message.Header{Key: h.Key, Value: h.Value}
-		}
-	}
-	return m
 }
 
 var (

@@ -42,37 +42,21 @@ func (p *partitionRun) holding(now time.Time) (h hold, ok bool) {
 	return h, true
 }
 
-// stalled reports whether the commit point has not moved for StallTimeout
-// while the partition holds work, for a reason the engine cannot name: a
-// stuck handler, not a letter being written or failing to be.
-func (p *partitionRun) stalled(now time.Time) (hold, bool) {
-	h, ok := p.holding(now)
-	return h, ok && h.writing == nil && h.held >= p.gen.engine.cfg.StallTimeout
-}
-
-// blockedHead returns the block that holds the partition's commit point.
-func (p *partitionRun) blockedHead() *blockedState {
-	h, ok := p.holding(time.Now())
-	if !ok {
-		return nil
-	}
-	return h.blocked()
-}
-
-// problems lists what makes this partition fail liveness.
-func (p *partitionRun) problems(now time.Time) []string {
+// problems lists what makes this partition, whose status at now is s,
+// fail liveness.
+func (p *partitionRun) problems(s partitionStatus, now time.Time) []string {
 	cfg := p.gen.engine.cfg
 	var out []string
-	if reason := p.unusable.Load(); reason != nil {
-		out = append(out, fmt.Sprintf("%s/%d cannot be consumed: %s", p.topic, p.partition, *reason))
+	if s.unusable != "" {
+		out = append(out, fmt.Sprintf("%s/%d cannot be consumed: %s", p.topic, p.partition, s.unusable))
 	}
-	if h, stalled := p.stalled(now); stalled {
+	if s.stalled {
 		call := "no handler call is running for it"
-		if h.call != nil {
-			call = fmt.Sprintf("its handler call has run for %s", now.Sub(h.call.start).Round(time.Millisecond))
+		if s.hold.call != nil {
+			call = fmt.Sprintf("its handler call has run for %s", now.Sub(s.hold.call.start).Round(time.Millisecond))
 		}
 		out = append(out, fmt.Sprintf("%s/%d stalled at offset %d: handler %s; the commit point has not moved for %s (stall_timeout %s); %s",
-			p.topic, p.partition, h.head.offset, p.sub.Handler, h.held.Round(time.Millisecond), cfg.StallTimeout, call))
+			p.topic, p.partition, s.hold.head.offset, p.sub.Handler, s.hold.held.Round(time.Millisecond), cfg.StallTimeout, call))
 	}
 	if z := p.zombies.Load(); z > int32(cfg.MaxZombies) {
 		out = append(out, fmt.Sprintf("%s/%d: %d zombie calls of handler %s ignore their ended context (max_zombies %d); fetching stopped",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -46,7 +47,7 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 		DeadLetter: registry.DeadLetterConfig{Enabled: true}}})
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, total, func(int) string { return "k" })
-	retry, dlq := topic+".retry", topic+".dlq"
+	retry, dlqTopic := topic+".retry", topic+".dlq"
 
 	count := func(topic string, o delivery.Outcome) int { return outcomes(e, topic, "h", o) }
 	waitFor(t, "every outcome", func() bool {
@@ -70,9 +71,9 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 		t.Errorf("attempts: 0 -> %d (want >= 5), 1 -> %d (want >= 6)", attempts["0"], attempts["1"])
 	}
 	mu.Unlock()
-	letters := b.readAll(dlq, 1)
-	if len(letters) != 1 || string(letters[0].Value) != "1" || headerOf(letters[0], HeaderTopic) != topic ||
-		headerOf(letters[0], HeaderOffset) != "1" || headerOf(letters[0], HeaderRetryRound) != "" {
+	letters := b.readAll(dlqTopic, 1)
+	if len(letters) != 1 || string(letters[0].Value) != "1" || headerOf(letters[0], dlq.HeaderTopic) != topic ||
+		headerOf(letters[0], dlq.HeaderOffset) != "1" || headerOf(letters[0], HeaderRetryRound) != "" {
 		t.Fatalf("dead letters: %d; want message 1 after round 2, traced to its origin %s/0@1 without retry headers", len(letters), topic)
 	}
 	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))

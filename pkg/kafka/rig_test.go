@@ -92,7 +92,7 @@ func newRigOn(t testing.TB, cfg Config, sub registry.Subscription, handlers *reg
 	calls, blocks := newCallSlots(1), newBlockSlots(1)
 	p.calls.Store(calls)
 	p.blocks.Store(blocks)
-	e.metrics.live.add(p)
+	e.live.add(p)
 	genCtx, endGeneration := context.WithCancel(context.Background())
 	handlerCtx, endDrain := context.WithCancelCause(p.sub.labels)
 	stop := make(chan struct{})

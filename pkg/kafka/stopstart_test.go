@@ -80,38 +80,6 @@ func TestStartGivesUpWhenItsContextEnds(t *testing.T) {
 	}
 }
 
-// TestPublisherStopKeepsToItsContext (issue 9, finding 6): a publisher
-// whose close hangs on a broker that does not answer gives up when the
-// shutdown's context ends, not after close_timeout, so the components
-// stopped after it keep their share of the shutdown.
-func TestPublisherStopKeepsToItsContext(t *testing.T) {
-	addr, accepted := blackHole(t, 2*time.Second)
-	cfg := testConfig(nil)
-	cfg.Brokers, cfg.CloseTimeout = []string{addr}, time.Minute
-	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
-	if err := pub.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var published sync.WaitGroup
-	published.Go(func() {
-		_ = pub.Publish(context.Background(), message.Message{Topic: "orders", Value: []byte("x")})
-	})
-	<-accepted
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	stopped := make(chan error, 1)
-	go func() { stopped <- pub.Stop(ctx) }()
-	select {
-	case err := <-stopped:
-		if err == nil {
-			t.Fatal("Stop reported a clean close of a writer stuck on a hanging broker")
-		}
-	case <-time.After(10 * time.Second): // far below close_timeout (1m)
-		t.Fatal("Publisher.Stop ignored its context")
-	}
-	published.Wait()
-}
-
 // TestLetterWriterGoroutinesAreNotTheHandlers (issue 9, finding 6):
 // kafka-go starts its writer goroutines on the first write to each
 // partition. When that write is a dead letter written on a handler's

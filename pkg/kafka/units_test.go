@@ -1,18 +1,16 @@
 package kafka
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 
 	"github.com/prometheus/client_golang/prometheus"
-	kafkago "github.com/segmentio/kafka-go"
 )
 
 func newTestRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
@@ -24,7 +22,8 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg.DrainTimeout = time.Minute // not below the rebalance timeout
 	cfg.MaxInflight = 0
 	cfg.Subscriptions = append(cfg.Subscriptions, registry.Subscription{Topic: "orders", Handler: "", Ordering: "key", Batch: registry.BatchConfig{Size: 5}})
-	cfg.SASL = SASLConfig{Mechanism: "GSSAPI"}
+	cfg.SASL = conn.SASLConfig{Mechanism: "GSSAPI"}
+	cfg.TLS = conn.TLSConfig{Enabled: true, CertFile: "client.pem"}
 	errs := cfg.Validate()
 	text := ""
 	for _, e := range errs {
@@ -35,7 +34,7 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 		"drain_timeout (1m0s) must be less than kafka.rebalance_timeout", "max_inflight must be >= 1",
 		`"orders" is subscribed twice`, "[1].handler must not be empty", "workers must be between 1 and 1024 for ordering key",
 		"batches need ordering partition",
-		"batch.linger must be > 0", `mechanism "GSSAPI"`,
+		"batch.linger must be > 0", `mechanism "GSSAPI"`, "kafka.tls.cert_file and kafka.tls.key_file must be set together",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("missing %q in:\n%s", want, text)
@@ -61,7 +60,7 @@ func TestBackoffGrowsAndStaysWithinBounds(t *testing.T) {
 
 func TestRedactedHidesPassword(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.SASL = SASLConfig{Mechanism: "PLAIN", Username: "u", Password: "p"}
+	cfg.SASL = conn.SASLConfig{Mechanism: "PLAIN", Username: "u", Password: "p"}
 	if r := cfg.Redacted(); r.SASL.Password != "REDACTED" || cfg.SASL.Password != "p" {
 		t.Fatalf("redaction wrong: %q / %q", r.SASL.Password, cfg.SASL.Password)
 	}
@@ -81,27 +80,6 @@ func TestKeyRoutingIsStableAndSpreads(t *testing.T) {
 	}
 	if len(used) < 6 {
 		t.Fatalf("50 keys used only %d of 8 lanes", len(used))
-	}
-}
-
-func TestTemporaryLooksInsideWriteErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"retriable", fmt.Errorf("write: %w", kafkago.UnknownTopicOrPartition), true},
-		{"fatal", kafkago.MessageSizeTooLarge, false},
-		{"batch of retriable", kafkago.WriteErrors{nil, kafkago.LeaderNotAvailable, kafkago.UnknownTopicOrPartition}, true},
-		{"batch with a fatal one", kafkago.WriteErrors{kafkago.LeaderNotAvailable, kafkago.MessageSizeTooLarge}, false},
-		{"not kafka", errors.New("boom"), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := temporary(tt.err); got != tt.want {
-				t.Fatalf("temporary(%v) = %v", tt.err, got)
-			}
-		})
 	}
 }
 

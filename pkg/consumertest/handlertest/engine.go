@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -22,7 +23,7 @@ func runInMemory(ctx context.Context, handlers *registry.Registry, sub registry.
 	for i, d := range ds {
 		res.Deliveries[i] = Delivery{Message: d.Message, Outcome: Outcome(d.Outcome), Attempts: d.Attempts, Err: d.Err}
 		if l := d.Letter; l != nil {
-			reason, _ := l.Header(kafka.HeaderError)
+			reason, _ := l.Header(dlq.HeaderError)
 			if Outcome(d.Outcome) == Rescheduled {
 				reason, _ = l.Header(kafka.HeaderRetryError)
 			}

@@ -6,16 +6,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 )
 
 // startEmbedded starts the framework's embedded broker with topics of
 // partitions partitions each, on a free port. It is the kit's one use of
 // the engine's broker type.
 func startEmbedded(partitions int, topics []string) (addrs []string, stop func() error, err error) {
-	cfg := kafka.DefaultConfig()
-	cfg.Brokers = nil
-	cfg.Embedded = kafka.EmbeddedConfig{Topics: topics, Partitions: partitions}
-	c := kafka.NewCluster(cfg, zap.NewNop())
+	c := embedded.NewCluster(nil, embedded.Config{Topics: topics, Partitions: partitions}, kafka.DefaultConfig().CloseTimeout, zap.NewNop())
 	if err := c.Start(context.Background()); err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,18 @@
+// Package conn is how every client of the engine reaches the brokers and
+// lets go of them.
+//
+// TLSConfig and SASLConfig are the kafka.tls and kafka.sasl settings;
+// their Validate methods list every problem, each naming its setting, and
+// read the certificate files, so a missing or unparsable file is found
+// before any connection. New turns them into Settings, from which each
+// client takes its Dialer (readers, the consumer group) or its own
+// Transport (writers, admin requests).
+//
+// Brokers says where the brokers are. It is asked at a client's Start,
+// never at construction: the embedded broker's address exists only once it
+// started.
+//
+// CloseWithin bounds a kafka-go Close, which can block indefinitely on a
+// broken connection (kafka-go issues 428, 1248, 1353): a shutdown never
+// hangs on one.
+package conn
