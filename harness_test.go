@@ -3,6 +3,7 @@ package consumerkit
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 )
@@ -20,12 +22,25 @@ import (
 // against a hung test, never a timing assertion.
 const hangGuard = 2 * time.Minute
 
+// appConfig is everything InitializeApp takes: the framework's
+// configuration and the service's sections, their fields promoted
+// (cfg.Kafka, cfg.Service, cfg.Demo).
+type appConfig struct {
+	config.Config
+	service.Settings
+}
+
+// defaultConfig is what `consumer run` uses without flags.
+func defaultConfig() appConfig {
+	return appConfig{Config: config.Default(), Settings: *service.DefaultSettings()}
+}
+
 // runningApp is one run of the Wire-built app under test.
 type runningApp struct {
 	t     *testing.T
-	cfg   config.Config // as the app was built with (topics renamed on a real cluster)
-	base  string        // the admin server's base URL
-	topic string        // the topic the orders go to
+	cfg   appConfig // as the app was built with (topics renamed on a real cluster)
+	base  string    // the admin server's base URL
+	topic string    // the topic the orders go to
 	logs  *logCapture
 	feed  *orderFeed // nil on the embedded broker, whose demo producer feeds the topic
 	// brokers are the cluster's bootstrap addresses: the embedded broker's
@@ -47,7 +62,7 @@ type runningApp struct {
 // test binaries never race for a port; the bound admin address is read
 // from the admin component. With KAFKA_BROKERS set the service runs on that
 // cluster instead, with a group and topics of its own (see onRealCluster).
-func startApp(t *testing.T, cfg config.Config) *runningApp {
+func startApp(t *testing.T, cfg appConfig) *runningApp {
 	t.Helper()
 	cfg.Admin.Addr = "127.0.0.1:0"
 	cfg.Kafka.Embedded.Port = 0
@@ -55,7 +70,7 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 	if brokers := realBrokers(); brokers != nil {
 		feed = onRealCluster(t, &cfg, brokers)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(append(cfg.Settings.Validate(cfg.Kafka.Brokers), cfg.Config.Validate())...); err != nil {
 		t.Fatalf("test configuration: %v", err)
 	}
 	logs := newLogCapture(t)
@@ -64,7 +79,7 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 		cleanup     func()
 		err         error
 	)
-	logs.during(func() { application, cleanup, err = InitializeApp(cfg) })
+	logs.during(func() { application, cleanup, err = InitializeApp(cfg.Config, &cfg.Settings) })
 	if err != nil {
 		t.Fatalf("InitializeApp: %v", err)
 	}

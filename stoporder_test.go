@@ -3,8 +3,6 @@ package consumerkit
 import (
 	"slices"
 	"testing"
-
-	"github.com/consumerkit/consumerkit/internal/config"
 )
 
 // TestWireBuiltAppStopsAdminLastThenCleanups proves the shutdown order of
@@ -18,7 +16,7 @@ import (
 // goroutine of the shared customer cache is still running when Run has
 // returned and gone after the cleanup.
 func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.Log.Level = "info"
 	s := startApp(t, cfg)
 	waitFor(t, "orders processed", func() bool { return s.outcome("success") >= 100 })

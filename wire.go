@@ -15,12 +15,14 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
-// InitializeApp builds the application from its configuration. The
+// InitializeApp builds the application from the framework's configuration
+// and the service's (both filled by config.Load; see ServiceSettings). The
 // returned cleanup releases what the providers own (caches, logger) and
 // must be called once, after App.Run returned.
-func InitializeApp(cfg config.Config) (*app.App, func(), error) {
+func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Demo", "Admin", "Log", "Shutdown", "Cache", "Service", "Watchdog"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Admin", "Log", "Shutdown", "Cache", "Watchdog"),
+		wire.FieldsOf(new(*service.Settings), "Service", "Demo"),
 		logging.ProviderSet,
 		admin.ProviderSet,
 		cache.ProviderSet,
@@ -28,10 +30,10 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		service.ProviderSet,
 		watchdog.ProviderSet,
 		wire.Bind(new(service.Publisher), new(*kafka.Publisher)),
-		wire.Bind(new(kafka.DemoSource), new(*service.DemoOrders)),
 		wire.Bind(new(admin.Checker), new(*kafka.Engine)),
 		wire.Bind(new(watchdog.Subject), new(*kafka.Engine)),
 		wire.Bind(new(app.Readiness), new(*admin.Server)),
+		newPlatform,
 		newComponents,
 		app.New,
 	)

@@ -19,10 +19,11 @@ import (
 
 // Injectors from wire.go:
 
-// InitializeApp builds the application from its configuration. The
+// InitializeApp builds the application from the framework's configuration
+// and the service's (both filled by config.Load; see ServiceSettings). The
 // returned cleanup releases what the providers own (caches, logger) and
 // must be called once, after App.Run returned.
-func InitializeApp(cfg config.Config) (*app.App, func(), error) {
+func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, func(), error) {
 	shutdownConfig := cfg.Shutdown
 	loggingConfig := cfg.Log
 	atomicLevel, err := logging.NewLevel(loggingConfig)
@@ -37,7 +38,8 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	adminConfig := cfg.Admin
 	kafkaConfig := cfg.Kafka
 	cluster := kafka.NewCluster(kafkaConfig, logger)
-	serviceConfig := cfg.Service
+	serviceConfig := settings.Service
+	platform := newPlatform(kafkaConfig)
 	customerDirectory := service.NewCustomerDirectory(serviceConfig)
 	cacheConfig := cfg.Cache
 	metrics, err := cache.NewMetrics(registry)
@@ -51,7 +53,12 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	publisher := kafka.NewPublisher(kafkaConfig, cluster)
 	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher, demoFaults)
 	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink, demoFaults)
-	registryRegistry := service.NewHandlers(ordersEnricher)
+	registryRegistry, err := service.NewHandlers(serviceConfig, platform, ordersEnricher)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	kafkaMetrics, err := kafka.NewMetrics(registry)
 	if err != nil {
 		cleanup2()
@@ -72,9 +79,9 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	demoConfig := cfg.Demo
+	demoConfig := settings.Demo
 	demoOrders := service.NewDemoOrders(serviceConfig)
-	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)
+	demoFeed := service.NewDemoFeed(demoConfig, serviceConfig, platform, demoOrders, publisher, logger)
 	components := newComponents(server, cluster, publisher, engine, demoFaults, watchdogWatchdog, demoFeed)
 	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {

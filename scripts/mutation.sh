@@ -58,7 +58,7 @@ packages=(
   "cache|./internal/cache|"
   "config|./internal/config|"
   "watchdog|./pkg/watchdog|"
-  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|config_validate|demofeed|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
+  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^(closer|cluster|config|config_validate|dialer|doc|engine|generation|inspect|live_metrics|metrics|partition|partition_health|producer|publisher|replay|wire)\\.go$"
 )
 
 gobin=$(go env GOBIN)

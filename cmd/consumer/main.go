@@ -75,12 +75,18 @@ func usage(w io.Writer) {
 
 flags (each also read from the environment variable named in brackets):
 `)
-	fs := config.FlagSet("consumer", w)
+	fs, err := config.FlagSet("consumer", w, consumerkit.ServiceSettings())
+	if err != nil {
+		fmt.Fprintf(w, "consumer: %v\n", err)
+		return
+	}
 	fs.PrintDefaults()
 }
 
-func loadConfig(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (config.Config, bool) {
-	cfg, err := config.LoadWith("consumer", config.OSSource(args), extra...)
+// loadConfig loads the framework's configuration and fills svc, the
+// service's own sections (see consumerkit.ServiceSettings).
+func loadConfig(args []string, svc config.Section, stderr io.Writer, extra ...func(*flag.FlagSet)) (config.Config, bool) {
+	cfg, err := config.Load("consumer", config.OSSource(args), svc, extra...)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: invalid configuration:\n%s\n", err)
 		return cfg, false
@@ -89,11 +95,12 @@ func loadConfig(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (
 }
 
 func printConfig(args []string, stdout, stderr io.Writer) int {
-	cfg, ok := loadConfig(args, stderr)
+	svc := consumerkit.ServiceSettings()
+	cfg, ok := loadConfig(args, svc, stderr)
 	if !ok {
 		return exitUsage
 	}
-	if err := config.Print(stdout, cfg); err != nil {
+	if err := config.Print(stdout, cfg, svc); err != nil {
 		fmt.Fprintf(stderr, "consumer: %v\n", err)
 		return exitFailure
 	}
@@ -101,7 +108,8 @@ func printConfig(args []string, stdout, stderr io.Writer) int {
 }
 
 func runService(args []string, stderr io.Writer) int {
-	cfg, ok := loadConfig(args, stderr)
+	svc := consumerkit.ServiceSettings()
+	cfg, ok := loadConfig(args, svc, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -112,7 +120,7 @@ func runService(args []string, stderr io.Writer) int {
 	if _, err := memlimit.Set(memlimit.WithProvider(memlimit.FromCgroup)); err != nil && !errors.Is(err, memlimit.ErrNoCgroup) {
 		fmt.Fprintf(stderr, "consumer: GOMEMLIMIT not derived from the cgroup limit: %v\n", err)
 	}
-	application, cleanup, err := consumerkit.InitializeApp(cfg)
+	application, cleanup, err := consumerkit.InitializeApp(cfg, svc)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: %v\n", err)
 		return exitUsage

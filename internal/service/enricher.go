@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // OrdersEnricherName is the handler name subscriptions refer to.
@@ -25,6 +27,24 @@ type OrdersEnricher struct {
 // NewOrdersEnricher wires the handler to its singletons.
 func NewOrdersEnricher(customers *CustomerService, sink *EnrichedOrderSink, faults *DemoFaults) *OrdersEnricher {
 	return &OrdersEnricher{customers: customers, sink: sink, faults: faults}
+}
+
+// Registration declares the enricher to the engine: a batch handler named
+// OrdersEnricherName that writes cfg.OutputTopic, subscribed by default to
+// cfg.InputTopic in partition order (a customer's orders, keyed by
+// customer, stay in order), in batches of 100 flushed at the latest 200ms
+// after their first order, a failed order dead-lettered to
+// <input>.dlq. A subscription of the same handler and topic in the
+// configuration replaces this one; p shapes it for a demo fault.
+func (h *OrdersEnricher) Registration(cfg Config, p Platform) registry.Registration {
+	sub := registry.Subscription{
+		Topic:      cfg.InputTopic,
+		Ordering:   registry.OrderingPartition,
+		Batch:      registry.BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+		Retry:      registry.DefaultRetryPolicy(),
+		DeadLetter: registry.DeadLetterConfig{Enabled: true},
+	}
+	return registry.Batch(OrdersEnricherName, h, demoFaultSubscription(cfg, p, sub)).Writes(cfg.OutputTopic)
 }
 
 // HandleBatch implements message.BatchHandler.

@@ -103,7 +103,8 @@ func withDefaults(s registry.Subscription, c Config) registry.Subscription {
 
 // EmbeddedConfig shapes the in-process broker used when Brokers is empty.
 type EmbeddedConfig struct {
-	// Topics are created at start with Partitions partitions each.
+	// Topics are created at start with Partitions partitions each, beside
+	// those the service reads and writes (see Topics).
 	Topics     []string `yaml:"topics"`
 	Partitions int      `yaml:"partitions"`
 	// Port is the listening port on 127.0.0.1; 0 picks a free one.
@@ -127,8 +128,9 @@ type SASLConfig struct {
 	Password  string `yaml:"password"`
 }
 
-// DefaultConfig is the configuration of the example service on the embedded
-// broker.
+// DefaultConfig is the engine's configuration on the embedded broker. It
+// subscribes nothing: a service's handlers declare their subscriptions
+// (registry.Registration), which Subscriptions override.
 func DefaultConfig() Config {
 	return Config{
 		GroupID:              "consumerkit-example",
@@ -152,13 +154,7 @@ func DefaultConfig() Config {
 		WriteTimeout:         10 * time.Second,
 		BlockedRetryInterval: time.Minute,
 		AutoCreateTopics:     true,
-		Subscriptions: []registry.Subscription{{
-			Topic: "orders", Handler: "orders-enricher", Ordering: registry.OrderingPartition,
-			Batch:      registry.BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
-			Retry:      registry.DefaultRetryPolicy(),
-			DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
-		}},
-		Embedded: EmbeddedConfig{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
+		Embedded:             EmbeddedConfig{Partitions: 4},
 	}
 }
 

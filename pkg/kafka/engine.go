@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -134,7 +135,21 @@ func NewEngine(cfg Config, cluster *Cluster, handlers *registry.Registry, metric
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	cluster.AddTopics(e.topics(handlers.Writes())...)
 	return e, nil
+}
+
+// topics lists what the engine reads and writes: every subscribed topic
+// (retry topics included), every dead-letter topic, and writes.
+func (e *Engine) topics(writes []string) []string {
+	topics := slices.Clone(writes)
+	for topic, sub := range e.subs {
+		topics = append(topics, topic)
+		if sub.deadLetterTopic != "" {
+			topics = append(topics, sub.deadLetterTopic)
+		}
+	}
+	return topics
 }
 
 // Name identifies the engine in lifecycle logs.
@@ -144,6 +159,13 @@ func (e *Engine) Name() string { return "consumer" }
 // the consumer group in the background. It gives up when ctx ends (a
 // signal during start).
 func (e *Engine) Start(ctx context.Context) error {
+	if len(e.subs) == 0 {
+		// A group cannot be joined without topics. A service with no
+		// handler yet idles, ready and live, and says why.
+		e.log.Warn("no subscriptions: register a handler in internal/service/handlers.go")
+		e.joined.Store(true)
+		return nil
+	}
 	conn, err := newConnection(e.cfg)
 	if err != nil {
 		return err
@@ -329,7 +351,8 @@ func (e *Engine) Failed() <-chan struct{} { return e.group.Failed() }
 // Err says why the engine failed.
 func (e *Engine) Err() error { return e.group.Err() }
 
-// Ready reports nil once the engine has joined the group and until it stops.
+// Ready reports nil once the engine has joined the group (with no
+// subscriptions, once started) and until it stops.
 func (e *Engine) Ready() error {
 	switch {
 	case e.stopping.Load():

@@ -2,6 +2,6 @@ package kafka
 
 import "github.com/google/wire"
 
-// ProviderSet builds the engine's singletons: the cluster, metrics, engine,
-// publisher and demo feed. None starts anything when built.
-var ProviderSet = wire.NewSet(NewCluster, NewMetrics, NewEngine, NewPublisher, NewDemoFeed)
+// ProviderSet builds the engine's singletons: the cluster, metrics, engine
+// and publisher. None starts anything when built.
+var ProviderSet = wire.NewSet(NewCluster, NewMetrics, NewEngine, NewPublisher)

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection: the example's own
+// settings are checked with the framework's, before anything is built.
+func TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection(t *testing.T) {
+	rejectedBeforeAnyConnection(t, []string{"--allow-demo-fault", "--demo-fault", "meltdown"}, `service.demo_fault "meltdown"`)
+}
+
+// TestRunWithGoodInputConnectsToTheBroker is the control of
+// TestRunRejectsBadInputBeforeAnyConnection: the same command with good
+// input connects to the probe (the example subscribes a topic), so the
+// probe can see a connection and its silence means something.
+func TestRunWithGoodInputConnectsToTheBroker(t *testing.T) {
+	probe := newBrokerProbe(t)
+	c := startChild(t, "run", "--brokers", probe.addr(), "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+	c.adminAddr()
+	deadline := time.Now().Add(hangGuard)
+	for probe.accepted.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the command never connected to the broker it was given: the probe proves nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
