@@ -1,7 +1,6 @@
 package consumerkit
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
@@ -177,36 +180,48 @@ func (s *runningApp) outcome(o string) float64 {
 	return s.metric("kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="`+s.topic+`"`)
 }
 
-// scrape returns the sum of the samples of metric whose labels contain
-// every one of match, from the admin server's /metrics.
+// scrape returns the sum of the samples of metric whose labels include
+// every one of match (each `name="value"`), from the admin server's
+// /metrics, parsed with expfmt.
 func scrape(t *testing.T, base, metric string, match ...string) float64 {
 	t.Helper()
+	want := map[string]string{}
+	for _, m := range match {
+		name, quoted, _ := strings.Cut(m, "=")
+		value, err := strconv.Unquote(quoted)
+		if err != nil {
+			t.Fatalf("label matcher %s is not name=\"value\"", m)
+		}
+		want[name] = value
+	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
 	}
 	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
 	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-next:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
-			continue
+	for _, m := range families[metric].GetMetric() {
+		if hasLabels(m, want) {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue()
 		}
-		for _, m := range match {
-			if !strings.Contains(line, m) {
-				continue next
-			}
-		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		if err != nil {
-			t.Fatalf("bad sample %q", line)
-		}
-		sum += v
 	}
 	return sum
+}
+
+// hasLabels reports whether m has every label of want, with its value.
+func hasLabels(m *dto.Metric, want map[string]string) bool {
+	found := 0
+	for _, l := range m.GetLabel() {
+		if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
+			found++
+		}
+	}
+	return found == len(want)
 }
 
 func status(url string) int {

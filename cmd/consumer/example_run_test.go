@@ -1,9 +1,25 @@
 package main
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 )
+
+// TestConfigPrintsTheServicesSections: `consumer config` prints the whole
+// effective configuration, the example's own sections included.
+func TestConfigPrintsTheServicesSections(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"config", "--demo-rate", "7"}, &out, &errOut); code != exitOK {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"kafka:\n", "service:\n  output_topic: orders.enriched\n", "demo:\n  rate: 7\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("config output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
 
 // TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection: the example's own
 // settings are checked with the framework's, before anything is built.

@@ -28,7 +28,6 @@ func TestCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, exitOK, "consumer dev", ""},
 		{"config prints yaml", []string{"config", "--group-id", "g1"}, exitOK, "group_id: g1", ""},
-		{"config prints the service's sections", []string{"config", "--demo-rate", "7"}, exitOK, "demo:\n  rate: 7\n", ""},
 		{"bad config lists every problem", []string{"config", "--log-format", "xml", "--shutdown-timeout", "0s"}, exitUsage, "",
 			"invalid configuration:\nlog.format \"xml\": must be json or console\nshutdown.timeout must be > 0, got 0s"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
