@@ -12,6 +12,7 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -36,6 +37,26 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 		newPlatform,
 		newComponents,
 		app.New,
+	)
+	return nil, nil, nil
+}
+
+// InitializeRegistry builds only the service's handlers and the registry
+// that collects them, starting nothing, so that `consumer config` prints
+// the subscriptions the service runs: the registered defaults as the
+// configuration overrides them. The cleanup releases what the providers
+// own.
+func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
+	wire.Build(
+		wire.FieldsOf(new(config.Config), "Kafka", "Log", "Cache"),
+		wire.FieldsOf(new(*service.Settings), "Service"),
+		logging.ProviderSet,
+		admin.ProviderSet,
+		cache.ProviderSet,
+		kafka.ProviderSet,
+		service.ProviderSet,
+		wire.Bind(new(service.Publisher), new(*kafka.Publisher)),
+		newPlatform,
 	)
 	return nil, nil, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -85,6 +86,52 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 	components := newComponents(server, cluster, publisher, engine, demoFaults, watchdogWatchdog, demoFeed)
 	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitializeRegistry builds only the service's handlers and the registry
+// that collects them, starting nothing, so that `consumer config` prints
+// the subscriptions the service runs: the registered defaults as the
+// configuration overrides them. The cleanup releases what the providers
+// own.
+func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
+	serviceConfig := settings.Service
+	kafkaConfig := cfg.Kafka
+	platform := newPlatform(kafkaConfig)
+	customerDirectory := service.NewCustomerDirectory(serviceConfig)
+	cacheConfig := cfg.Cache
+	prometheusRegistry := admin.NewRegistry()
+	metrics, err := cache.NewMetrics(prometheusRegistry)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, cleanup := service.NewCustomerCache(cacheConfig, metrics)
+	demoFaults := service.NewDemoFaults(serviceConfig, cacheConfig, metrics)
+	customerService := service.NewCustomerService(customerDirectory, v, demoFaults)
+	loggingConfig := cfg.Log
+	atomicLevel, err := logging.NewLevel(loggingConfig)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	logger, cleanup2, err := logging.New(loggingConfig, atomicLevel, prometheusRegistry)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	cluster := kafka.NewCluster(kafkaConfig, logger)
+	publisher := kafka.NewPublisher(kafkaConfig, cluster)
+	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher, demoFaults)
+	ordersEnricher := service.NewOrdersEnricher(customerService, enrichedOrderSink, demoFaults)
+	registryRegistry, err := service.NewHandlers(serviceConfig, platform, ordersEnricher)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	return registryRegistry, func() {
 		cleanup2()
 		cleanup()
 	}, nil

@@ -133,6 +133,7 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -153,6 +154,18 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 		wire.Bind(new(app.Readiness), new(*admin.Server)),
 		newComponents,
 		app.New,
+	)
+	return nil, nil, nil
+}
+
+// InitializeRegistry builds only the service's handlers and the registry
+// that collects them, starting nothing, so that `consumer config` prints
+// the subscriptions the service runs: the registered defaults as the
+// configuration overrides them. The cleanup releases what the providers
+// own.
+func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
+	wire.Build(
+		service.ProviderSet,
 	)
 	return nil, nil, nil
 }

@@ -8,13 +8,15 @@ import (
 )
 
 // TestConfigPrintsTheServicesSections: `consumer config` prints the whole
-// effective configuration, the example's own sections included.
+// effective configuration, the example's own sections included, and the
+// subscription its handler registered.
 func TestConfigPrintsTheServicesSections(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"config", "--demo-rate", "7"}, &out, &errOut); code != exitOK {
 		t.Fatalf("code %d: %s", code, errOut.String())
 	}
-	for _, want := range []string{"kafka:\n", "service:\n  output_topic: orders.enriched\n", "demo:\n  rate: 7\n"} {
+	for _, want := range []string{"kafka:\n", "service:\n  output_topic: orders.enriched\n", "demo:\n  rate: 7\n",
+		"  subscriptions:\n    - topic: orders\n      handler: orders-enricher\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("config output lacks %q:\n%s", want, out.String())
 		}

@@ -68,7 +68,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: consumer [run|config|version] [flags]
 
   run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
-  config   print the effective configuration (file < environment < flags), secrets redacted
+  config   print the effective configuration (file < environment < flags), secrets redacted,
+           with the subscriptions the service runs (its handlers' defaults, as overridden)
   dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
            move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
   version  print the version
@@ -100,6 +101,15 @@ func printConfig(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
+	// The subscriptions the service runs are its handlers' registered
+	// defaults as the configuration overrides them: print those.
+	handlers, cleanup, err := consumerkit.InitializeRegistry(cfg, svc)
+	if err != nil {
+		fmt.Fprintf(stderr, "consumer: %v\n", err)
+		return exitUsage
+	}
+	defer cleanup()
+	cfg.Kafka.Subscriptions = handlers.Subscriptions(cfg.Kafka.Subscriptions)
 	if err := config.Print(stdout, cfg, svc); err != nil {
 		fmt.Fprintf(stderr, "consumer: %v\n", err)
 		return exitFailure

@@ -56,6 +56,9 @@ func frameworkBindings(c *Config) []binding {
 func allBindings(c *Config, svc Section) ([]binding, error) {
 	all := frameworkBindings(c)
 	if svc != nil {
+		if err := checkSection(svc); err != nil {
+			return nil, err
+		}
 		svc.Bind(func(env, flag, usage string, field any) {
 			all = append(all, binding{env, flag, usage, field})
 		})

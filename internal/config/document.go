@@ -28,11 +28,10 @@ type document struct {
 func newDocument(cfg Config, svc Section) (document, error) {
 	fields := []reflect.StructField{{Name: "Framework", Type: reflect.TypeFor[Config](), Tag: `yaml:",inline"`}}
 	if svc != nil {
-		t := reflect.TypeOf(svc)
-		if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-			return document{}, fmt.Errorf("config: the service's section is a %T; it must be a pointer to a struct of sections", svc)
+		if err := checkSection(svc); err != nil {
+			return document{}, err
 		}
-		fields = append(fields, reflect.StructField{Name: "Service", Type: t.Elem(), Tag: `yaml:",inline"`})
+		fields = append(fields, reflect.StructField{Name: "Service", Type: reflect.TypeOf(svc).Elem(), Tag: `yaml:",inline"`})
 	}
 	fields = append(fields, reflect.StructField{Name: "Unknown", Type: reflect.TypeFor[map[string]yaml.Node](), Tag: `yaml:",inline"`})
 	d := document{v: reflect.New(reflect.StructOf(fields)).Elem(), service: svc != nil}
@@ -44,6 +43,16 @@ func newDocument(cfg Config, svc Section) (document, error) {
 		d.v.Field(1).Set(reflect.ValueOf(svc).Elem())
 	}
 	return d, nil
+}
+
+// checkSection reports a section that is not a non-nil pointer to a
+// struct: an error of the program.
+func checkSection(svc Section) error {
+	v := reflect.ValueOf(svc)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("config: the service's section is a %T (%v); it must be a non-nil pointer to a struct of sections", svc, svc)
+	}
+	return nil
 }
 
 // into copies the document's sections back to cfg and svc.

@@ -234,7 +234,8 @@ func TestAMisdeclaredSectionIsRefused(t *testing.T) {
 		{"a name bound twice", &clashing{}, "LOG_LEVEL / --verbosity is bound twice"},
 		{"a kind the loader cannot parse", &oddKind{}, "ORDERS_SIZE binds a *uint"},
 		{"a section the framework has", &shadowing{}, "names a section the framework has"},
-		{"not a pointer", notAPointer{}, "must be a pointer to a struct"},
+		{"not a pointer", notAPointer{}, "must be a non-nil pointer to a struct"},
+		{"a nil pointer", (*testSection)(nil), "must be a non-nil pointer to a struct"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := Load("run", source(nil, nil, nil), tt.svc); err == nil || !strings.Contains(err.Error(), tt.want) {
