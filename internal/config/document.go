@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -103,10 +104,7 @@ func decodeFile(src Source, path string, cfg *Config, svc Section) error {
 		}
 	}
 	unknown := d.v.Field(d.v.NumField() - 1).Interface().(map[string]yaml.Node)
-	names := make([]string, 0, len(unknown))
-	for name := range unknown {
-		names = append(names, name)
-	}
+	names := slices.Sorted(maps.Keys(unknown))
 	lines := keyLines(data)
 	slices.SortFunc(names, func(a, b string) int { return lines[a] - lines[b] })
 	for _, name := range names {
@@ -127,8 +125,8 @@ func keyLines(data []byte) map[string]int {
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return lines // only reached for a document the decoder took as a mapping
 	}
-	m := doc.Content[0].Content
-	for i := 0; i+1 < len(m); i += 2 {
+	m := doc.Content[0].Content // key, value, key, value, ...
+	for i := 0; i < len(m); i += 2 {
 		lines[m[i].Value] = m[i].Line
 	}
 	return lines

@@ -121,7 +121,7 @@ func TestSectionIsValidatedWithTheBrokers(t *testing.T) {
 // inside a service's section, are errors naming their lines; the first
 // lists the known sections.
 func TestUnknownSectionsAndFieldsAreReportedWithTheirLines(t *testing.T) {
-	file := "kafka:\n  group_id: g\nordres:\n  topic: typo\norders:\n  rat: 3\nbogus: 1\n"
+	file := "kafka:\n  group_id: g\nordres:\n  topic: typo\norders:\n  rat: 3\nbogus: 1\nzz: 1\naa: 2\n"
 	_, err := Load("run", source([]string{"--config", "c.yaml"}, nil, map[string]string{"c.yaml": file}), newTestSection())
 	if err == nil {
 		t.Fatal("accepted")
@@ -134,6 +134,10 @@ func TestUnknownSectionsAndFieldsAreReportedWithTheirLines(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
+	}
+	at := func(name string) int { return strings.Index(err.Error(), `unknown section "`+name+`"`) }
+	if !(at("ordres") < at("bogus") && at("bogus") < at("zz") && at("zz") < at("aa")) {
+		t.Errorf("unknown sections are not listed in the order of their lines:\n%v", err)
 	}
 	// Without the service's section, its sections are unknown too.
 	_, err = Load("run", source([]string{"--config", "c.yaml"}, nil, map[string]string{"c.yaml": "orders:\n  rate: 3\n"}), nil)
