@@ -57,6 +57,10 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet -tags e2e ./e2e/
 	$(GO) tool wire diff $(PKGS)
 
+.PHONY: remove-example
+remove-example: ## delete the example service (orders enricher, demo feed, demo faults); leaves an empty service that builds, tests and runs
+	scripts/remove-example.sh
+
 .PHONY: clean
 clean: ## remove build output
 	rm -rf bin

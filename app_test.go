@@ -6,7 +6,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
@@ -17,7 +16,7 @@ import (
 // context (the signal) ends Run without error and without leaking a
 // goroutine (goleak checks). On the embedded broker, or on KAFKA_BROKERS.
 func TestServiceRunsEndToEndAndShutsDownCleanly(t *testing.T) {
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.Demo.Rate = 2000
 	cfg.Log.Level = "warn"
 	s := startApp(t, cfg)
@@ -54,7 +53,7 @@ func TestServiceRunsEndToEndAndShutsDownCleanly(t *testing.T) {
 // orders, dead_lettered rises while success keeps rising and liveness
 // stays green.
 func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.Demo.Rate, cfg.Demo.BadRate = 2000, 0.01
 	cfg.Log.Level = "error"
 	s := startApp(t, cfg)

@@ -14,7 +14,6 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
@@ -44,7 +43,7 @@ func realBrokers() []string {
 // runs only on the embedded broker, so the returned feed produces the demo
 // orders instead, at cfg.Demo.Rate with cfg.Demo.BadRate malformed, once
 // started. A broker that cannot be reached fails the test; nothing skips.
-func onRealCluster(t *testing.T, cfg *config.Config, brokers []string) *orderFeed {
+func onRealCluster(t *testing.T, cfg *appConfig, brokers []string) *orderFeed {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", brokers[0], 10*time.Second)
 	if err != nil {
@@ -113,14 +112,14 @@ type orderFeed struct {
 }
 
 // start produces until stop.
-func (f *orderFeed) start(cfg config.Config) {
+func (f *orderFeed) start(cfg appConfig) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	orders := service.NewDemoOrders(cfg.Service)
 	tr := &kafkago.Transport{}
 	w := &kafkago.Writer{Addr: kafkago.TCP(f.brokers...), Topic: orders.Topic(), Balancer: kafkago.Murmur2Balancer{},
 		RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 1000, Transport: tr}
-	rate, bad := cfg.Demo.Rate, cfg.Demo.BadRate
+	rate, bad := cfg.Demo.Rate, cfg.Demo.MalformedShare(cfg.Service.DemoFault)
 	f.wg.Go(func() {
 		defer tr.CloseIdleConnections()
 		defer w.Close()
@@ -176,7 +175,7 @@ func demoOrder(orders *service.DemoOrders, seq uint64, bad float64) (m kafkago.M
 }
 
 // produceOrders writes exactly n demo orders to the app's input topic
-// (malformed at the app's demo.bad_rate, as the demo producer makes them)
+// (malformed at the share the demo producer would use)
 // and returns how many were malformed. Tests that count every outcome use
 // it with the demo producer off.
 func (s *runningApp) produceOrders(n int) (malformed int) {
@@ -189,7 +188,7 @@ func (s *runningApp) produceOrders(n int) (malformed int) {
 	defer w.Close()
 	batch := make([]kafkago.Message, 0, n)
 	for seq := range uint64(n) {
-		m, bad := demoOrder(orders, seq, s.cfg.Demo.BadRate)
+		m, bad := demoOrder(orders, seq, s.cfg.Demo.MalformedShare(s.cfg.Service.DemoFault))
 		if bad {
 			malformed++
 		}

@@ -1,15 +1,12 @@
 package consumerkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,17 +21,6 @@ import (
 // starts.
 const faultPromise = 10 * time.Second
 
-// buildConsumer builds cmd/consumer once into dir and returns the binary.
-func buildConsumer(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "consumer")
-	out, err := exec.Command("go", "build", "-o", bin, "./cmd/consumer").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/consumer: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // consumerProcess is `consumer run` in a process of its own.
 type consumerProcess struct {
 	t      *testing.T
@@ -44,24 +30,6 @@ type consumerProcess struct {
 	base   string    // the admin server's base URL
 	start  time.Time // when the process was started
 	up     time.Time // when the admin server first answered
-}
-
-// lockedBuffer is written by exec's copying goroutine and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // runConsumer starts `bin run --demo-fault fault` on the embedded broker
@@ -228,7 +196,7 @@ func get(url string) (int, string) {
 // /healthz turns 503 naming the handler every time. The figures are
 // logged (go test -v) for the README's table.
 func TestDemoFaultsShowWithinTenSecondsInTheBinary(t *testing.T) {
-	bin := buildConsumer(t, t.TempDir())
+	bin := buildConsumer(t, ".", t.TempDir())
 	enricher := map[string]string{"handler": "orders-enricher"}
 	orders := func(outcome string) map[string]string {
 		return map[string]string{"topic": "orders", "outcome": outcome}

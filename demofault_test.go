@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/service"
 )
 
 // runWithFault starts the whole service (see startApp) with --demo-fault,
@@ -22,11 +23,12 @@ func runWithFault(t *testing.T, fault string, yaml string, flags ...string) *run
 		t.Fatal(err)
 	}
 	args := append([]string{"--config", file, "--demo-fault", fault, "--log-level", "error", "--demo-rate", "1000"}, flags...)
-	cfg, err := config.Load("test", config.Source{Args: args, LookupEnv: func(string) (string, bool) { return "", false }, ReadFile: os.ReadFile})
+	settings := service.DefaultSettings()
+	cfg, err := config.Load("test", config.Source{Args: args, LookupEnv: func(string) (string, bool) { return "", false }, ReadFile: os.ReadFile}, settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startApp(t, cfg)
+	return startApp(t, appConfig{Config: cfg, Settings: *settings})
 }
 
 // TestDemoFaultDeadlockFailsLivenessAndSavesTheDump (F4): a nested read

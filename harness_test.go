@@ -1,8 +1,8 @@
 package consumerkit
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,8 +10,13 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 )
@@ -20,12 +25,25 @@ import (
 // against a hung test, never a timing assertion.
 const hangGuard = 2 * time.Minute
 
+// appConfig is everything InitializeApp takes: the framework's
+// configuration and the service's sections, their fields promoted
+// (cfg.Kafka, cfg.Service, cfg.Demo).
+type appConfig struct {
+	config.Config
+	service.Settings
+}
+
+// defaultConfig is what `consumer run` uses without flags.
+func defaultConfig() appConfig {
+	return appConfig{Config: config.Default(), Settings: *service.DefaultSettings()}
+}
+
 // runningApp is one run of the Wire-built app under test.
 type runningApp struct {
 	t     *testing.T
-	cfg   config.Config // as the app was built with (topics renamed on a real cluster)
-	base  string        // the admin server's base URL
-	topic string        // the topic the orders go to
+	cfg   appConfig // as the app was built with (topics renamed on a real cluster)
+	base  string    // the admin server's base URL
+	topic string    // the topic the orders go to
 	logs  *logCapture
 	feed  *orderFeed // nil on the embedded broker, whose demo producer feeds the topic
 	// brokers are the cluster's bootstrap addresses: the embedded broker's
@@ -47,7 +65,7 @@ type runningApp struct {
 // test binaries never race for a port; the bound admin address is read
 // from the admin component. With KAFKA_BROKERS set the service runs on that
 // cluster instead, with a group and topics of its own (see onRealCluster).
-func startApp(t *testing.T, cfg config.Config) *runningApp {
+func startApp(t *testing.T, cfg appConfig) *runningApp {
 	t.Helper()
 	cfg.Admin.Addr = "127.0.0.1:0"
 	cfg.Kafka.Embedded.Port = 0
@@ -55,7 +73,7 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 	if brokers := realBrokers(); brokers != nil {
 		feed = onRealCluster(t, &cfg, brokers)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(append(cfg.Settings.Validate(cfg.Kafka.Brokers), cfg.Config.Validate())...); err != nil {
 		t.Fatalf("test configuration: %v", err)
 	}
 	logs := newLogCapture(t)
@@ -64,7 +82,7 @@ func startApp(t *testing.T, cfg config.Config) *runningApp {
 		cleanup     func()
 		err         error
 	)
-	logs.during(func() { application, cleanup, err = InitializeApp(cfg) })
+	logs.during(func() { application, cleanup, err = InitializeApp(cfg.Config, &cfg.Settings) })
 	if err != nil {
 		t.Fatalf("InitializeApp: %v", err)
 	}
@@ -162,36 +180,48 @@ func (s *runningApp) outcome(o string) float64 {
 	return s.metric("kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="`+s.topic+`"`)
 }
 
-// scrape returns the sum of the samples of metric whose labels contain
-// every one of match, from the admin server's /metrics.
+// scrape returns the sum of the samples of metric whose labels include
+// every one of match (each `name="value"`), from the admin server's
+// /metrics, parsed with expfmt.
 func scrape(t *testing.T, base, metric string, match ...string) float64 {
 	t.Helper()
+	want := map[string]string{}
+	for _, m := range match {
+		name, quoted, _ := strings.Cut(m, "=")
+		value, err := strconv.Unquote(quoted)
+		if err != nil {
+			t.Fatalf("label matcher %s is not name=\"value\"", m)
+		}
+		want[name] = value
+	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
 	}
 	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
 	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-next:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
-			continue
+	for _, m := range families[metric].GetMetric() {
+		if hasLabels(m, want) {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue()
 		}
-		for _, m := range match {
-			if !strings.Contains(line, m) {
-				continue next
-			}
-		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		if err != nil {
-			t.Fatalf("bad sample %q", line)
-		}
-		sum += v
 	}
 	return sum
+}
+
+// hasLabels reports whether m has every label of want, with its value.
+func hasLabels(m *dto.Metric, want map[string]string) bool {
+	found := 0
+	for _, l := range m.GetLabel() {
+		if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
+			found++
+		}
+	}
+	return found == len(want)
 }
 
 func status(url string) int {

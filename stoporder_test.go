@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
@@ -19,7 +18,7 @@ import (
 // goroutine of the shared customer cache is still running when Run has
 // returned and gone after the cleanup.
 func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.Log.Level = "info"
 	s := startApp(t, cfg)
 	consumertest.Eventually(t, "orders processed", func() bool {

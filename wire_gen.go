@@ -14,15 +14,17 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
 // Injectors from wire.go:
 
-// InitializeApp builds the application from its configuration. The
+// InitializeApp builds the application from the framework's configuration
+// and the service's (both filled by config.Load; see ServiceSettings). The
 // returned cleanup releases what the providers own (caches, logger) and
 // must be called once, after App.Run returned.
-func InitializeApp(cfg config.Config) (*app.App, func(), error) {
+func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, func(), error) {
 	shutdownConfig := cfg.Shutdown
 	loggingConfig := cfg.Log
 	atomicLevel, err := logging.NewLevel(loggingConfig)
@@ -37,7 +39,7 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	adminConfig := cfg.Admin
 	kafkaConfig := cfg.Kafka
 	cluster := kafka.NewCluster(kafkaConfig, logger)
-	serviceConfig := cfg.Service
+	serviceConfig := settings.Service
 	customerDirectory := service.NewCustomerDirectory(serviceConfig)
 	cacheConfig := cfg.Cache
 	metrics, err := cache.NewMetrics(registry)
@@ -54,7 +56,12 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 	orderWriter := service.NewOrderWriter(enrichedOrderSink, demoFaults)
 	ordersEnricher := service.NewOrdersEnricher(customerService, orderWriter)
 	ordersHandler := service.NewOrdersHandler(ordersEnricher, demoFaults)
-	registryRegistry := service.NewHandlers(ordersHandler)
+	registryRegistry, err := service.NewHandlers(serviceConfig, ordersHandler)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	kafkaMetrics, err := kafka.NewMetrics(registry)
 	if err != nil {
 		cleanup2()
@@ -68,19 +75,68 @@ func InitializeApp(cfg config.Config) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	server := admin.New(adminConfig, registry, atomicLevel, engine, logger)
-	config2 := watchdogConfig(cfg)
+	config2 := watchdogConfig(cfg, serviceConfig)
 	watchdogWatchdog, err := watchdog.New(config2, engine, registry, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	demoConfig := cfg.Demo
+	demoConfig := settings.Demo
+	platform := newPlatform(kafkaConfig)
 	demoOrders := service.NewDemoOrders(serviceConfig)
-	demoFeed := kafka.NewDemoFeed(demoConfig, kafkaConfig, cluster, demoOrders, logger)
+	demoFeed := service.NewDemoFeed(demoConfig, serviceConfig, platform, demoOrders, publisher, logger)
 	components := newComponents(server, cluster, publisher, engine, demoFaults, watchdogWatchdog, demoFeed)
 	appApp := app.New(shutdownConfig, logger, server, components)
 	return appApp, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitializeRegistry builds only the service's handlers and the registry
+// that collects them, starting nothing, so that `consumer config` prints
+// the subscriptions the service runs: the registered defaults as the
+// configuration overrides them. The cleanup releases what the providers
+// own.
+func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
+	serviceConfig := settings.Service
+	customerDirectory := service.NewCustomerDirectory(serviceConfig)
+	cacheConfig := cfg.Cache
+	prometheusRegistry := admin.NewRegistry()
+	metrics, err := cache.NewMetrics(prometheusRegistry)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, cleanup := service.NewCustomerCache(cacheConfig, metrics)
+	loggingConfig := cfg.Log
+	atomicLevel, err := logging.NewLevel(loggingConfig)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	logger, cleanup2, err := logging.New(loggingConfig, atomicLevel, prometheusRegistry)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	demoFaults := service.NewDemoFaults(serviceConfig, cacheConfig, metrics, logger)
+	customerStore := service.NewCustomerStore(v, demoFaults)
+	customerService := service.NewCustomerService(customerDirectory, customerStore)
+	kafkaConfig := cfg.Kafka
+	cluster := kafka.NewCluster(kafkaConfig, logger)
+	publisher := kafka.NewPublisher(kafkaConfig, cluster)
+	enrichedOrderSink := service.NewEnrichedOrderSink(serviceConfig, publisher)
+	orderWriter := service.NewOrderWriter(enrichedOrderSink, demoFaults)
+	ordersEnricher := service.NewOrdersEnricher(customerService, orderWriter)
+	ordersHandler := service.NewOrdersHandler(ordersEnricher, demoFaults)
+	registryRegistry, err := service.NewHandlers(serviceConfig, ordersHandler)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	return registryRegistry, func() {
 		cleanup2()
 		cleanup()
 	}, nil

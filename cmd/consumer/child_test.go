@@ -54,9 +54,16 @@ func (b *syncBuffer) String() string {
 // the test ends is killed.
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
+	return startChildWithEnv(t, nil, args...)
+}
+
+// startChildWithEnv is startChild with env (KEY=value) added to the
+// child's environment.
+func startChildWithEnv(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
 	c := &child{t: t, exited: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], args...)
-	c.cmd.Env = []string{asCommand + "=1"}
+	c.cmd.Env = append([]string{asCommand + "=1"}, env...)
 	for _, keep := range []string{"PATH", "HOME", "TMPDIR", "GORACE", "GOCOVERDIR"} {
 		if v, ok := os.LookupEnv(keep); ok {
 			c.cmd.Env = append(c.cmd.Env, keep+"="+v)

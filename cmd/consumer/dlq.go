@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/consumerkit/consumerkit"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 )
@@ -22,7 +23,9 @@ func runDLQ(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var opts dlq.ReplayOptions
-	cfg, ok := loadConfig(args[1:], stderr, func(fs *flag.FlagSet) {
+	// The service's settings are loaded too, unused, so that the same
+	// configuration file and environment serve every command.
+	cfg, ok := loadConfig(args[1:], consumerkit.ServiceSettings(), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Topic, "topic", "", "dead-letter topic to read")
 		fs.StringVar(&opts.To, "to", "", "destination topic (default: each letter's original topic)")
 		fs.StringVar(&opts.FilterError, "filter-error", "", "replay only letters whose error contains this text")

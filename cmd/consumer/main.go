@@ -68,19 +68,26 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: consumer [run|config|version] [flags]
 
   run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
-  config   print the effective configuration (file < environment < flags), secrets redacted
+  config   print the effective configuration (file < environment < flags), secrets redacted,
+           with the subscriptions the service runs (its handlers' defaults, as overridden)
   dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
            move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
   version  print the version
 
 flags (each also read from the environment variable named in brackets):
 `)
-	fs := config.FlagSet("consumer", w)
+	fs, err := config.FlagSet("consumer", w, consumerkit.ServiceSettings())
+	if err != nil {
+		fmt.Fprintf(w, "consumer: %v\n", err)
+		return
+	}
 	fs.PrintDefaults()
 }
 
-func loadConfig(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (config.Config, bool) {
-	cfg, err := config.LoadWith("consumer", config.OSSource(args), extra...)
+// loadConfig loads the framework's configuration and fills svc, the
+// service's own sections (see consumerkit.ServiceSettings).
+func loadConfig(args []string, svc config.Section, stderr io.Writer, extra ...func(*flag.FlagSet)) (config.Config, bool) {
+	cfg, err := config.Load("consumer", config.OSSource(args), svc, extra...)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: invalid configuration:\n%s\n", err)
 		return cfg, false
@@ -89,11 +96,21 @@ func loadConfig(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (
 }
 
 func printConfig(args []string, stdout, stderr io.Writer) int {
-	cfg, ok := loadConfig(args, stderr)
+	svc := consumerkit.ServiceSettings()
+	cfg, ok := loadConfig(args, svc, stderr)
 	if !ok {
 		return exitUsage
 	}
-	if err := config.Print(stdout, cfg); err != nil {
+	// The subscriptions the service runs are its handlers' registered
+	// defaults as the configuration overrides them: print those.
+	handlers, cleanup, err := consumerkit.InitializeRegistry(cfg, svc)
+	if err != nil {
+		fmt.Fprintf(stderr, "consumer: %v\n", err)
+		return exitUsage
+	}
+	defer cleanup()
+	cfg.Kafka.Subscriptions = handlers.Subscriptions(cfg.Kafka.Subscriptions)
+	if err := config.Print(stdout, cfg, svc); err != nil {
 		fmt.Fprintf(stderr, "consumer: %v\n", err)
 		return exitFailure
 	}
@@ -101,7 +118,8 @@ func printConfig(args []string, stdout, stderr io.Writer) int {
 }
 
 func runService(args []string, stderr io.Writer) int {
-	cfg, ok := loadConfig(args, stderr)
+	svc := consumerkit.ServiceSettings()
+	cfg, ok := loadConfig(args, svc, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -112,7 +130,7 @@ func runService(args []string, stderr io.Writer) int {
 	if _, err := memlimit.Set(memlimit.WithProvider(memlimit.FromCgroup)); err != nil && !errors.Is(err, memlimit.ErrNoCgroup) {
 		fmt.Fprintf(stderr, "consumer: GOMEMLIMIT not derived from the cgroup limit: %v\n", err)
 	}
-	application, cleanup, err := consumerkit.InitializeApp(cfg)
+	application, cleanup, err := consumerkit.InitializeApp(cfg, svc)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer: %v\n", err)
 		return exitUsage

@@ -14,11 +14,13 @@ import (
 // readyChild starts `consumer run` on the embedded broker with the admin
 // server on 127.0.0.1:0, waits until /readyz answers 200 and returns the
 // child and the admin base URL. Ready means Run is under way, so the
-// signal handler is installed.
+// signal handler is installed. The example's demo feed, when there is
+// one, produces 100 orders a second (an environment variable, which a
+// service without it ignores).
 func readyChild(t *testing.T, flags ...string) (*child, string) {
 	t.Helper()
-	args := append([]string{"run", "--admin-addr", "127.0.0.1:0", "--log-level", "info", "--demo-rate", "100"}, flags...)
-	c := startChild(t, args...)
+	args := append([]string{"run", "--admin-addr", "127.0.0.1:0", "--log-level", "info"}, flags...)
+	c := startChildWithEnv(t, []string{"DEMO_RATE=100"}, args...)
 	base := "http://" + c.adminAddr()
 	consumertest.Eventually(t, "the service to answer /readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
 	return c, base

@@ -10,78 +10,128 @@ import (
 // binding ties one setting to its environment variable and flag.
 type binding struct {
 	env, flag, usage string
-	set              func(c *Config, v string) error
-	// boolean flags may be given bare (--tls means --tls=true).
-	boolean bool
+	// field points at the setting; set parses text into it.
+	field any
 }
 
-// bindings lists every setting that environment variables and flags can
-// override. The names are a contract: deploy/k8s and the README use them.
-func bindings() []binding {
+// boolean reports whether the flag may be given bare (--tls means --tls=true).
+func (b binding) boolean() bool {
+	_, ok := b.field.(*bool)
+	return ok
+}
+
+// frameworkBindings lists every setting of c that environment variables
+// and flags override. The names are a contract: deploy/k8s and the README
+// use them.
+func frameworkBindings(c *Config) []binding {
 	return []binding{
-		{"KAFKA_BROKERS", "brokers", "comma-separated host:port list; empty runs the embedded broker",
-			func(c *Config, v string) error { c.Kafka.Brokers = splitList(v); return nil }, false},
-		{"KAFKA_GROUP_ID", "group-id", "consumer group id",
-			func(c *Config, v string) error { c.Kafka.GroupID = v; return nil }, false},
-		{"KAFKA_START_OFFSET", "start-offset", "where a new group starts: earliest or latest",
-			func(c *Config, v string) error { c.Kafka.StartOffset = v; return nil }, false},
-		{"KAFKA_TLS_ENABLED", "tls", "connect to the brokers with TLS (true/false)",
-			func(c *Config, v string) error { return parseBool(v, &c.Kafka.TLS.Enabled) }, true},
-		{"KAFKA_TLS_CA_FILE", "tls-ca-file", "PEM file of CAs to trust",
-			func(c *Config, v string) error { c.Kafka.TLS.CAFile = v; return nil }, false},
-		{"KAFKA_TLS_CERT_FILE", "tls-cert-file", "PEM client certificate",
-			func(c *Config, v string) error { c.Kafka.TLS.CertFile = v; return nil }, false},
-		{"KAFKA_TLS_KEY_FILE", "tls-key-file", "PEM client key",
-			func(c *Config, v string) error { c.Kafka.TLS.KeyFile = v; return nil }, false},
-		{"KAFKA_SASL_MECHANISM", "sasl-mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
-			func(c *Config, v string) error { c.Kafka.SASL.Mechanism = v; return nil }, false},
-		{"KAFKA_SASL_USERNAME", "sasl-username", "SASL user",
-			func(c *Config, v string) error { c.Kafka.SASL.Username = v; return nil }, false},
-		{"KAFKA_SASL_PASSWORD", "sasl-password", "SASL password (prefer the environment variable to the flag)",
-			func(c *Config, v string) error { c.Kafka.SASL.Password = v; return nil }, false},
-		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses",
-			func(c *Config, v string) error { return parseInt(v, &c.Kafka.MaxInflight) }, false},
-		{"MAX_INFLIGHT_BYTES", "max-inflight-bytes", "fetched payload bytes per partition before fetching pauses",
-			func(c *Config, v string) error { return parseInt64(v, &c.Kafka.MaxInflightBytes) }, false},
-		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed",
-			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.CommitInterval) }, false},
-		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call",
-			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.HandlerTimeout) }, false},
-		{"STALL_TIMEOUT", "stall-timeout", "a partition with work that completes nothing this long fails /healthz",
-			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.StallTimeout) }, false},
-		{"DIAG_DIR", "diag-dir", "where evidence (goroutine dump, consumer state, heap profile) is saved when liveness fails",
-			func(c *Config, v string) error { c.Watchdog.DiagDir = v; return nil }, false},
-		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown",
-			func(c *Config, v string) error { return parseDuration(v, &c.Kafka.DrainTimeout) }, false},
-		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown",
-			func(c *Config, v string) error { return parseDuration(v, &c.Shutdown.Timeout) }, false},
-		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address (metrics, probes, pprof)",
-			func(c *Config, v string) error { c.Admin.Addr = v; return nil }, false},
-		{"ADMIN_TOKEN", "admin-token", "bearer token required on /debug/* and PUT /loglevel (prefer the environment variable)",
-			func(c *Config, v string) error { c.Admin.Token = v; return nil }, false},
-		{"LOG_LEVEL", "log-level", "debug, info, warn or error",
-			func(c *Config, v string) error { c.Log.Level = v; return nil }, false},
-		{"LOG_FORMAT", "log-format", "json or console",
-			func(c *Config, v string) error { c.Log.Format = v; return nil }, false},
-		{"DEMO_RATE", "demo-rate", "demo orders per second on the embedded broker; 0 turns the demo producer off",
-			func(c *Config, v string) error { return parseInt(v, &c.Demo.Rate) }, false},
-		{"DEMO_FAULT", "demo-fault", "make the example misbehave: batchstall (F1), leak (F2), errorpath (F3), deadlock (F4), slow (F5)",
-			func(c *Config, v string) error { c.Service.DemoFault = v; return nil }, false},
-		{"ALLOW_DEMO_FAULT", "allow-demo-fault", "permit --demo-fault on real brokers (true/false)",
-			func(c *Config, v string) error { return parseBool(v, &c.Service.AllowDemoFault) }, true},
-		{"DEMO_BAD_RATE", "demo-bad-rate", "fraction of demo orders sent malformed (they go to orders.dlq)",
-			func(c *Config, v string) error { return parseFloat(v, &c.Demo.BadRate) }, false},
+		{"KAFKA_BROKERS", "brokers", "comma-separated host:port list; empty runs the embedded broker", &c.Kafka.Brokers},
+		{"KAFKA_GROUP_ID", "group-id", "consumer group id", &c.Kafka.GroupID},
+		{"KAFKA_START_OFFSET", "start-offset", "where a new group starts: earliest or latest", &c.Kafka.StartOffset},
+		{"KAFKA_TLS_ENABLED", "tls", "connect to the brokers with TLS (true/false)", &c.Kafka.TLS.Enabled},
+		{"KAFKA_TLS_CA_FILE", "tls-ca-file", "PEM file of CAs to trust", &c.Kafka.TLS.CAFile},
+		{"KAFKA_TLS_CERT_FILE", "tls-cert-file", "PEM client certificate", &c.Kafka.TLS.CertFile},
+		{"KAFKA_TLS_KEY_FILE", "tls-key-file", "PEM client key", &c.Kafka.TLS.KeyFile},
+		{"KAFKA_SASL_MECHANISM", "sasl-mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", &c.Kafka.SASL.Mechanism},
+		{"KAFKA_SASL_USERNAME", "sasl-username", "SASL user", &c.Kafka.SASL.Username},
+		{"KAFKA_SASL_PASSWORD", "sasl-password", "SASL password (prefer the environment variable to the flag)", &c.Kafka.SASL.Password},
+		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses", &c.Kafka.MaxInflight},
+		{"MAX_INFLIGHT_BYTES", "max-inflight-bytes", "fetched payload bytes per partition before fetching pauses", &c.Kafka.MaxInflightBytes},
+		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed", &c.Kafka.CommitInterval},
+		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call", &c.Kafka.HandlerTimeout},
+		{"STALL_TIMEOUT", "stall-timeout", "a partition with work that completes nothing this long fails /healthz", &c.Kafka.StallTimeout},
+		{"DIAG_DIR", "diag-dir", "where evidence (goroutine dump, consumer state, heap profile) is saved when liveness fails", &c.Watchdog.DiagDir},
+		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown", &c.Kafka.DrainTimeout},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown", &c.Shutdown.Timeout},
+		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address (metrics, probes, pprof)", &c.Admin.Addr},
+		{"ADMIN_TOKEN", "admin-token", "bearer token required on /debug/* and PUT /loglevel (prefer the environment variable)", &c.Admin.Token},
+		{"LOG_LEVEL", "log-level", "debug, info, warn or error", &c.Log.Level},
+		{"LOG_FORMAT", "log-format", "json or console", &c.Log.Format},
 	}
+}
+
+// allBindings lists the framework's bindings of c, then the section's
+// (svc may be nil). A name bound twice, or a setting of a kind set cannot
+// parse, is an error of the program.
+func allBindings(c *Config, svc Section) ([]binding, error) {
+	all := frameworkBindings(c)
+	if svc != nil {
+		if err := checkSection(svc); err != nil {
+			return nil, err
+		}
+		svc.Bind(func(env, flag, usage string, field any) {
+			all = append(all, binding{env, flag, usage, field})
+		})
+	}
+	envs, flags := map[string]bool{"CONSUMER_CONFIG": true}, map[string]bool{"config": true}
+	for _, b := range all {
+		if envs[b.env] || flags[b.flag] {
+			return nil, fmt.Errorf("config: %s / --%s is bound twice", b.env, b.flag)
+		}
+		envs[b.env], flags[b.flag] = true, true
+		if !supported(b.field) {
+			return nil, fmt.Errorf("config: %s binds a %T; bind a *string, *bool, *int, *int64, *float64, *time.Duration or *[]string", b.env, b.field)
+		}
+	}
+	return all, nil
 }
 
 // EnvNames lists every environment variable the configuration reads,
-// CONSUMER_CONFIG included; manifests are checked against it.
-func EnvNames() []string {
+// CONSUMER_CONFIG and those svc binds included; manifests are checked
+// against it.
+func EnvNames(svc Section) ([]string, error) {
+	var c Config
+	all, err := allBindings(&c, svc)
+	if err != nil {
+		return nil, err
+	}
 	names := []string{"CONSUMER_CONFIG"}
-	for _, b := range bindings() {
+	for _, b := range all {
 		names = append(names, b.env)
 	}
-	return names
+	return names, nil
+}
+
+// supported reports whether set parses settings of field's kind.
+func supported(field any) bool {
+	switch field.(type) {
+	case *string, *bool, *int, *int64, *float64, *time.Duration, *[]string:
+		return true
+	}
+	return false
+}
+
+// set parses v into the setting field points at (of a kind supported
+// reports).
+func set(field any, v string) error {
+	switch f := field.(type) {
+	case *string:
+		*f = v
+	case *[]string:
+		*f = splitList(v)
+	case *bool:
+		return parse(v, f, strconv.ParseBool, "is not true or false")
+	case *int:
+		return parse(v, f, strconv.Atoi, "is not a whole number")
+	case *int64:
+		return parse(v, f, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "is not a whole number")
+	case *float64:
+		return parse(v, f, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }, "is not a number")
+	case *time.Duration:
+		return parse(v, f, time.ParseDuration, "is not a duration such as 30s")
+	default:
+		return fmt.Errorf("a %T cannot be set from text", field)
+	}
+	return nil
+}
+
+func parse[T any](v string, dst *T, p func(string) (T, error), problem string) error {
+	x, err := p(v)
+	if err != nil {
+		return fmt.Errorf("%q %s", v, problem)
+	}
+	*dst = x
+	return nil
 }
 
 func splitList(v string) []string {
@@ -92,49 +142,4 @@ func splitList(v string) []string {
 		}
 	}
 	return out
-}
-
-func parseDuration(v string, dst *time.Duration) error {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 30s", v)
-	}
-	*dst = d
-	return nil
-}
-
-func parseInt(v string, dst *int) error {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", v)
-	}
-	*dst = n
-	return nil
-}
-
-func parseInt64(v string, dst *int64) error {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", v)
-	}
-	*dst = n
-	return nil
-}
-
-func parseFloat(v string, dst *float64) error {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a number", v)
-	}
-	*dst = f
-	return nil
-}
-
-func parseBool(v string, dst *bool) error {
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return fmt.Errorf("%q is not true or false", v)
-	}
-	*dst = b
-	return nil
 }

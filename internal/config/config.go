@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
@@ -13,29 +12,26 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
-// Config is the whole configuration; each section belongs to its package.
+// Config is the framework's configuration, one section per package; the
+// service's own sections come with its Section (see Load).
 type Config struct {
 	Kafka    kafka.Config             `yaml:"kafka"`
-	Demo     kafka.DemoConfig         `yaml:"demo"`
 	Admin    admin.Config             `yaml:"admin"`
 	Log      logging.Config           `yaml:"log"`
 	Shutdown lifecycle.ShutdownConfig `yaml:"shutdown"`
 	Cache    cache.Config             `yaml:"cache"`
-	Service  service.Config           `yaml:"service"`
 	Watchdog watchdog.Config          `yaml:"watchdog"`
 }
 
-// Default is the configuration of the example service on the embedded
-// broker: what `consumer run` uses on a fresh machine.
+// Default is the framework's configuration on the embedded broker: what
+// `consumer run` uses on a fresh machine.
 func Default() Config {
 	return Config{
 		Kafka:    kafka.DefaultConfig(),
-		Demo:     kafka.DefaultDemoConfig(),
 		Admin:    admin.DefaultConfig(),
 		Log:      logging.DefaultConfig(),
 		Shutdown: lifecycle.DefaultShutdownConfig(),
 		Cache:    cache.DefaultConfig(),
-		Service:  service.DefaultConfig(),
 		Watchdog: watchdog.DefaultConfig(),
 	}
 }
@@ -44,12 +40,10 @@ func Default() Config {
 func (c Config) Validate() error {
 	var errs []error
 	errs = append(errs, c.Kafka.Validate()...)
-	errs = append(errs, c.Demo.Validate()...)
 	errs = append(errs, c.Admin.Validate()...)
 	errs = append(errs, c.Log.Validate()...)
 	errs = append(errs, c.Shutdown.Validate()...)
 	errs = append(errs, c.Cache.Validate()...)
-	errs = append(errs, c.Service.Validate()...)
 	errs = append(errs, c.Watchdog.Validate()...)
 	// The consumer's stop may wait this long for handlers before it
 	// abandons them; the components stopped after it need time too. A
@@ -57,10 +51,6 @@ func (c Config) Validate() error {
 	if wait := c.Kafka.DrainTimeout + c.Kafka.ZombieGrace; c.Shutdown.Timeout > 0 && c.Shutdown.Timeout <= wait {
 		errs = append(errs, fmt.Errorf("shutdown.timeout (%s) must exceed kafka.drain_timeout + kafka.zombie_grace (%s): the consumer's stop may take that long, and the components after it need their share",
 			c.Shutdown.Timeout, wait))
-	}
-	if c.Service.DemoFault != "" && !c.Kafka.UsesEmbedded() && !c.Service.AllowDemoFault {
-		errs = append(errs, fmt.Errorf("--demo-fault %s on real brokers (%v) is refused: it makes the service misbehave on purpose; add --allow-demo-fault if you mean it",
-			c.Service.DemoFault, c.Kafka.Brokers))
 	}
 	return errors.Join(errs...)
 }

@@ -1,14 +1,11 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Source is where Load reads from; tests give their own.
@@ -26,12 +23,17 @@ func OSSource(args []string) Source {
 	return Source{Args: args, LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}
 }
 
-// FlagSet returns the flags Load understands, for usage text; the values it
-// records are only read by Load.
-func FlagSet(name string, output io.Writer) *flag.FlagSet {
-	fs, _, _ := newFlagSet(name)
+// FlagSet returns the flags Load understands with svc, for usage text;
+// the values it records are only read by Load.
+func FlagSet(name string, output io.Writer, svc Section) (*flag.FlagSet, error) {
+	var c Config
+	all, err := allBindings(&c, svc)
+	if err != nil {
+		return nil, err
+	}
+	fs, _, _ := newFlagSet(name, all)
 	fs.SetOutput(output)
-	return fs
+	return fs, nil
 }
 
 type flagValue struct {
@@ -39,17 +41,19 @@ type flagValue struct {
 	v string
 }
 
-func newFlagSet(name string, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *string, *[]flagValue) {
+// newFlagSet registers --config and a flag per binding; a flag given is
+// recorded, to be applied after the environment (flags win).
+func newFlagSet(name string, all []binding, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *string, *[]flagValue) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	path := fs.String("config", "", "YAML configuration file (also CONSUMER_CONFIG)")
-	var set []flagValue
-	for _, b := range bindings() {
+	var given []flagValue
+	for _, b := range all {
 		record := func(v string) error {
-			set = append(set, flagValue{b, v})
+			given = append(given, flagValue{b, v})
 			return nil
 		}
-		if b.boolean {
+		if b.boolean() {
 			fs.BoolFunc(b.flag, b.usage+" (env "+b.env+")", record)
 		} else {
 			fs.Func(b.flag, b.usage+" (env "+b.env+")", record)
@@ -58,99 +62,63 @@ func newFlagSet(name string, extra ...func(*flag.FlagSet)) (*flag.FlagSet, *stri
 	for _, register := range extra {
 		register(fs)
 	}
-	return fs, path, &set
+	return fs, path, &given
 }
 
-// Load returns the effective configuration, or an error listing every
-// problem found (bad flags, unreadable or unknown fields in the file,
-// unparsable environment values, invalid settings), one per line.
-func Load(name string, src Source) (Config, error) { return LoadWith(name, src) }
-
-// LoadWith is Load for a command with flags of its own: each extra
-// function registers them on the same flag set before parsing.
-func LoadWith(name string, src Source, extra ...func(*flag.FlagSet)) (Config, error) {
-	fs, path, flags := newFlagSet(name, extra...)
+// Load returns the framework's effective configuration and fills svc, the
+// service's own sections (nil for none), in place: defaults, overridden by
+// the YAML file (--config or CONSUMER_CONFIG), by environment variables,
+// by flags. It returns an error listing every problem found (bad flags,
+// unreadable file, unknown sections or fields in it, unparsable values,
+// invalid settings), one per line; then svc may be partly filled. Each
+// extra function registers flags of the command's own on the same flag
+// set before parsing.
+func Load(name string, src Source, svc Section, extra ...func(*flag.FlagSet)) (Config, error) {
+	cfg := Default()
+	all, err := allBindings(&cfg, svc)
+	if err != nil {
+		return Config{}, err
+	}
+	if _, err := newDocument(cfg, svc); err != nil {
+		return Config{}, err // a section the file could never be decoded into
+	}
+	fs, path, flags := newFlagSet(name, all, extra...)
 	if err := fs.Parse(src.Args); err != nil {
 		return Config{}, fmt.Errorf("flags: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("flags: unexpected argument %q", fs.Arg(0))
 	}
-	cfg := Default()
 	var errs []error
 	file := *path
 	if file == "" {
 		file, _ = src.LookupEnv("CONSUMER_CONFIG")
 	}
 	if file != "" {
-		if err := decodeFile(src, file, &cfg); err != nil {
+		if err := decodeFile(src, file, &cfg, svc); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for _, b := range bindings() {
+	for _, b := range all {
 		if v, ok := src.LookupEnv(b.env); ok {
-			if err := b.set(&cfg, v); err != nil {
+			if err := set(b.field, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", b.env, err))
 			}
 		}
 	}
 	for _, f := range *flags {
-		if err := f.b.set(&cfg, f.v); err != nil {
+		if err := set(f.b.field, f.v); err != nil {
 			errs = append(errs, fmt.Errorf("--%s: %w", f.b.flag, err))
 		}
 	}
 	if len(errs) == 0 {
-		applyDemoFault(&cfg)
 		errs = append(errs, cfg.Validate())
+		if svc != nil {
+			errs = append(errs, svc.Validate(cfg.Kafka.Brokers)...)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
-}
-
-// decodeFile overlays the YAML file on cfg; fields it does not know are an
-// error (a typo must not silently fall back to a default).
-func decodeFile(src Source, path string, cfg *Config) error {
-	data, err := src.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("config file: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			var errs []error
-			for _, e := range te.Errors {
-				errs = append(errs, fmt.Errorf("config file %s: %s", path, e))
-			}
-			return errors.Join(errs...)
-		}
-		return fmt.Errorf("config file %s: %w", path, err)
-	}
-	return nil
-}
-
-// Print writes the configuration as YAML with secrets redacted.
-func Print(w io.Writer, cfg Config) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(cfg.Redacted()); err != nil {
-		return fmt.Errorf("print config: %w", err)
-	}
-	return enc.Close()
-}
-
-// applyDemoFault shapes the framework's side of a demo fault: the
-// example's input subscription and the demo producer's share of malformed
-// orders, as the fault (service.Fault) says.
-func applyDemoFault(cfg *Config) {
-	fault := cfg.Service.Fault()
-	for i := range cfg.Kafka.Subscriptions {
-		if sub := &cfg.Kafka.Subscriptions[i]; sub.Topic == cfg.Service.InputTopic {
-			fault.ShapeSubscription(sub)
-		}
-	}
-	cfg.Demo.BadRate = fault.DemoBadRate(cfg.Demo.BadRate)
 }

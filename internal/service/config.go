@@ -9,7 +9,8 @@ import (
 type Config struct {
 	// OutputTopic receives enriched orders, keyed like their input.
 	OutputTopic string `yaml:"output_topic"`
-	// InputTopic is where the demo producer writes orders.
+	// InputTopic is the topic of the enricher's default subscription
+	// (OrdersEnricher.Registration), and where the demo feed writes.
 	InputTopic string `yaml:"input_topic"`
 	// Customers is how many customers the demo directory knows
 	// (ids c-00001 to c-NNNNN); orders for others fail permanently.
@@ -18,7 +19,7 @@ type Config struct {
 	// failures the framework exists for: batchstall (F1), leak (F2),
 	// errorpath (F3), deadlock (F4), slow (F5). Empty is off.
 	DemoFault string `yaml:"demo_fault"`
-	// AllowDemoFault permits DemoFault on real brokers.
+	// AllowDemoFault permits DemoFault on real brokers (Settings.Validate).
 	AllowDemoFault bool `yaml:"allow_demo_fault"`
 }
 

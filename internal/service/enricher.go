@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/consumerkit/consumerkit/pkg/message"
+	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
 // OrdersEnricherName is the handler name subscriptions refer to.
@@ -29,6 +31,26 @@ type OrderWriter interface {
 // NewOrdersEnricher wires the handler to its singletons.
 func NewOrdersEnricher(customers *CustomerService, sink OrderWriter) *OrdersEnricher {
 	return &OrdersEnricher{customers: customers, sink: sink}
+}
+
+// OrdersEnricherRegistration declares the enricher to the engine: h (the
+// OrdersEnricher, or a demo fault around it) as a batch handler named
+// OrdersEnricherName that writes cfg.OutputTopic, subscribed by default to
+// cfg.InputTopic in partition order (a customer's orders, keyed by
+// customer, stay in order), in batches of 100 flushed at the latest 200ms
+// after their first order, a failed order dead-lettered to <input>.dlq.
+// A subscription of the same handler and topic in the configuration
+// replaces this one; a demo fault shapes it (Fault.ShapeSubscription).
+func OrdersEnricherRegistration(h OrdersHandler, cfg Config) registry.Registration {
+	sub := registry.Subscription{
+		Topic:      cfg.InputTopic,
+		Ordering:   registry.OrderingPartition,
+		Batch:      registry.BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+		Retry:      registry.DefaultRetryPolicy(),
+		DeadLetter: registry.DeadLetterConfig{Enabled: true},
+	}
+	cfg.Fault().ShapeSubscription(&sub)
+	return registry.Batch(OrdersEnricherName, h, sub).Writes(cfg.OutputTopic)
 }
 
 // HandleBatch implements message.BatchHandler.

@@ -3,7 +3,8 @@ package service
 import "github.com/google/wire"
 
 // ProviderSet builds the service's singletons: one directory, one cache,
-// one customer service, one sink, one handler of each kind.
+// one customer service, one sink, the demo feed and faults, and every
+// handler with the registry that collects them (Handlers).
 var ProviderSet = wire.NewSet(
 	NewCustomerDirectory,
 	NewCustomerCache,
@@ -11,9 +12,9 @@ var ProviderSet = wire.NewSet(
 	NewCustomerService,
 	NewEnrichedOrderSink,
 	NewOrderWriter,
-	NewOrdersEnricher,
 	NewOrdersHandler,
 	NewDemoOrders,
+	NewDemoFeed,
 	NewDemoFaults,
-	NewHandlers,
+	Handlers,
 )

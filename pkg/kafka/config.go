@@ -105,8 +105,9 @@ func withDefaults(s registry.Subscription, c Config) registry.Subscription {
 	return s
 }
 
-// DefaultConfig is the configuration of the example service on the embedded
-// broker.
+// DefaultConfig is the engine's configuration on the embedded broker. It
+// subscribes nothing: a service's handlers declare their subscriptions
+// (registry.Registration), which Subscriptions override.
 func DefaultConfig() Config {
 	return Config{
 		GroupID:              "consumerkit-example",
@@ -130,13 +131,7 @@ func DefaultConfig() Config {
 		WriteTimeout:         10 * time.Second,
 		BlockedRetryInterval: time.Minute,
 		AutoCreateTopics:     true,
-		Subscriptions: []registry.Subscription{{
-			Topic: "orders", Handler: "orders-enricher", Ordering: registry.OrderingPartition,
-			Batch:      registry.BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
-			Retry:      registry.DefaultRetryPolicy(),
-			DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
-		}},
-		Embedded: embedded.Config{Topics: []string{"orders", "orders.enriched", "orders.dlq"}, Partitions: 4},
+		Embedded:             embedded.Config{Partitions: 4},
 	}
 }
 

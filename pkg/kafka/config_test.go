@@ -11,12 +11,25 @@ import (
 
 func problems(errs []error) string { return errors.Join(errs...).Error() }
 
+// subscribedConfig is DefaultConfig, which subscribes nothing, with one
+// batch subscription to check.
+func subscribedConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Subscriptions = []registry.Subscription{{
+		Topic: "orders", Handler: "orders-enricher", Ordering: registry.OrderingPartition,
+		Batch:      registry.BatchConfig{Size: 100, Linger: 200 * time.Millisecond},
+		Retry:      registry.DefaultRetryPolicy(),
+		DeadLetter: registry.DeadLetterConfig{Enabled: true, Topic: "orders.dlq"},
+	}}
+	return cfg
+}
+
 // TestValidateRejectsARetryBudgetThatCannotFit (issue 9): a message whose
 // every attempt runs into its deadline must reach its outcome before its
 // partition looks stalled; a configuration where it cannot is refused,
 // with the arithmetic.
 func TestValidateRejectsARetryBudgetThatCannotFit(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := subscribedConfig()
 	cfg.StallTimeout = 15 * time.Second
 	cfg.HandlerTimeout = 2 * time.Second
 	cfg.Subscriptions[0].Retry = registry.RetryPolicy{MaxAttempts: 5, InitialBackoff: 200 * time.Millisecond, MaxBackoff: time.Second}
@@ -116,7 +129,7 @@ func TestValidateBatchRules(t *testing.T) {
 		}, want: "batches need ordering partition, got none"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := subscribedConfig()
 			cfg.Subscriptions[0].Batch = tt.batch
 			if tt.edit != nil {
 				tt.edit(&cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -78,7 +79,28 @@ func NewEngine(cfg Config, brokers conn.Brokers, handlers *registry.Registry, me
 		return nil, err
 	}
 	metrics.live.report(e.live)
+	if d, ok := brokers.(topicDeclarer); ok {
+		d.AddTopics(e.topics(handlers.Writes())...)
+	}
 	return e, nil
+}
+
+// topicDeclarer is a source of brokers that creates topics when it
+// starts: the embedded broker, on which a consumer group sees only topics
+// that exist when it joins.
+type topicDeclarer interface{ AddTopics(topics ...string) }
+
+// topics lists what the engine reads and writes: every subscribed topic
+// (retry topics included), every dead-letter topic, and writes.
+func (e *Engine) topics(writes []string) []string {
+	topics := slices.Clone(writes)
+	for topic, sub := range e.subs {
+		topics = append(topics, topic)
+		if sub.deadLetterTopic != "" {
+			topics = append(topics, sub.deadLetterTopic)
+		}
+	}
+	return topics
 }
 
 // Name identifies the engine in lifecycle logs.
@@ -88,6 +110,13 @@ func (e *Engine) Name() string { return "consumer" }
 // the consumer group in the background. It gives up when ctx ends (a
 // signal during start).
 func (e *Engine) Start(ctx context.Context) error {
+	if len(e.subs) == 0 {
+		// A group cannot be joined without topics. A service with no
+		// handler yet idles, ready and live, and says why.
+		e.log.Warn("no subscriptions: register a handler in internal/service/handlers.go")
+		e.joined.Store(true)
+		return nil
+	}
 	settings, err := conn.New(e.cfg.TLS, e.cfg.SASL)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 func newTestRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
 
 func TestConfigValidateReportsEveryProblem(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := subscribedConfig()
 	cfg.Brokers = []string{"nohost", "h:99999"}
 	cfg.GroupID = ""
 	cfg.DrainTimeout = time.Minute // not below the rebalance timeout

@@ -11,10 +11,10 @@ import (
 
 // ProviderSet builds the engine's singletons from its Config: the cluster
 // (configured or embedded brokers, which every client asks for addresses),
-// metrics, engine, publisher and demo feed. None starts anything when
+// metrics, engine and publisher. None starts anything when
 // built.
 var ProviderSet = wire.NewSet(NewCluster, wire.Bind(new(conn.Brokers), new(*embedded.Cluster)),
-	NewMetrics, NewEngine, NewPublisher, NewDemoFeed)
+	NewMetrics, NewEngine, NewPublisher)
 
 // NewCluster describes where the brokers are: cfg.Brokers, or when none
 // are configured the embedded broker cfg.Embedded shapes. It starts

@@ -3,12 +3,13 @@ package registry
 import "github.com/consumerkit/consumerkit/pkg/message"
 
 // Registration declares one handler: the name subscriptions refer to, its
-// kind, the middleware for its calls only, and the subscriptions it has
-// unless the configuration says otherwise. Declare it next to the
-// handler's constructor, with Handler or Batch.
+// kind, the middleware for its calls only, the subscriptions it has
+// unless the configuration says otherwise, and the topics it writes.
+// Declare it next to the handler's constructor, with Handler or Batch.
 type Registration struct {
-	entry Entry
-	subs  []Subscription
+	entry  Entry
+	subs   []Subscription
+	writes []string
 }
 
 // Handler registers a per-message handler under name, subscribed by
@@ -38,6 +39,14 @@ func newRegistration(e Entry, subs []Subscription) Registration {
 // listed is the outermost.
 func (r Registration) Use(mws ...message.Middleware) Registration {
 	r.entry.Middleware = append(append([]message.Middleware(nil), r.entry.Middleware...), mws...)
+	return r
+}
+
+// Writes returns the registration declaring that the handler produces to
+// topics (its output), so that whatever sets up the topics a service uses
+// (the embedded broker) knows them.
+func (r Registration) Writes(topics ...string) Registration {
+	r.writes = append(append([]string(nil), r.writes...), topics...)
 	return r
 }
 

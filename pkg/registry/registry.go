@@ -15,6 +15,7 @@ import (
 type Registry struct {
 	entries map[string]Entry
 	subs    []Subscription
+	writes  []string
 	use     []message.Middleware
 }
 
@@ -40,8 +41,15 @@ func New(regs ...Registration) (*Registry, error) {
 		}
 		r.entries[reg.entry.Name] = reg.entry
 		r.subs = append(r.subs, reg.subs...)
+		r.writes = append(r.writes, reg.writes...)
 	}
 	return r, nil
+}
+
+// Writes lists the topics the registered handlers declared they write
+// (Registration.Writes), sorted, each once.
+func (r *Registry) Writes() []string {
+	return slices.Compact(slices.Sorted(slices.Values(r.writes)))
 }
 
 // Empty returns a registry with no handlers, to fill with Add and AddBatch.

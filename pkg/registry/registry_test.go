@@ -142,3 +142,27 @@ func TestRegistrationUseIsCopyOnWrite(t *testing.T) {
 		t.Fatalf("a derived registration ran %s", got)
 	}
 }
+
+// TestWritesCollectsEveryRegistrationsOutputs: the topics each
+// registration declares it writes are collected, sorted and each once;
+// a registration derived from another does not change it.
+func TestWritesCollectsEveryRegistrationsOutputs(t *testing.T) {
+	noop := message.HandlerFunc(func(context.Context, *message.Message) error { return nil })
+	derived := Handler("a", noop).Writes("out-a").Writes("shared").Writes("out-a2")
+	registered := derived.Writes("out-a3")
+	_ = derived.Writes("not-registered")
+	r, err := New(
+		registered,
+		Handler("b", noop).Writes("shared", "out-b"),
+		Handler("c", noop),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(r.Writes()); got != "[out-a out-a2 out-a3 out-b shared]" {
+		t.Fatalf("Writes = %s", got)
+	}
+	if got := Empty().Writes(); len(got) != 0 {
+		t.Fatalf("an empty registry writes %v", got)
+	}
+}

@@ -46,7 +46,9 @@ type Cluster struct {
 	closeTimeout time.Duration
 	log          *zap.Logger
 	mu           sync.Mutex
-	fake         *kfake.Cluster
+	// topics are created at Start: Config.Topics and those AddTopics added.
+	topics []string
+	fake   *kfake.Cluster
 	// addrs is written by NewCluster or Start and read by every client
 	// after it.
 	addrs []string
@@ -58,7 +60,20 @@ var _ conn.Brokers = (*Cluster)(nil)
 // embedded broker shaped by cfg whose close Stop bounds by closeTimeout.
 // It starts nothing.
 func NewCluster(brokers []string, cfg Config, closeTimeout time.Duration, log *zap.Logger) *Cluster {
-	return &Cluster{cfg: cfg, embedded: len(brokers) == 0, closeTimeout: closeTimeout, log: log.Named("broker"), addrs: slices.Clone(brokers)}
+	return &Cluster{cfg: cfg, embedded: len(brokers) == 0, closeTimeout: closeTimeout, log: log.Named("broker"),
+		addrs: slices.Clone(brokers), topics: slices.Clone(cfg.Topics)}
+}
+
+// AddTopics declares topics the service reads or writes, for the embedded
+// broker to create at Start beside Config.Topics: a consumer group sees
+// only topics that exist when it joins. The engine declares its
+// subscriptions' topics, so the embedded broker's topics are the
+// service's, whatever they are. Call it before Start; with configured
+// brokers it changes nothing.
+func (c *Cluster) AddTopics(topics ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.topics = slices.Compact(slices.Sorted(slices.Values(append(c.topics, topics...))))
 }
 
 // Name identifies the component in lifecycle logs.
@@ -75,11 +90,14 @@ func (c *Cluster) Start(context.Context) error {
 		c.log.Info("using configured brokers", zap.Strings("brokers", c.Addrs()))
 		return nil
 	}
+	c.mu.Lock()
+	topics := slices.Clone(c.topics)
+	c.mu.Unlock()
 	fake, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(c.cfg.Partitions),
-		kfake.SeedTopics(int32(c.cfg.Partitions), c.cfg.Topics...),
+		kfake.SeedTopics(int32(c.cfg.Partitions), topics...),
 		kfake.Ports(c.cfg.Port),
 	)
 	if err != nil {
@@ -90,9 +108,16 @@ func (c *Cluster) Start(context.Context) error {
 	c.addrs = fake.ListenAddrs()
 	c.mu.Unlock()
 	c.log.Info("embedded broker started (in process; data is lost on exit)",
-		zap.Strings("addrs", c.Addrs()), zap.Strings("topics", c.cfg.Topics),
+		zap.Strings("addrs", c.Addrs()), zap.Strings("topics", topics),
 		zap.Int("partitions", c.cfg.Partitions))
 	return nil
+}
+
+// Topics lists the topics Start creates on the embedded broker, sorted.
+func (c *Cluster) Topics() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Sorted(slices.Values(c.topics))
 }
 
 // Addrs returns the bootstrap addresses: the configured ones, or the

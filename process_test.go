@@ -1,0 +1,40 @@
+package consumerkit
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// buildConsumer builds srcDir's cmd/consumer into outDir and returns the
+// binary. Tests that run the command as a process build it once.
+func buildConsumer(t *testing.T, srcDir, outDir string) string {
+	t.Helper()
+	bin := filepath.Join(outDir, "consumer")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/consumer")
+	cmd.Dir = srcDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/consumer in %s: %v\n%s", srcDir, err, out)
+	}
+	return bin
+}
+
+// lockedBuffer is written by exec's copying goroutine and read by the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

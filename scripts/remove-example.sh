@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# remove-example.sh deletes the example service (the orders enricher, its
+# demo feed and demo faults) and everything that exists only for it, and
+# leaves a service with no handler that builds, passes its tests and runs:
+# `consumer run` starts on the embedded broker with zero subscriptions,
+# logs "no subscriptions: register a handler in internal/service/handlers.go"
+# and stops cleanly. The framework (pkg/) is not touched.
+#
+# What goes:
+#   internal/service/*            the example; replaced by an empty service:
+#                                 handlers.go (the registration point),
+#                                 settings.go (its own config sections), wire.go
+#   wire.go, components.go        rewritten without the example's providers and
+#                                 components; wire_gen.go regenerated
+#   root tests of the example     app, cluster, demofault, stoporder, harness,
+#                                 logs, goroutines, and the tests of this script
+#                                 and of the README's "Adding a handler"
+#   cmd/consumer/example_run_test.go, e2e/binary_test.go, e2e/lag_test.go
+#   deploy/k8s/configmap.yaml     its config.yaml loses the example's
+#                                 subscription and service section
+#
+# Run it from a checkout (make remove-example); commit the result. README.md
+# still describes the example afterwards: edit it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -f internal/service/enricher.go ]]; then
+  echo "remove-example: internal/service/enricher.go is gone: the example is already removed"
+  exit 0
+fi
+
+echo "== deleting the example"
+rm -f internal/service/*.go
+rm -f app_test.go cluster_test.go demofault_test.go stoporder_test.go harness_test.go \
+  logs_test.go goroutines_test.go tempcopy_test.go removeexample_test.go addhandler_test.go
+rm -f cmd/consumer/example_run_test.go e2e/binary_test.go e2e/lag_test.go
+
+echo "== writing the empty service"
+cat > internal/service/doc.go <<'EOF'
+// Package service is this service's business logic: its handlers, the
+// singletons they share, and its own configuration sections. A handler is
+// a type with a constructor and its Registration (name, kind, default
+// subscription) in its own file, collected in handlers.go (see the
+// README's "Adding a handler"). The package never imports the Kafka
+// engine, so every handler is testable without a broker.
+package service
+EOF
+
+cat > internal/service/handlers.go <<'EOF'
+package service
+
+import (
+	"github.com/google/wire"
+
+	"github.com/consumerkit/consumerkit/pkg/registry"
+)
+
+// Handlers builds every handler and the registry that collects them: the
+// one place a handler is registered. To add one, see the README's "Adding
+// a handler": its constructor goes in this set, and its Registration in
+// NewHandlers.
+var Handlers = wire.NewSet(
+	NewHandlers,
+)
+
+// NewHandlers collects every handler's Registration (declared next to the
+// handler's constructor) into the registry the engine runs. With none,
+// the service starts, consumes nothing and says so.
+func NewHandlers() (*registry.Registry, error) {
+	return registry.New()
+}
+EOF
+
+cat > internal/service/settings.go <<'EOF'
+package service
+
+// Settings is the service's part of the configuration, beside the
+// framework's: a field per section of its own in the configuration file,
+// with its yaml tag, and Bind for the settings that environment variables
+// and flags override. It is a config.Section: config.Load fills it, and
+// the injector hands it (or, with wire.FieldsOf, its sections) to the
+// providers that need it.
+type Settings struct{}
+
+// DefaultSettings returns the service's defaults.
+func DefaultSettings() *Settings { return &Settings{} }
+
+// Bind declares the settings that environment variables and flags
+// override: bind(env, flag, usage, &s.Section.Field) for each.
+func (s *Settings) Bind(bind func(env, flag, usage string, field any)) {}
+
+// Validate returns every problem of the service's sections; brokers are
+// the configured ones, empty for the embedded broker.
+func (s *Settings) Validate(brokers []string) []error { return nil }
+EOF
+
+cat > internal/service/wire.go <<'EOF'
+package service
+
+import "github.com/google/wire"
+
+// ProviderSet builds the service's singletons and every handler with the
+// registry that collects them (Handlers).
+var ProviderSet = wire.NewSet(
+	Handlers,
+)
+EOF
+
+cat > internal/service/main_test.go <<'EOF'
+package service
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+EOF
+
+echo "== rewriting the injector"
+cat > wire.go <<'EOF'
+//go:build wireinject
+
+package consumerkit
+
+import (
+	"github.com/google/wire"
+
+	"github.com/consumerkit/consumerkit/internal/app"
+	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/logging"
+	"github.com/consumerkit/consumerkit/pkg/registry"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
+)
+
+// InitializeApp builds the application from the framework's configuration
+// and the service's (both filled by config.Load; see ServiceSettings). The
+// returned cleanup releases what the providers own (caches, logger) and
+// must be called once, after App.Run returned.
+func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, func(), error) {
+	wire.Build(
+		wire.FieldsOf(new(config.Config), "Kafka", "Admin", "Log", "Shutdown", "Watchdog"),
+		logging.ProviderSet,
+		admin.ProviderSet,
+		kafka.ProviderSet,
+		service.ProviderSet,
+		watchdog.ProviderSet,
+		wire.Bind(new(admin.Checker), new(*kafka.Engine)),
+		wire.Bind(new(watchdog.Subject), new(*kafka.Engine)),
+		wire.Bind(new(app.Readiness), new(*admin.Server)),
+		newComponents,
+		app.New,
+	)
+	return nil, nil, nil
+}
+
+// InitializeRegistry builds only the service's handlers and the registry
+// that collects them, starting nothing, so that `consumer config` prints
+// the subscriptions the service runs: the registered defaults as the
+// configuration overrides them. The cleanup releases what the providers
+// own.
+func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
+	wire.Build(
+		service.ProviderSet,
+	)
+	return nil, nil, nil
+}
+EOF
+
+cat > components.go <<'EOF'
+package consumerkit
+
+import (
+	"github.com/consumerkit/consumerkit/internal/app"
+	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/watchdog"
+)
+
+// newComponents fixes the start order; the app stops them in reverse, so:
+// the admin server answers probes first and stops last; the broker outlives
+// every client; the publisher outlives the engine, whose final batch flush
+// publishes; the watchdog watches the engine while it runs.
+func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine,
+	dog *watchdog.Watchdog) app.Components {
+	return app.Components{adm, cluster, pub, engine, dog}
+}
+EOF
+
+echo "== removing the example's subscription from deploy/k8s/configmap.yaml"
+cm=deploy/k8s/configmap.yaml
+{
+  sed -n '1,/^  config.yaml: |$/p' "$cm"
+  cat <<'EOF'
+    kafka:
+      # Every replica joins the same group, so partitions are shared between
+      # pods and a rolling restart only moves partitions, never duplicates work.
+      group_id: consumerkit-example
+      # A handler's registered subscription can be overridden here per
+      # environment: an entry of kafka.subscriptions with the same handler
+      # and topic (see the README's "Configuration").
+EOF
+  sed -n '/^---$/,$p' "$cm"
+} > "$cm.new"
+if ! grep -q '^  name: consumerkit-env$' "$cm.new" || grep -q 'orders' "$cm.new"; then
+  rm -f "$cm.new"
+  echo "remove-example: $cm does not have the shape this script knows; edit it by hand" >&2
+  exit 1
+fi
+mv "$cm.new" "$cm"
+
+echo "== regenerating wire_gen.go"
+go tool wire gen . >/dev/null
+
+echo "remove-example: done. Next: go build ./... && go test ./..., edit README.md, commit."
