@@ -2,6 +2,7 @@ package consumerkit
 
 import (
 	"bytes"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -37,4 +38,14 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// status is the HTTP status of a GET of url, or 0 when it cannot connect.
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // commandGuard bounds one go command (a build, a test run) in a temporary
@@ -125,7 +126,7 @@ func startBinary(t *testing.T, bin string, args ...string) *binaryRun {
 func (r *binaryRun) waitLog(msg string) map[string]any {
 	r.t.Helper()
 	var found map[string]any
-	waitFor(r.t, "the log line "+msg, func() bool {
+	consumertest.Eventually(r.t, "the log line "+msg, func() bool {
 		exited := false
 		select {
 		case <-r.exited:
@@ -153,7 +154,7 @@ func (r *binaryRun) ready() string {
 	r.t.Helper()
 	addr, _ := r.waitLog("admin listening")["addr"].(string)
 	base := "http://" + addr
-	waitFor(r.t, "/readyz 200", func() bool { return status(base+"/readyz") == 200 })
+	consumertest.Eventually(r.t, "/readyz 200", func() bool { return status(base+"/readyz") == 200 })
 	return base
 }
 
@@ -165,8 +166,8 @@ func (r *binaryRun) terminate() int {
 	}
 	select {
 	case <-r.exited:
-	case <-time.After(hangGuard):
-		r.t.Fatalf("still running %s after SIGTERM\nstdout:\n%s", hangGuard, r.stdout.String())
+	case <-time.After(consumertest.Patience):
+		r.t.Fatalf("still running %s after SIGTERM\nstdout:\n%s", consumertest.Patience, r.stdout.String())
 	}
 	return r.cmd.ProcessState.ExitCode()
 }

@@ -12,9 +12,11 @@
 #                                 settings.go (its own config sections), wire.go
 #   wire.go, components.go        rewritten without the example's providers and
 #                                 components; wire_gen.go regenerated
+#   demofault.go                  the demo faults' pacing of the watchdog
 #   root tests of the example     app, cluster, demofault, stoporder, harness,
 #                                 logs, goroutines, and the tests of this script
 #                                 and of the README's "Adding a handler"
+#                                 (the other-module test and its helpers stay)
 #   cmd/consumer/example_run_test.go, e2e/binary_test.go, e2e/lag_test.go
 #   deploy/k8s/configmap.yaml     its config.yaml loses the example's
 #                                 subscription and service section
@@ -31,8 +33,9 @@ fi
 
 echo "== deleting the example"
 rm -f internal/service/*.go
-rm -f app_test.go cluster_test.go demofault_test.go stoporder_test.go harness_test.go \
-  logs_test.go goroutines_test.go tempcopy_test.go removeexample_test.go addhandler_test.go
+rm -f demofault.go
+rm -f app_test.go cluster_test.go demofault_test.go demofault_process_test.go stoporder_test.go harness_test.go \
+  logs_test.go goroutines_test.go removeexample_test.go addhandler_test.go
 rm -f cmd/consumer/example_run_test.go e2e/binary_test.go e2e/lag_test.go
 
 echo "== writing the empty service"
@@ -178,6 +181,8 @@ import (
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
+	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
+	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -185,7 +190,7 @@ import (
 // the admin server answers probes first and stops last; the broker outlives
 // every client; the publisher outlives the engine, whose final batch flush
 // publishes; the watchdog watches the engine while it runs.
-func newComponents(adm *admin.Server, cluster *kafka.Cluster, pub *kafka.Publisher, engine *kafka.Engine,
+func newComponents(adm *admin.Server, cluster *embedded.Cluster, pub *publish.Publisher, engine *kafka.Engine,
 	dog *watchdog.Watchdog) app.Components {
 	return app.Components{adm, cluster, pub, engine, dog}
 }
