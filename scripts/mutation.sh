@@ -57,6 +57,7 @@ packages=(
   "message|./pkg/message|--exclude-files=^middleware/"
   "message/middleware|./pkg/message/middleware|"
   "lifecycle|./pkg/lifecycle|"
+  "registry|./pkg/registry|"
   "cache|./internal/cache|"
   "config|./internal/config|"
   "watchdog|./pkg/watchdog|"
