@@ -116,7 +116,7 @@ func (r *Registry) Subscriptions(configured []Subscription) []Subscription {
 	for _, s := range configured {
 		override[key{s.Handler, s.Topic}] = s
 	}
-	out := make([]Subscription, 0, len(r.subs)+len(configured))
+	out := make([]Subscription, 0, len(r.subs))
 	used := map[key]bool{}
 	for _, s := range r.subs {
 		k := key{s.Handler, s.Topic}

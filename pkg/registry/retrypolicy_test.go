@@ -47,3 +47,41 @@ func TestRetryPolicyBackoffReachesItsCeilingExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultRetryPolicy: the defaults the README states (3 attempts,
+// 100ms doubling to at most 5s) and the budget they give.
+func TestDefaultRetryPolicy(t *testing.T) {
+	p := DefaultRetryPolicy()
+	if p != (RetryPolicy{MaxAttempts: 3, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}) {
+		t.Fatalf("default policy %+v", p)
+	}
+	if got := p.Budget(time.Second); got != 3*time.Second+300*time.Millisecond {
+		t.Fatalf("budget %s: 3 attempts of 1s, backoffs of at most 100ms and 200ms", got)
+	}
+}
+
+// TestRetryPolicyValidateBoundaries: each rule refuses just past its
+// limit and accepts the limit itself, naming where the policy sits.
+func TestRetryPolicyValidateBoundaries(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		p    RetryPolicy
+		want string // "" when valid
+	}{
+		{"one attempt", RetryPolicy{MaxAttempts: 1, InitialBackoff: 1, MaxBackoff: 1}, ""},
+		{"no attempt", RetryPolicy{MaxAttempts: 0, InitialBackoff: 1, MaxBackoff: 1}, "s.retry.max_attempts must be >= 1, got 0"},
+		{"zero backoff", RetryPolicy{MaxAttempts: 1, InitialBackoff: 0, MaxBackoff: 1}, "s.retry: need 0 < initial_backoff (0s) <= max_backoff (1ns)"},
+		{"ceiling below start", RetryPolicy{MaxAttempts: 1, InitialBackoff: 2, MaxBackoff: 1}, "s.retry: need 0 < initial_backoff (2ns) <= max_backoff (1ns)"},
+		{"ceiling at start", RetryPolicy{MaxAttempts: 1, InitialBackoff: 2, MaxBackoff: 2}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := tt.p.Validate("s.retry")
+			switch {
+			case tt.want == "" && len(errs) > 0:
+				t.Fatalf("valid policy refused: %v", errs)
+			case tt.want != "" && (len(errs) != 1 || errs[0].Error() != tt.want):
+				t.Fatalf("errors %v, want exactly %q", errs, tt.want)
+			}
+		})
+	}
+}
