@@ -19,7 +19,8 @@ type RetryPolicy struct {
 	MaxBackoff     time.Duration `yaml:"max_backoff"`
 }
 
-// DefaultRetryPolicy: three attempts, 100ms then 200ms apart (±50%).
+// DefaultRetryPolicy: three attempts, waiting up to 100ms then up to 200ms
+// between them (at least half of each).
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 3, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}
 }
