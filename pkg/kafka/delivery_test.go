@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
@@ -285,7 +286,7 @@ func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
 	m := messages(0, 1)[0]
 	wait := r.deliverAsync(m)
 
-	waitFor(t, "two rejected writes", func() bool { mu.Lock(); defer mu.Unlock(); return len(writes) >= 2 })
+	consumertest.Eventually(t, "two rejected writes", func() bool { mu.Lock(); defer mu.Unlock(); return len(writes) >= 2 })
 	mu.Lock()
 	gap := writes[1].Sub(writes[0])
 	mu.Unlock()
@@ -295,7 +296,7 @@ func TestRejectedLetterWriteBlocksWithoutCallingTheHandlerAgain(t *testing.T) {
 	if b := r.blocked(); b == nil || b.reason != blockedDeadLetterRejected || b.offset != 0 {
 		t.Fatalf("blocked state %+v", b)
 	}
-	waitFor(t, "the commit point held past stall_timeout", func() bool {
+	consumertest.Eventually(t, "the commit point held past stall_timeout", func() bool {
 		h, ok := r.p.holding(time.Now())
 		return ok && h.held > cfg.StallTimeout
 	})
@@ -433,7 +434,7 @@ func TestRevokeDuringBackoffLeavesNoOutcome(t *testing.T) {
 	cfg.StallTimeout = 24 * time.Hour // the hour-long backoff is the point, not a stall
 	r := newRig(t, cfg, sub, handlers)
 	wait := r.deliverAsync(messages(0, 1)...)
-	waitFor(t, "the first attempt", func() bool { return calls.Load() == 1 })
+	consumertest.Eventually(t, "the first attempt", func() bool { return calls.Load() == 1 })
 	r.endGeneration()
 	wait()
 	if r.outcomes() != 0 || r.p.window.inFlight() != 1 || r.committable() != -1 || calls.Load() != 1 {

@@ -18,15 +18,12 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
-
-// hangGuard bounds waits for things that must happen; it is a safety net
-// against a hung test, never a timing assertion.
-const hangGuard = 2 * time.Minute
 
 var topicSeq atomic.Int64
 
@@ -150,15 +147,11 @@ func (b *testBroker) alterTopicConfig(topic string, configs map[string]string) {
 
 // waitForTopic waits until metadata shows every partition with a leader.
 func (b *testBroker) waitForTopic(client *kafkago.Client, topic string, partitions int) {
-	deadline := time.Now().Add(hangGuard)
-	for time.Now().Before(deadline) {
+	b.t.Helper()
+	consumertest.Eventually(b.t, fmt.Sprintf("topic %s to show %d partitions", topic, partitions), func() bool {
 		md, err := client.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{topic}})
-		if err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.t.Fatalf("topic %s not ready", topic)
+		return err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions
+	})
 }
 
 // produce writes values i in [from, to) to topic, each keyed by keyOf(i),
@@ -308,21 +301,9 @@ func (b *testBroker) startEngineWith(cfg Config, handlers *registry.Registry, pr
 
 func (e *engineUnderTest) stop(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	if err := e.Stop(ctx); err != nil {
 		t.Errorf("stop engine: %v", err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after hangGuard.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -163,7 +164,7 @@ func (r *rig) deliverAsync(msgs ...*message.Message) (wait func()) {
 		r.t.Helper()
 		select {
 		case <-done:
-		case <-time.After(hangGuard):
+		case <-time.After(consumertest.Patience):
 			r.t.Fatal("delivery did not end")
 		}
 	}
