@@ -13,45 +13,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
-
-// assertAccounting checks, for an engine that has stopped, that every
-// fetched message is accounted for: fetched = outcomes + released.
-func assertAccounting(t testing.TB, engines ...*engineUnderTest) (fetched, outcomes, released float64) {
-	t.Helper()
-	for _, e := range engines {
-		fetched += consumertest.Sum(t, e.reg, "kafka_consumer_fetched_total", nil)
-		outcomes += consumertest.Sum(t, e.reg, "kafka_consumer_messages_total", nil)
-		released += consumertest.Sum(t, e.reg, "kafka_consumer_released_total", nil)
-	}
-	if fetched != outcomes+released {
-		t.Fatalf("accounting: fetched %v != outcomes %v + released %v", fetched, outcomes, released)
-	}
-	return fetched, outcomes, released
-}
-
-// keyOn returns n distinct keys, each prefix-i for some i, that the
-// producers' murmur2 partitioner puts on partition of a topic with
-// partitions partitions.
-func keyOn(partition, partitions, n int, prefix string) []string {
-	all := make([]int, partitions)
-	for i := range all {
-		all[i] = i
-	}
-	var keys []string
-	for i := 0; len(keys) < n; i++ {
-		k := prefix + strconv.Itoa(i)
-		if (kafkago.Murmur2Balancer{}).Balance(kafkago.Message{Key: []byte(k)}, all...) == partition {
-			keys = append(keys, k)
-		}
-	}
-	return keys
-}
 
 // TestZombieHandlersAreCountedAndStopFetching: calls that ignore their
 // ended context are counted as zombies once zombie_grace passes; past
