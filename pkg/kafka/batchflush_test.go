@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -46,11 +47,11 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 				Batch: registry.BatchConfig{Size: 100, Linger: time.Hour}}})
 			a := b.startEngine(cfg, handlers(0))
 			b.produce(topic, 0, total, strconv.Itoa)
-			waitFor(t, "every message fetched into the pending batch", func() bool {
-				return sumOf(t, a.reg, "kafka_consumer_fetched_total") == total
+			consumertest.Eventually(t, "every message fetched into the pending batch", func() bool {
+				return consumertest.Sum(t, a.reg, "kafka_consumer_fetched_total", nil) == total
 			})
 			mu.Lock()
-			if len(batches) != 0 || sumOf(t, a.reg, "kafka_consumer_batch_flushes_total") != 0 {
+			if len(batches) != 0 || consumertest.Sum(t, a.reg, "kafka_consumer_batch_flushes_total", nil) != 0 {
 				t.Fatalf("a batch of %d below size %d flushed before its hour-long linger: %v", total, 100, batches)
 			}
 			mu.Unlock()
@@ -58,8 +59,8 @@ func TestPartialBatchFlushesOnRevokeAndShutdown(t *testing.T) {
 			var second *engineUnderTest
 			if reason == "revoke" {
 				second = b.startEngine(cfg, handlers(1)) // joining ends a's generation
-				waitFor(t, "the revoke flush", func() bool { return sumOf(t, a.reg, "kafka_consumer_batch_flushes_total") == 1 })
-				waitFor(t, "the final commit of a's generation", allCommitted(t, b, cfg.GroupID, topic, 1))
+				consumertest.Eventually(t, "the revoke flush", func() bool { return consumertest.Sum(t, a.reg, "kafka_consumer_batch_flushes_total", nil) == 1 })
+				consumertest.Eventually(t, "the final commit of a's generation", allCommitted(t, b, cfg.GroupID, topic, 1))
 			} else {
 				a.stop(t)
 			}

@@ -13,6 +13,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -61,7 +62,7 @@ func kafkaGoLoop(tb testing.TB, b *testBroker, topic, group string, n int) time.
 		HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 10 * time.Second,
 	})
 	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	sw := newStopwatch(n)
 	for range n {
@@ -92,7 +93,7 @@ func engineLoop(sub registry.Subscription, handler message.Handler) consumer {
 		e := b.startEngine(cfg, registry.Empty().Add("bench", h))
 		select {
 		case <-sw.done:
-		case <-time.After(hangGuard):
+		case <-time.After(consumertest.Patience):
 			tb.Fatalf("engine handled %d of %d messages", sw.count.Load(), n)
 		}
 		e.stop(tb)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 func TestCallContextExpiresAtItsDeadline(t *testing.T) {
@@ -77,7 +79,7 @@ func TestDerivedContextsNeedNoGoroutine(t *testing.T) {
 	for _, child := range children {
 		select {
 		case <-child.Done():
-		case <-time.After(hangGuard):
+		case <-time.After(consumertest.Patience):
 			t.Fatal("derived context not cancelled")
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -60,7 +61,7 @@ func TestGoroutinesDoNotGrowWithMessages(t *testing.T) {
 	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "count", Ordering: registry.OrderingPartition}})
 	engine.Store(b.startEngine(cfg, handlers))
 	b.produce(topic, 0, total, func(i int) string { return strconv.Itoa(i) })
-	waitFor(t, "every message handled", func() bool { return handled.Load() >= total })
+	consumertest.Eventually(t, "every message handled", func() bool { return handled.Load() >= total })
 	engine.Load().stop(t)
 	mu.Lock()
 	defer mu.Unlock()
@@ -96,8 +97,8 @@ func TestBatchesFlushOnSizeAndOnLinger(t *testing.T) {
 		Batch: registry.BatchConfig{Size: 100, Linger: 300 * 1e6}}})
 	e := b.startEngine(cfg, registry.Empty().AddBatch("batch", batchHandler))
 	b.produce(topic, 0, 1050, strconv.Itoa)
-	waitFor(t, "all 1050 messages", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 1050 })
-	waitFor(t, "commit", allCommitted(t, b, cfg.GroupID, topic, 1))
+	consumertest.Eventually(t, "all 1050 messages", func() bool { mu.Lock(); defer mu.Unlock(); return handled == 1050 })
+	consumertest.Eventually(t, "commit", allCommitted(t, b, cfg.GroupID, topic, 1))
 	flushes := func(reason string) float64 {
 		return testutil.ToFloat64(e.metrics.batchFlushes.WithLabelValues("batch", reason))
 	}
@@ -161,14 +162,14 @@ func TestEveryMessageGetsOneOutcome(t *testing.T) {
 			transient++
 		}
 	}
-	waitFor(t, "every outcome", func() bool {
+	consumertest.Eventually(t, "every outcome", func() bool {
 		sum := 0
 		for _, o := range []delivery.Outcome{delivery.OutcomeSuccess, delivery.OutcomeRetried, delivery.OutcomeFailed} {
 			sum += outcomes(e, topic, "mixed", o)
 		}
 		return sum == total
 	})
-	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
+	consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 	if got := outcomes(e, topic, "mixed", delivery.OutcomeFailed); got != poison+panics {
 		t.Errorf("failed = %d, want %d poison + %d panics", got, poison, panics)
 	}
@@ -201,7 +202,7 @@ func TestStopCommitsWhatWasProcessed(t *testing.T) {
 	cfg.CommitInterval = 1e12 // only the final commit can move the offset
 	e := b.startEngine(cfg, handlers)
 	b.produce(topic, 0, 300, strconv.Itoa)
-	waitFor(t, "300 handled", func() bool { return handled.Load() == 300 })
+	consumertest.Eventually(t, "300 handled", func() bool { return handled.Load() == 300 })
 	e.stop(t)
 	committed, end := b.committedAndEnd(cfg.GroupID, topic, 1)
 	if committed[0] != end[0] || end[0] != 300 {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
@@ -32,7 +33,7 @@ func (b *testBroker) readAll(topic string, partitions int) []kafkago.Message {
 			continue
 		}
 		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: b.addrs, Topic: topic, Partition: p, MaxWait: time.Second, MaxBytes: 4 << 20})
-		ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+		ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 		for {
 			m, err := r.FetchMessage(ctx)
 			if err != nil {
@@ -230,10 +231,10 @@ func TestLedgerFailures(t *testing.T) {
 				}
 			}
 			count := func(o delivery.Outcome) int { return outcomes(e, topic, "h", o) }
-			waitFor(t, "every outcome", func() bool {
+			consumertest.Eventually(t, "every outcome", func() bool {
 				return count(delivery.OutcomeSuccess)+count(delivery.OutcomeRetried)+count(delivery.OutcomeDeadLettered) == total
 			})
-			waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
+			consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 			if got := count(delivery.OutcomeDeadLettered); got != poison {
 				t.Errorf("dead_lettered %d, want %d", got, poison)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -37,7 +38,7 @@ func TestHandlerTimeoutCancelsTheCall(t *testing.T) {
 	cfg.HandlerTimeout = 200 * time.Millisecond
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
-	waitFor(t, "the retried outcome", func() bool { return outcomes(e, topic, "h", delivery.OutcomeRetried) == 1 })
+	consumertest.Eventually(t, "the retried outcome", func() bool { return outcomes(e, topic, "h", delivery.OutcomeRetried) == 1 })
 	if err, _ := firstErr.Load().(error); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("first call ended with %v, want deadline exceeded", err)
 	}
@@ -97,7 +98,7 @@ func TestHandlerContextEndsOnShutdownAndRevoke(t *testing.T) {
 				}
 			}
 			second := b.startEngine(cfg, registry.Empty().Add("h", h)) // for "revoke", joining revokes the partition from a
-			waitFor(t, "every message handled and committed by the partition's owners", func() bool {
+			consumertest.Eventually(t, "every message handled and committed by the partition's owners", func() bool {
 				mu.Lock()
 				defer mu.Unlock()
 				return len(calls) == total && calls[cutAt] == 2 && allCommitted(t, b, cfg.GroupID, topic, 1)()

@@ -5,28 +5,19 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
-	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
-	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
-
-// hangGuard bounds waits for things that must happen; it is a safety net
-// against a hung test, never a timing assertion.
-const hangGuard = 2 * time.Minute
 
 var topicSeq atomic.Int64
 
@@ -150,68 +141,11 @@ func (b *testBroker) alterTopicConfig(topic string, configs map[string]string) {
 
 // waitForTopic waits until metadata shows every partition with a leader.
 func (b *testBroker) waitForTopic(client *kafkago.Client, topic string, partitions int) {
-	deadline := time.Now().Add(hangGuard)
-	for time.Now().Before(deadline) {
+	b.t.Helper()
+	consumertest.Eventually(b.t, fmt.Sprintf("topic %s to show %d partitions", topic, partitions), func() bool {
 		md, err := client.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{topic}})
-		if err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.t.Fatalf("topic %s not ready", topic)
-}
-
-// produce writes values i in [from, to) to topic, each keyed by keyOf(i),
-// spread over partitions by key, and returns when all are acknowledged.
-func (b *testBroker) produce(topic string, from, to int, keyOf func(i int) string) {
-	b.t.Helper()
-	b.produceRange(topic, from, to, func(i int) (string, string) { return keyOf(i), strconv.Itoa(i) })
-}
-
-// produceValues writes n messages whose key and value kv(i) gives.
-func (b *testBroker) produceValues(topic string, n int, kv func(i int) (key, value string)) {
-	b.t.Helper()
-	b.produceRange(topic, 0, n, kv)
-}
-
-func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (key, value string)) {
-	b.t.Helper()
-	tr := &kafkago.Transport{}
-	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Topic: topic, Balancer: kafkago.Murmur2Balancer{},
-		RequiredAcks: kafkago.RequireAll, BatchTimeout: time.Millisecond, BatchSize: 500, Transport: tr}
-	defer tr.CloseIdleConnections()
-	defer w.Close()
-	const chunk = 500
-	for i := from; i < to; i += chunk {
-		var msgs []kafkago.Message
-		for j := i; j < min(i+chunk, to); j++ {
-			k, v := kv(j)
-			msgs = append(msgs, kafkago.Message{Key: []byte(k), Value: []byte(v)})
-		}
-		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
-			b.t.Fatalf("produce to %s: %v", topic, err)
-		}
-	}
-}
-
-// produceMessages writes msgs, each to its own Topic, with their headers.
-func (b *testBroker) produceMessages(msgs ...message.Message) {
-	b.t.Helper()
-	tr := &kafkago.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Balancer: kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll,
-		BatchTimeout: time.Millisecond, Transport: tr}
-	defer w.Close()
-	out := make([]kafkago.Message, len(msgs))
-	for i, m := range msgs {
-		out[i] = kafkago.Message{Topic: m.Topic, Key: m.Key, Value: m.Value}
-		for _, h := range m.Headers {
-			out[i].Headers = append(out[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
-		}
-	}
-	if err := w.WriteMessages(context.Background(), out...); err != nil {
-		b.t.Fatalf("produce: %v", err)
-	}
+		return err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions
+	})
 }
 
 // committedAndEnd returns, per partition, the group's committed offset and
@@ -243,86 +177,4 @@ func (b *testBroker) committedAndEnd(group, topic string, partitions int) (commi
 		end[p.Partition] = p.LastOffset
 	}
 	return committed, end
-}
-
-// startPublisher starts a Publisher on the broker, stopped when the test
-// ends (after any engine started later).
-func (b *testBroker) startPublisher() *publish.Publisher {
-	b.t.Helper()
-	cfg := testConfig(nil)
-	cfg.Brokers = b.addrs
-	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
-	if err := pub.Start(context.Background()); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() {
-		if err := pub.Stop(context.Background()); err != nil {
-			b.t.Errorf("stop publisher: %v", err)
-		}
-	})
-	return pub
-}
-
-// engineUnderTest is one consumer instance with its own metrics registry.
-type engineUnderTest struct {
-	*Engine
-	reg *prometheus.Registry
-	// id labels the goroutines started from its Start (see
-	// labelEngineUnderTest).
-	id string
-}
-
-func (b *testBroker) startEngine(cfg Config, handlers *registry.Registry) *engineUnderTest {
-	b.t.Helper()
-	return b.startEngineWith(cfg, handlers, nil)
-}
-
-// startEngineWith is startEngine with prepare called on the engine before
-// it starts.
-func (b *testBroker) startEngineWith(cfg Config, handlers *registry.Registry, prepare func(*Engine)) *engineUnderTest {
-	b.t.Helper()
-	cfg.Brokers = b.addrs
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	cluster := NewCluster(cfg, zap.NewNop())
-	e, err := NewEngine(cfg, cluster, handlers, m, zaptest.NewLogger(b.t, zaptest.Level(zap.WarnLevel)))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if prepare != nil {
-		prepare(e)
-	}
-	eut := &engineUnderTest{Engine: e, reg: reg, id: strconv.FormatInt(topicSeq.Add(1), 10)}
-	pprof.Do(context.Background(), pprof.Labels(labelEngineUnderTest, eut.id), func(context.Context) {
-		err = e.Start(context.Background())
-	})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() { eut.stop(b.t) })
-	return eut
-}
-
-func (e *engineUnderTest) stop(t testing.TB) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
-	defer cancel()
-	if err := e.Stop(ctx); err != nil {
-		t.Errorf("stop engine: %v", err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after hangGuard.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

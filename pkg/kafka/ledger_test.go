@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -149,10 +150,10 @@ type ledgerSample struct{ fetched, outcomes, inFlight, released float64 }
 
 func sampleLedger(t testing.TB, e *engineUnderTest) ledgerSample {
 	return ledgerSample{
-		fetched:  sumOf(t, e.reg, "kafka_consumer_fetched_total"),
-		outcomes: sumOf(t, e.reg, "kafka_consumer_messages_total"),
-		inFlight: sumOf(t, e.reg, "kafka_consumer_inflight_messages"),
-		released: sumOf(t, e.reg, "kafka_consumer_released_total"),
+		fetched:  consumertest.Sum(t, e.reg, "kafka_consumer_fetched_total", nil),
+		outcomes: consumertest.Sum(t, e.reg, "kafka_consumer_messages_total", nil),
+		inFlight: consumertest.Sum(t, e.reg, "kafka_consumer_inflight_messages", nil),
+		released: consumertest.Sum(t, e.reg, "kafka_consumer_released_total", nil),
 	}
 }
 
@@ -167,7 +168,7 @@ func assertAccountingWhileRunning(t *testing.T, b *testBroker, f *freezer, topic
 	f.freeze()
 	defer f.thaw()
 	var samples map[int]ledgerSample
-	waitFor(t, "the running engines to settle mid-stream", func() bool {
+	consumertest.Eventually(t, "the running engines to settle mid-stream", func() bool {
 		_, end := b.committedAndEnd("none", topic, partitions)
 		var prev map[int]ledgerSample
 		for range 2 {
@@ -232,7 +233,7 @@ func TestLedgerTwoInstancesOneStopsMidway(t *testing.T) {
 	cfg.MaxInflight = 50
 	a := b.startEngine(cfg, handlers(0))
 	second := b.startEngine(cfg, handlers(1))
-	waitFor(t, "both members to join", func() bool { return a.Ready() == nil && second.Ready() == nil })
+	consumertest.Eventually(t, "both members to join", func() bool { return a.Ready() == nil && second.Ready() == nil })
 
 	// Produce in chunks; once both members have processed messages and a
 	// quarter of the ids are out, the second member leaves mid-stream.
@@ -259,8 +260,8 @@ func TestLedgerTwoInstancesOneStopsMidway(t *testing.T) {
 	if slices.Max(inFlight) == 0 {
 		t.Fatalf("no message in flight at any of %d mid-stream checks: the in-flight term was never exercised", checks)
 	}
-	waitFor(t, "every id", func() bool { return l.distinct() == total })
-	waitFor(t, "committed offsets to reach the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
+	consumertest.Eventually(t, "every id", func() bool { return l.distinct() == total })
+	consumertest.Eventually(t, "committed offsets to reach the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 	a.stop(t)
 	fetched, outcomes, released := assertAccounting(t, a, second)
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -73,7 +74,7 @@ func TestLettersAreWrittenWithAcksAll(t *testing.T) {
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 
 	b.produceValues(topic, 2, func(i int) (string, string) { return "k", []string{"dead", "retry"}[i] })
-	waitFor(t, "both messages dead-lettered, one through its retry round", func() bool {
+	consumertest.Eventually(t, "both messages dead-lettered, one through its retry round", func() bool {
 		return outcomes(e, topic, "h", delivery.OutcomeDeadLettered) == 1 && outcomes(e, topic, "h", delivery.OutcomeRescheduled) == 1 &&
 			outcomes(e, retry, "h", delivery.OutcomeDeadLettered) == 1
 	})

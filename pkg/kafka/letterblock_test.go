@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
@@ -53,9 +54,9 @@ func TestRejectedDeadLetterWriteBlocksUntilTheTopicAllowsIt(t *testing.T) {
 		v, _ := gauge(t, e.reg, "kafka_consumer_partition_blocked", map[string]string{"topic": topic, "partition": "0", "reason": blockedDeadLetterRejected})
 		return v
 	}
-	waitFor(t, "the partition blocked by a rejected letter", func() bool { return blocked() == 1 })
-	waitFor(t, "two rejected writes", func() bool { return testutil.ToFloat64(e.metrics.deadLetterErrs.WithLabelValues(topic)) >= 2 })
-	waitFor(t, "the commit point held past stall_timeout", func() bool {
+	consumertest.Eventually(t, "the partition blocked by a rejected letter", func() bool { return blocked() == 1 })
+	consumertest.Eventually(t, "two rejected writes", func() bool { return testutil.ToFloat64(e.metrics.deadLetterErrs.WithLabelValues(topic)) >= 2 })
+	consumertest.Eventually(t, "the commit point held past stall_timeout", func() bool {
 		st := e.State()
 		return len(st.Partitions) == 1 && st.Partitions[0].HeldSeconds > cfg.StallTimeout.Seconds()
 	})
@@ -73,7 +74,7 @@ func TestRejectedDeadLetterWriteBlocksUntilTheTopicAllowsIt(t *testing.T) {
 	}
 
 	b.alterTopicConfig(dlqTopic, map[string]string{"max.message.bytes": "1048588"})
-	waitFor(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
+	consumertest.Eventually(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
 	if outcomes(e, topic, "h", delivery.OutcomeDeadLettered) != 1 || blocked() != 0 || calls.Load() != 1 {
 		t.Fatalf("after raising the limit: dead_lettered %d, blocked %v, calls %d", outcomes(e, topic, "h", delivery.OutcomeDeadLettered), blocked(), calls.Load())
 	}
@@ -93,7 +94,7 @@ func TestLettersAreCompressedSoCompressedMessagesFit(t *testing.T) {
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	value := strings.Repeat("the same order line again; ", 1000) // 27 KB that compress well
 	b.produceValues(topic, 1, func(int) (string, string) { return "k", value })
-	waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "h", delivery.OutcomeDeadLettered) == 1 })
+	consumertest.Eventually(t, "the dead letter", func() bool { return outcomes(e, topic, "h", delivery.OutcomeDeadLettered) == 1 })
 	if letters := b.readAll(dlqTopic, 1); len(letters) != 1 || string(letters[0].Value) != value {
 		t.Fatalf("dead-letter topic holds %d letters", len(letters))
 	}
@@ -126,12 +127,12 @@ func TestUnavailableDeadLetterTopicBlocksThePartitionUntilItExists(t *testing.T)
 	b.produce(topic, 0, total, strconv.Itoa)
 
 	dlqErrors := func() float64 { return testutil.ToFloat64(e.metrics.deadLetterErrs.WithLabelValues(topic)) }
-	waitFor(t, "a failed dead-letter write", func() bool { return dlqErrors() >= 2 })
+	consumertest.Eventually(t, "a failed dead-letter write", func() bool { return dlqErrors() >= 2 })
 	committed, _ := b.committedAndEnd(cfg.GroupID, topic, 1)
 	if committed[0] > poisonAt || handled.Load() != poisonAt {
 		t.Fatalf("committed %d and handled %d past the message whose dead letter failed (at %d)", committed[0], handled.Load(), poisonAt)
 	}
-	waitFor(t, "Blocked to name the partition past stall_timeout", func() bool {
+	consumertest.Eventually(t, "Blocked to name the partition past stall_timeout", func() bool {
 		err := e.Blocked()
 		st := e.State()
 		return err != nil && strings.Contains(err.Error(), fmt.Sprintf("%s/0 blocked at offset %d", topic, poisonAt)) &&
@@ -148,8 +149,8 @@ func TestUnavailableDeadLetterTopicBlocksThePartitionUntilItExists(t *testing.T)
 	}
 
 	b.createExactTopic(dlqTopic, 1)
-	waitFor(t, "consumption to resume", func() bool { return handled.Load() == total-1 })
-	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
+	consumertest.Eventually(t, "consumption to resume", func() bool { return handled.Load() == total-1 })
+	consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
 	if err := e.Blocked(); err != nil {
 		t.Fatalf("still blocked after the topic was created: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -32,7 +33,7 @@ func TestUnpositionablePartitionFailsLiveness(t *testing.T) {
 				return r
 			}
 		})
-	waitFor(t, "liveness to name the partition", func() bool {
+	consumertest.Eventually(t, "liveness to name the partition", func() bool {
 		err := e.Live()
 		return err != nil && strings.Contains(err.Error(), topic+"/1 cannot be consumed: cannot position the partition reader")
 	})

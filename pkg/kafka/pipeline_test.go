@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -62,9 +63,9 @@ func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
 	e := b.startEngine(cfg, handlers)
 	b.produce(events, 0, total, strconv.Itoa)
 
-	waitFor(t, "every event through the ordered stage", func() bool { return passed.Load() >= total })
-	waitFor(t, "every rare event through the batch stage", func() bool { return batched.Load() >= total/every })
-	waitFor(t, "both stages committed to the end", func() bool {
+	consumertest.Eventually(t, "every event through the ordered stage", func() bool { return passed.Load() >= total })
+	consumertest.Eventually(t, "every rare event through the batch stage", func() bool { return batched.Load() >= total/every })
+	consumertest.Eventually(t, "both stages committed to the end", func() bool {
 		return allCommitted(t, b, cfg.GroupID, events, partitions)() && allCommitted(t, b, cfg.GroupID, rare, partitions)()
 	})
 	flushes := func(reason string) float64 {
@@ -117,7 +118,7 @@ func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 	cfg.HandlerTimeout, cfg.StallTimeout = time.Second, 1500*time.Millisecond
 	e := b.startEngine(cfg, registry.Empty().Add("slow", slow))
 
-	waitFor(t, "every partition's fetching to pause", func() bool {
+	consumertest.Eventually(t, "every partition's fetching to pause", func() bool {
 		for p := range partitions {
 			if testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, strconv.Itoa(p))) != 1 {
 				return false
@@ -218,8 +219,8 @@ func TestLedgerKeyOrderPerKeySequenceNeverGoesBackwards(t *testing.T) {
 	})
 	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "keyed", Ordering: registry.OrderingKey, Workers: 16}})
 	e := b.startEngine(cfg, registry.Empty().Add("keyed", h))
-	waitFor(t, "every message", func() bool { return handled.Load() >= total })
-	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
+	consumertest.Eventually(t, "every message", func() bool { return handled.Load() >= total })
+	consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, partitions))
 	e.stop(t)
 	mu.Lock()
 	defer mu.Unlock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -49,16 +50,16 @@ func TestLedgerRebalanceScaleOneToThreeToOne(t *testing.T) {
 	}
 	a := b.startEngine(cfg, handlers(0))
 	produce(total / 6)
-	waitFor(t, "member A to consume", func() bool { return per[0].Load() > 0 })
+	consumertest.Eventually(t, "member A to consume", func() bool { return per[0].Load() > 0 })
 
 	// Scale out to three while producing.
 	bm, cm := b.startEngine(cfg, handlers(1)), b.startEngine(cfg, handlers(2))
-	waitFor(t, "three members to join", func() bool { return bm.Ready() == nil && cm.Ready() == nil })
+	consumertest.Eventually(t, "three members to join", func() bool { return bm.Ready() == nil && cm.Ready() == nil })
 	for next < 2*total/3 && (per[1].Load() == 0 || per[2].Load() == 0) {
 		produce(next + chunk)
 	}
 	if per[1].Load() == 0 || per[2].Load() == 0 {
-		waitFor(t, "members B and C to consume", func() bool { return per[1].Load() > 0 && per[2].Load() > 0 })
+		consumertest.Eventually(t, "members B and C to consume", func() bool { return per[1].Load() > 0 && per[2].Load() > 0 })
 	}
 	produce(2 * total / 3)
 
@@ -68,7 +69,7 @@ func TestLedgerRebalanceScaleOneToThreeToOne(t *testing.T) {
 	cm.stop(t)
 	produce(total)
 
-	waitFor(t, "every id", func() bool { return l.distinct() == total })
+	consumertest.Eventually(t, "every id", func() bool { return l.distinct() == total })
 	rebalances := testutil.ToFloat64(a.metrics.rebalances)
 	a.stop(t)
 	if !allCommitted(t, b, cfg.GroupID, topic, partitions)() {
@@ -123,19 +124,19 @@ func TestCommitsAreFencedAfterMemberIsRebalancedOut(t *testing.T) {
 	cfg.CloseTimeout = 2 * time.Second
 	old := b.startEngine(cfg, registry.Empty().Add("h", zombie))
 	b.produce(topic, 0, total, strconv.Itoa)
-	waitFor(t, "the old member to be stuck at offset 50", zombieEntered.Load)
-	waitFor(t, "offsets before 50 committed", func() bool {
+	consumertest.Eventually(t, "the old member to be stuck at offset 50", zombieEntered.Load)
+	consumertest.Eventually(t, "offsets before 50 committed", func() bool {
 		c, _ := b.committedAndEnd(cfg.GroupID, topic, 1)
 		return c[0] == 50
 	})
 
 	owner := b.startEngine(cfg, registry.Empty().Add("h", healthy))
-	waitFor(t, "the new owner to consume and commit to the end", func() bool {
+	consumertest.Eventually(t, "the new owner to consume and commit to the end", func() bool {
 		c, end := b.committedAndEnd(cfg.GroupID, topic, 1)
 		return newOwner.Load() > 0 && c[0] == end[0]
 	})
 	close(release) // the zombie returns; its generation ended long ago
-	waitFor(t, "the old member's late commit to be refused", func() bool {
+	consumertest.Eventually(t, "the old member's late commit to be refused", func() bool {
 		return testutil.ToFloat64(old.metrics.commits.WithLabelValues("error")) >= 1
 	})
 	c, end := b.committedAndEnd(cfg.GroupID, topic, 1)

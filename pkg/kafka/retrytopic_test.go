@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/kafka/dlq"
 	"github.com/consumerkit/consumerkit/pkg/message"
@@ -50,7 +51,7 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 	retry, dlqTopic := topic+".retry", topic+".dlq"
 
 	count := func(topic string, o delivery.Outcome) int { return outcomes(e, topic, "h", o) }
-	waitFor(t, "every outcome", func() bool {
+	consumertest.Eventually(t, "every outcome", func() bool {
 		return count(topic, delivery.OutcomeSuccess) == total-2 && count(topic, delivery.OutcomeRescheduled) == 2 &&
 			count(retry, delivery.OutcomeSuccess)+count(retry, delivery.OutcomeDeadLettered) == 2
 	})
@@ -76,7 +77,7 @@ func TestRetryTopicRoundsDoNotBlockTheTopic(t *testing.T) {
 		headerOf(letters[0], dlq.HeaderOffset) != "1" || headerOf(letters[0], HeaderRetryRound) != "" {
 		t.Fatalf("dead letters: %d; want message 1 after round 2, traced to its origin %s/0@1 without retry headers", len(letters), topic)
 	}
-	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
+	consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
 	e.stop(t)
 	assertAccounting(t, e)
 }
@@ -104,8 +105,8 @@ func TestRetryTopicDueWaitIsCappedAtTheDelay(t *testing.T) {
 		if got != topic+".retry" {
 			t.Fatalf("handled from %s", got)
 		}
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatal("a message due in an hour held its partition")
 	}
-	waitFor(t, "its outcome", func() bool { return outcomes(e, topic+".retry", "h", delivery.OutcomeSuccess) == 1 })
+	consumertest.Eventually(t, "its outcome", func() bool { return outcomes(e, topic+".retry", "h", delivery.OutcomeSuccess) == 1 })
 }

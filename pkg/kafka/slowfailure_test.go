@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -63,9 +64,9 @@ func TestHandlerThatAlwaysTimesOutIsDeadLetteredInBoundedTime(t *testing.T) {
 			cfg.HandlerTimeout = timeout
 			e := b.startEngine(cfg, handlers)
 			b.produce(topic, 0, 1, strconv.Itoa)
-			waitFor(t, "the dead letter", func() bool { return outcomes(e, topic, "slow", delivery.OutcomeDeadLettered) == 1 })
+			consumertest.Eventually(t, "the dead letter", func() bool { return outcomes(e, topic, "slow", delivery.OutcomeDeadLettered) == 1 })
 			b.produce(topic, 1, 3, strconv.Itoa)
-			waitFor(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
+			consumertest.Eventually(t, "the partition to move on", allCommitted(t, b, cfg.GroupID, topic, 1))
 			letters := b.readAll(dlqTopic, 1)
 			mu.Lock()
 			defer mu.Unlock()
@@ -110,7 +111,7 @@ func TestShutdownDuringLongBackoffFinishesInTime(t *testing.T) {
 	e := b.startEngine(cfg, registry.Empty().Add("h", h))
 	b.produce(topic, 0, 1, strconv.Itoa)
 	<-returned
-	waitFor(t, "the worker to be in its backoff, holding the message", func() bool {
+	consumertest.Eventually(t, "the worker to be in its backoff, holding the message", func() bool {
 		st := e.State()
 		return len(st.Partitions) == 1 && st.Partitions[0].InFlight == 1 && len(st.Partitions[0].Calls) == 0
 	})
@@ -131,10 +132,10 @@ func TestShutdownDuringLongBackoffFinishesInTime(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d calls: the backoff must end without another attempt", n)
 	}
-	if n := sumOf(t, e.reg, "kafka_consumer_messages_total"); n != 0 {
+	if n := consumertest.Sum(t, e.reg, "kafka_consumer_messages_total", nil); n != 0 {
 		t.Fatalf("%v outcomes recorded for a message interrupted in its backoff", n)
 	}
-	if n := sumOf(t, e.reg, "kafka_consumer_released_total"); n != 1 {
+	if n := consumertest.Sum(t, e.reg, "kafka_consumer_released_total", nil); n != 1 {
 		t.Fatalf("%v messages released, want the one in its backoff", n)
 	}
 	if z := e.abandoned.Load(); z != 0 {

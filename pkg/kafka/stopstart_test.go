@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -107,8 +108,8 @@ func TestLetterWriterGoroutinesAreNotTheHandlers(t *testing.T) {
 	cfg := testConfig([]registry.Subscription{{Topic: topic, Handler: "labelled", Ordering: registry.OrderingPartition, DeadLetter: registry.DeadLetterConfig{Enabled: true}}})
 	e := b.startEngine(cfg, registry.Empty().Add("labelled", h))
 	b.produce(topic, 0, 40, strconv.Itoa)
-	waitFor(t, "every message", func() bool { mu.Lock(); defer mu.Unlock(); return handled >= 40 })
-	waitFor(t, "every outcome", func() bool {
+	consumertest.Eventually(t, "every message", func() bool { mu.Lock(); defer mu.Unlock(); return handled >= 40 })
+	consumertest.Eventually(t, "every outcome", func() bool {
 		return outcomes(e, topic, "labelled", delivery.OutcomeDeadLettered)+outcomes(e, topic, "labelled", delivery.OutcomeSuccess) == 40
 	})
 	counts, top := watchdog.ByHandler(watchdog.Goroutines())

@@ -12,65 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
-
-// sumOf adds up every series of a counter or gauge family in reg.
-func sumOf(t testing.TB, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return sum
-}
-
-// assertAccounting checks, for an engine that has stopped, that every
-// fetched message is accounted for: fetched = outcomes + released.
-func assertAccounting(t testing.TB, engines ...*engineUnderTest) (fetched, outcomes, released float64) {
-	t.Helper()
-	for _, e := range engines {
-		fetched += sumOf(t, e.reg, "kafka_consumer_fetched_total")
-		outcomes += sumOf(t, e.reg, "kafka_consumer_messages_total")
-		released += sumOf(t, e.reg, "kafka_consumer_released_total")
-	}
-	if fetched != outcomes+released {
-		t.Fatalf("accounting: fetched %v != outcomes %v + released %v", fetched, outcomes, released)
-	}
-	return fetched, outcomes, released
-}
-
-// keyOn returns n distinct keys, each prefix-i for some i, that the
-// producers' murmur2 partitioner puts on partition of a topic with
-// partitions partitions.
-func keyOn(partition, partitions, n int, prefix string) []string {
-	all := make([]int, partitions)
-	for i := range all {
-		all[i] = i
-	}
-	var keys []string
-	for i := 0; len(keys) < n; i++ {
-		k := prefix + strconv.Itoa(i)
-		if (kafkago.Murmur2Balancer{}).Balance(kafkago.Message{Key: []byte(k)}, all...) == partition {
-			keys = append(keys, k)
-		}
-	}
-	return keys
-}
 
 // TestZombieHandlersAreCountedAndStopFetching: calls that ignore their
 // ended context are counted as zombies once zombie_grace passes; past
@@ -101,9 +48,9 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 		return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, strconv.Itoa(p)))
 	}
 	b.produceValues(topic, 2, func(i int) (string, string) { return stuck[i], strconv.Itoa(i) })
-	waitFor(t, "both stuck messages fetched", func() bool { return fetched(0) == 2 })
-	waitFor(t, "two zombies", func() bool { return testutil.ToFloat64(e.metrics.zombies) == 2 })
-	waitFor(t, "liveness to fail", func() bool { return e.Live() != nil })
+	consumertest.Eventually(t, "both stuck messages fetched", func() bool { return fetched(0) == 2 })
+	consumertest.Eventually(t, "two zombies", func() bool { return testutil.ToFloat64(e.metrics.zombies) == 2 })
+	consumertest.Eventually(t, "liveness to fail", func() bool { return e.Live() != nil })
 	if err := e.Live(); !strings.Contains(err.Error(), topic+"/0: 2 zombie calls of handler z") {
 		t.Fatalf("liveness reason: %v", err)
 	}
@@ -118,7 +65,7 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 	}
 	// The fetch loop was already waiting for a message when the zombies
 	// appeared: it pauses without one more.
-	waitFor(t, "partition 0's fetching to pause", func() bool { return paused(0) == 1 })
+	consumertest.Eventually(t, "partition 0's fetching to pause", func() bool { return paused(0) == 1 })
 
 	// While paused, messages produced to partition 0 stay unfetched. The
 	// healthy partition 1, given its messages at the same time, fetches
@@ -129,7 +76,7 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 		b.produceValues(topic, 10, func(i int) (string, string) { return others[i], strconv.Itoa(i) })
 		b.produceValues(topic, 10, func(i int) (string, string) { return healthy[i], strconv.Itoa(i) })
 		want := int64(10 * (round + 1))
-		waitFor(t, "partition 1 to fetch and handle its messages", func() bool { return handled[1].Load() == want })
+		consumertest.Eventually(t, "partition 1 to fetch and handle its messages", func() bool { return handled[1].Load() == want })
 	}
 	_, end := b.committedAndEnd(cfg.GroupID, topic, 2)
 	if end[0] != 22 || fetched(0) != 2 || handled[0].Load() != 0 || paused(0) != 1 || paused(1) != 0 {
@@ -138,7 +85,7 @@ func TestZombieHandlersAreCountedAndStopFetching(t *testing.T) {
 	}
 
 	close(release)
-	waitFor(t, "zombies to return and partition 0 to fetch and handle what it held", func() bool { return handled[0].Load() == 22 })
+	consumertest.Eventually(t, "zombies to return and partition 0 to fetch and handle what it held", func() bool { return handled[0].Load() == 22 })
 	if got := fetched(0); got != 22 {
 		t.Fatalf("partition 0 fetched %v, want 22", got)
 	}
@@ -179,7 +126,7 @@ func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
 	b.produce(topic, 0, total, strconv.Itoa)
 
 	largest := 0
-	waitFor(t, "liveness to name the stuck offset", func() bool {
+	consumertest.Eventually(t, "liveness to name the stuck offset", func() bool {
 		st := e.State()
 		if len(st.Partitions) == 1 {
 			largest = max(largest, st.Partitions[0].WindowEntries)
@@ -187,7 +134,7 @@ func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
 		err := e.Live()
 		return err != nil && strings.Contains(err.Error(), topic+"/0 stalled at offset 5: handler h")
 	})
-	waitFor(t, "fetch paused", func() bool { return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")) == 1 })
+	consumertest.Eventually(t, "fetch paused", func() bool { return testutil.ToFloat64(e.metrics.fetchPaused.WithLabelValues(topic, "0")) == 1 })
 	st := e.State()
 	largest = max(largest, st.Partitions[0].WindowEntries)
 	if largest > maxInflight {
@@ -203,9 +150,9 @@ func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
 		t.Fatalf("committed %d past the stuck offset 5", committed[0])
 	}
 	release.open()
-	waitFor(t, "everything after it", func() bool { return handled.Load() == total })
-	waitFor(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
-	waitFor(t, "liveness to recover", func() bool { return e.Live() == nil })
+	consumertest.Eventually(t, "everything after it", func() bool { return handled.Load() == total })
+	consumertest.Eventually(t, "commit to the end", allCommitted(t, b, cfg.GroupID, topic, 1))
+	consumertest.Eventually(t, "liveness to recover", func() bool { return e.Live() == nil })
 	t.Logf("none ordering, one stuck message: window at most %d entries (max_inflight %d); %s", largest, maxInflight, "named by liveness")
 }
 
@@ -246,7 +193,7 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 		t.Fatalf("want messages on both partitions, at least 5 on partition 0: %v", end)
 	}
 	<-stuck
-	waitFor(t, "partition 1 handled", func() bool {
+	consumertest.Eventually(t, "partition 1 handled", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		n := 0
@@ -260,7 +207,7 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 
 	revoked := time.Now()
 	second := b.startEngine(cfg, registry.Empty().Add("h", h)) // joining revokes a's partitions
-	waitFor(t, "a to rejoin in a new generation", func() bool { return testutil.ToFloat64(a.metrics.rebalances) >= 2 })
+	consumertest.Eventually(t, "a to rejoin in a new generation", func() bool { return testutil.ToFloat64(a.metrics.rebalances) >= 2 })
 	rejoined := time.Since(revoked)
 	if bound := cfg.DrainTimeout + cfg.ZombieGrace + 5*time.Second; rejoined > bound {
 		t.Fatalf("a rejoined %s after the revoke; the bound is %s", rejoined, bound)
@@ -277,12 +224,12 @@ func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 		t.Fatalf("final commits %v; want partition 0 at its stuck offset 3 and partition 1 at its end %d", committed, end[1])
 	}
 	release.open()
-	waitFor(t, "the stuck message handled by the next owner", func() bool {
+	consumertest.Eventually(t, "the stuck message handled by the next owner", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return handled["0@3"] == 2 && int64(len(handled)) == end[0]+end[1] // the zombie's return, and the redelivery
 	})
-	waitFor(t, "the abandoned call to be counted back", func() bool {
+	consumertest.Eventually(t, "the abandoned call to be counted back", func() bool {
 		return a.abandoned.Load() == 0 && testutil.ToFloat64(a.metrics.zombies) == 0 && a.Live() == nil
 	})
 	a.stop(t)

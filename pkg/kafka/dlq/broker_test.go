@@ -15,12 +15,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 )
-
-// hangGuard bounds waits for things that must happen; it is a safety net
-// against a hung test, never a timing assertion.
-const hangGuard = 2 * time.Minute
 
 var topicSeq atomic.Int64
 
@@ -81,17 +78,10 @@ func (b *testBroker) createTopic(name string, partitions int) string {
 		if err != nil {
 			b.t.Fatalf("create topic %s: %v", topic, err)
 		}
-		deadline := time.Now().Add(hangGuard)
-		for {
+		consumertest.Eventually(b.t, fmt.Sprintf("topic %s to show %d partitions", topic, partitions), func() bool {
 			md, err := c.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{topic}})
-			if err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions {
-				return
-			}
-			if time.Now().After(deadline) {
-				b.t.Fatalf("topic %s not ready: %v", topic, err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil && len(md.Topics[0].Partitions) == partitions
+		})
 	})
 	return topic
 }
@@ -143,7 +133,7 @@ func (b *testBroker) readAll(topic string, partitions int) []kafkago.Message {
 			continue
 		}
 		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: b.addrs, Topic: topic, Partition: p, MaxWait: time.Second})
-		ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+		ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 		for {
 			m, err := r.FetchMessage(ctx)
 			if err != nil {
