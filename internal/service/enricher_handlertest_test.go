@@ -45,8 +45,16 @@ func TestOrdersEnricherAsTheEngineRunsIt(t *testing.T) {
 		}
 	})
 	t.Run("a failing sink write is retried", func(t *testing.T) {
-		pub := &handlertest.Publisher{Fail: func(n int, _ []message.Message) error {
-			if n == 1 {
+		// The first write of each order fails, whichever batch the
+		// linger put it in.
+		written := map[string]bool{}
+		pub := &handlertest.Publisher{Fail: func(_ int, msgs []message.Message) error {
+			fail := false
+			for _, m := range msgs {
+				fail = fail || !written[string(m.Key)]
+				written[string(m.Key)] = true
+			}
+			if fail {
 				return errors.New("broker unavailable")
 			}
 			return nil
