@@ -15,6 +15,8 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // paymentAuditor is the new handler file of the README's "Adding a
@@ -103,7 +105,7 @@ func TestAddingAHandlerFollowsTheReadme(t *testing.T) {
 	tr := &kafkago.Transport{}
 	defer tr.CloseIdleConnections()
 	w := &kafkago.Writer{Addr: kafkago.TCP(addr), Topic: "payments", RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, Transport: tr}
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatalf("produce to payments: %v", err)
@@ -112,9 +114,10 @@ func TestAddingAHandlerFollowsTheReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	outcome := func(o string) float64 {
-		return scrape(t, base, "kafka_consumer_messages_total", `topic="payments"`, `handler="payment-auditor"`, `outcome="`+o+`"`)
+		return consumertest.CounterValue(t, consumertest.Scrape(t, base+"/metrics"), "kafka_consumer_messages_total",
+			map[string]string{"topic": "payments", "handler": "payment-auditor", "outcome": o})
 	}
-	waitFor(t, "every payment's outcome", func() bool { return outcome("success") == good && outcome("dead_lettered") == 1 })
+	consumertest.Eventually(t, "every payment's outcome", func() bool { return outcome("success") == good && outcome("dead_lettered") == 1 })
 	if code := r.terminate(); code != 0 {
 		t.Fatalf("exit %d after SIGTERM\nstderr:\n%s", code, r.stderr.String())
 	}

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
@@ -23,11 +21,8 @@ func TestServiceRunsEndToEndAndShutsDownCleanly(t *testing.T) {
 	if code := status(s.base + "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
-	metrics := func() prometheus.Gatherer { return consumertest.Scrape(t, s.base+"/metrics") }
-	success := func() float64 {
-		return consumertest.CounterValue(t, metrics(), "kafka_consumer_messages_total",
-			map[string]string{"outcome": "success", "topic": s.topic, "handler": "orders-enricher"})
-	}
+	metrics := s.metrics
+	success := func() float64 { return s.outcome("success") }
 	consumertest.Eventually(t, "1,000 orders processed", func() bool { return success() >= 1000 })
 	before, most := frameworkGoroutines(), 0
 	consumertest.Eventually(t, "5,000 orders processed", func() bool {
@@ -57,9 +52,7 @@ func TestDemoBadOrdersAreDeadLetteredWhileTheRestFlow(t *testing.T) {
 	cfg.Demo.Rate, cfg.Demo.BadRate = 2000, 0.01
 	cfg.Log.Level = "error"
 	s := startApp(t, cfg)
-	outcome := func(o string) float64 {
-		return consumertest.Sum(t, consumertest.Scrape(t, s.base+"/metrics"), "kafka_consumer_messages_total", map[string]string{"outcome": o, "topic": s.topic})
-	}
+	outcome := s.outcome
 	consumertest.Eventually(t, "dead letters", func() bool { return outcome("dead_lettered") >= 5 })
 	dead, ok := outcome("dead_lettered"), outcome("success")
 	consumertest.Eventually(t, "both to keep rising", func() bool { return outcome("dead_lettered") > dead && outcome("success") > ok })

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // faultPromise is the issue's promise: every demo fault shows its failure
@@ -67,7 +69,7 @@ func runConsumer(t *testing.T, bin, fault string, flags ...string) *consumerProc
 		}
 	})
 	var addr string
-	p.poll("the admin server's address", hangGuard, func() bool {
+	p.poll("the admin server's address", consumertest.Patience, func() bool {
 		for _, line := range strings.Split(p.out.String(), "\n") {
 			var e struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "admin listening" {
@@ -77,21 +79,27 @@ func runConsumer(t *testing.T, bin, fault string, flags ...string) *consumerProc
 		return addr != ""
 	})
 	p.base = "http://" + addr
-	p.poll("the admin server to answer", hangGuard, func() bool { code, _ := get(p.base + "/healthz"); return code != 0 })
+	p.poll("the admin server to answer", consumertest.Patience, func() bool { code, _ := get(p.base + "/healthz"); return code != 0 })
 	p.up = time.Now()
 	return p
 }
 
 // poll waits up to limit for cond, failing at once if the process exits
-// first.
+// first. The exit is checked before each call of cond, so a process that
+// died fails with its output rather than with a refused scrape. (It is not
+// consumertest.Eventually because of that check and because the promise
+// test waits less than consumertest.Patience.)
 func (p *consumerProcess) poll(what string, limit time.Duration, cond func() bool) {
 	p.t.Helper()
 	deadline := time.Now().Add(limit)
-	for !cond() {
+	for {
 		select {
 		case <-p.exited:
 			p.t.Fatalf("the process exited (%v) while waiting for %s; output:\n%s", p.cmd.ProcessState, what, p.out.String())
 		default:
+		}
+		if cond() {
+			return
 		}
 		if time.Now().After(deadline) {
 			p.t.Fatalf("still waiting for %s after %v", what, limit)
@@ -123,55 +131,18 @@ func (p *consumerProcess) terminate() {
 	}
 	select {
 	case <-p.exited:
-	case <-time.After(hangGuard):
-		p.t.Fatalf("still running %v after SIGTERM; output:\n%s", hangGuard, p.out.String())
+	case <-time.After(consumertest.Patience):
+		p.t.Fatalf("still running %v after SIGTERM; output:\n%s", consumertest.Patience, p.out.String())
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(p.out.String(), `"msg":"shutdown complete"`) {
 		p.t.Fatalf("exit code %d after SIGTERM, want a clean shutdown (0); output:\n%s", code, p.out.String())
 	}
 }
 
-// metric sums the samples of the metric named name whose labels include
-// every one of labels, read from /metrics through expfmt; 0 when there
-// are none or the server does not answer.
-func (p *consumerProcess) metric(name string, labels map[string]string) float64 {
-	return metricAt(p.t, p.base, name, labels)
-}
-
-func metricAt(t *testing.T, base, name string, labels map[string]string) float64 {
-	t.Helper()
-	code, body := get(base + "/metrics")
-	if code != http.StatusOK {
-		return 0
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("/metrics: %v", err)
-	}
-	var sum float64
-	for _, m := range families[name].GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for k, v := range labels {
-			match = match && have[k] == v
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Gauge != nil:
-			sum += m.GetGauge().GetValue()
-		case m.Counter != nil:
-			sum += m.GetCounter().GetValue()
-		default:
-			t.Fatalf("%s is neither a gauge nor a counter", name)
-		}
-	}
-	return sum
+// metrics scrapes the process's /metrics.
+func (p *consumerProcess) metrics() prometheus.Gatherer {
+	p.t.Helper()
+	return consumertest.Scrape(p.t, p.base+"/metrics")
 }
 
 // get returns the status and body of url, or 0 when nothing answers.
@@ -197,9 +168,9 @@ func get(url string) (int, string) {
 // logged (go test -v) for the README's table.
 func TestDemoFaultsShowWithinTenSecondsInTheBinary(t *testing.T) {
 	bin := buildConsumer(t, ".", t.TempDir())
-	enricher := map[string]string{"handler": "orders-enricher"}
+	enricher := map[string]string{"handler": service.OrdersEnricherName}
 	orders := func(outcome string) map[string]string {
-		return map[string]string{"topic": "orders", "outcome": outcome}
+		return map[string]string{"topic": "orders", "handler": service.OrdersEnricherName, "outcome": outcome}
 	}
 	t.Run("deadlock", func(t *testing.T) {
 		for run := range 5 {
@@ -223,21 +194,23 @@ func TestDemoFaultsShowWithinTenSecondsInTheBinary(t *testing.T) {
 		shows         func(p *consumerProcess) bool
 	}{
 		{"leak", `kafka_consumer_leak_suspected{handler="orders-enricher"} 1`, func(p *consumerProcess) bool {
-			return p.metric("kafka_consumer_leak_suspected", enricher) == 1
+			return consumertest.Sum(t, p.metrics(), "kafka_consumer_leak_suspected", enricher) == 1
 		}},
 		{"errorpath", `outcome="dead_lettered" above 0 with "failed" at 0`, func(p *consumerProcess) bool {
-			return p.metric("kafka_consumer_messages_total", orders("dead_lettered")) > 0 &&
-				p.metric("kafka_consumer_messages_total", orders("failed")) == 0
+			m := p.metrics()
+			return consumertest.CounterValue(t, m, "kafka_consumer_messages_total", orders("dead_lettered")) > 0 &&
+				consumertest.CounterValue(t, m, "kafka_consumer_messages_total", orders("failed")) == 0
 		}},
 		{"batchstall", `linger flushes and successes with no size flush`, func(p *consumerProcess) bool {
+			m := p.metrics()
 			flushes := func(reason string) float64 {
-				return p.metric("kafka_consumer_batch_flushes_total", map[string]string{"handler": "orders-enricher", "reason": reason})
+				return consumertest.CounterValue(t, m, "kafka_consumer_batch_flushes_total", map[string]string{"handler": service.OrdersEnricherName, "reason": reason})
 			}
-			return flushes("linger") >= 10 && flushes("size") == 0 && p.metric("kafka_consumer_messages_total", orders("success")) > 0
+			return flushes("linger") >= 10 && flushes("size") == 0 && consumertest.CounterValue(t, m, "kafka_consumer_messages_total", orders("success")) > 0
 		}},
 		{"slow", `kafka_consumer_lag{topic="orders"} above 500 with /healthz 200`, func(p *consumerProcess) bool {
 			code, _ := get(p.base + "/healthz")
-			return p.metric("kafka_consumer_lag", map[string]string{"topic": "orders"}) > 500 && code == http.StatusOK
+			return consumertest.Sum(t, p.metrics(), "kafka_consumer_lag", map[string]string{"topic": "orders"}) > 500 && code == http.StatusOK
 		}},
 	} {
 		t.Run(tt.fault, func(t *testing.T) {

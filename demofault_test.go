@@ -11,6 +11,7 @@ import (
 
 	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // runWithFault starts the whole service (see startApp) with --demo-fault,
@@ -40,7 +41,7 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 	s := runWithFault(t, "deadlock", "watchdog: {interval: 100ms}\n",
 		"--handler-timeout", "500ms", "--stall-timeout", "3s", "--diag-dir", diag)
 	var reason string
-	waitFor(t, "/healthz 503", func() bool {
+	consumertest.Eventually(t, "/healthz 503", func() bool {
 		code, body := get(s.base + "/healthz")
 		reason = body
 		return code == http.StatusServiceUnavailable
@@ -49,7 +50,7 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 		t.Fatalf("liveness reason does not name the handler: %s", reason)
 	}
 	var dump []byte
-	waitFor(t, "evidence on disk", func() bool {
+	consumertest.Eventually(t, "evidence on disk", func() bool {
 		caps, _ := filepath.Glob(filepath.Join(diag, "capture-*", "goroutines.txt"))
 		if len(caps) == 0 {
 			return false
@@ -73,15 +74,15 @@ func TestDemoFaultDeadlockFailsLivenessAndSavesTheDump(t *testing.T) {
 // worker as where most of them are.
 func TestDemoFaultLeakIsSuspectedForItsHandler(t *testing.T) {
 	s := runWithFault(t, "leak", "watchdog: {leak_interval: 300ms, leak_samples: 3, leak_growth: 20}\n", "--log-level", "warn")
-	waitFor(t, "leak suspected for orders-enricher", func() bool {
-		return metricAt(t, s.base, "kafka_consumer_leak_suspected", enricherLabel()) == 1
+	consumertest.Eventually(t, "leak suspected for orders-enricher", func() bool {
+		return consumertest.Sum(t, s.metrics(), "kafka_consumer_leak_suspected", enricherLabel()) == 1
 	})
-	if n := metricAt(t, s.base, "kafka_consumer_cache_instances", map[string]string{"cache": "customers"}); n < 20 {
+	if n := consumertest.GaugeValue(t, s.metrics(), "kafka_consumer_cache_instances", map[string]string{"cache": "customers"}); n < 20 {
 		t.Fatalf("cache instances %v: the leak builds one per lookup", n)
 	}
 	const msg = "goroutine leak suspected: a handler's goroutines keep growing"
 	var warning map[string]any
-	waitFor(t, "the leak warning", func() bool {
+	consumertest.Eventually(t, "the leak warning", func() bool {
 		for _, e := range s.logs.withMessage(msg) {
 			if e["handler"] == "orders-enricher" {
 				warning = e
@@ -112,16 +113,16 @@ func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 	s := runWithFault(t, "slow", "", "--demo-rate", "2000")
 	onTopic := map[string]string{"topic": s.topic}
 	bound := float64(s.cfg.Kafka.Embedded.Partitions * s.cfg.Kafka.MaxInflight)
-	waitFor(t, "fetch paused", func() bool { return metricAt(t, s.base, "kafka_consumer_fetch_paused", onTopic) >= 1 })
-	first, lag0 := frameworkGoroutines(), metricAt(t, s.base, "kafka_consumer_lag", onTopic)
+	consumertest.Eventually(t, "fetch paused", func() bool { return consumertest.Sum(t, s.metrics(), "kafka_consumer_fetch_paused", onTopic) >= 1 })
+	first, lag0 := frameworkGoroutines(), consumertest.Sum(t, s.metrics(), "kafka_consumer_lag", onTopic)
 	most, mostInflight, samples := first, 0.0, 0
-	deadline := time.Now().Add(hangGuard)
-	for lag := lag0; samples < 20 || lag < lag0+1000; lag = metricAt(t, s.base, "kafka_consumer_lag", onTopic) {
+	deadline := time.Now().Add(consumertest.Patience)
+	for lag := lag0; samples < 20 || lag < lag0+1000; lag = consumertest.Sum(t, s.metrics(), "kafka_consumer_lag", onTopic) {
 		if time.Now().After(deadline) {
-			t.Fatalf("lag grew only from %v to %v in %s", lag0, lag, hangGuard)
+			t.Fatalf("lag grew only from %v to %v in %s", lag0, lag, consumertest.Patience)
 		}
 		samples++
-		g, inflight := frameworkGoroutines(), metricAt(t, s.base, "kafka_consumer_inflight_messages", onTopic)
+		g, inflight := frameworkGoroutines(), consumertest.Sum(t, s.metrics(), "kafka_consumer_inflight_messages", map[string]string{"topic": s.topic, "handler": service.OrdersEnricherName})
 		most, mostInflight = max(most, g), max(mostInflight, inflight)
 		if g > first+10 {
 			t.Fatalf("sample %d: framework goroutines grew from %d to %d under a slow downstream", samples, first, g)
@@ -135,7 +136,7 @@ func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("%d samples: framework goroutines %d at the first pause, at most %d; in flight at most %v (bound %v); lag %v -> %v",
-		samples, first, most, mostInflight, bound, lag0, metricAt(t, s.base, "kafka_consumer_lag", onTopic))
+		samples, first, most, mostInflight, bound, lag0, consumertest.Sum(t, s.metrics(), "kafka_consumer_lag", onTopic))
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +149,9 @@ func TestDemoFaultSlowKeepsGoroutinesFlatAndLivenessGreen(t *testing.T) {
 func TestDemoFaultBatchStallIsFlushedByLinger(t *testing.T) {
 	s := runWithFault(t, "batchstall", "", "--demo-rate", "3000")
 	flushes := func(reason string) float64 {
-		return metricAt(t, s.base, "kafka_consumer_batch_flushes_total", map[string]string{"handler": "orders-enricher", "reason": reason})
+		return consumertest.CounterValue(t, s.metrics(), "kafka_consumer_batch_flushes_total", map[string]string{"handler": service.OrdersEnricherName, "reason": reason})
 	}
-	waitFor(t, "3,000 orders through", func() bool { return outcomeOf(t, s, "success") >= 3000 })
+	consumertest.Eventually(t, "3,000 orders through", func() bool { return s.outcome("success") >= 3000 })
 	if size, linger := flushes("size"), flushes("linger"); size != 0 || linger == 0 {
 		t.Fatalf("%v size flushes, %v linger flushes: the batch stage must be one that never fills, flushed by linger", size, linger)
 	}
@@ -179,21 +180,21 @@ func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 	all := func() float64 {
 		var sum float64
 		for _, o := range outcomes {
-			sum += outcomeOf(t, s, o)
+			sum += s.outcome(o)
 		}
 		return sum
 	}
-	waitFor(t, "an outcome for every order", func() bool { return all() >= n })
+	consumertest.Eventually(t, "an outcome for every order", func() bool { return all() >= n })
 	got := map[string]float64{}
 	for _, o := range outcomes {
-		got[o] = outcomeOf(t, s, o)
+		got[o] = s.outcome(o)
 	}
 	if all() != n || got["dead_lettered"] != float64(bad) || got["success"]+got["retried"] != float64(n-bad) {
 		t.Fatalf("outcomes %v for %d orders of which %d malformed: want dead_lettered %d, success+retried %d, nothing else",
 			got, n, bad, bad, n-bad)
 	}
-	waitFor(t, "the open requests counted for the handler", func() bool {
-		return metricAt(t, s.base, "kafka_consumer_goroutines", enricherLabel()) >= float64(bad)
+	consumertest.Eventually(t, "the open requests counted for the handler", func() bool {
+		return consumertest.Sum(t, s.metrics(), "kafka_consumer_goroutines", enricherLabel()) >= float64(bad)
 	})
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
@@ -201,11 +202,6 @@ func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 }
 
 // enricherLabel selects the example handler's series.
-func enricherLabel() map[string]string { return map[string]string{"handler": "orders-enricher"} }
-
-// outcomeOf is kafka_consumer_messages_total of the app's input topic for
-// one outcome.
-func outcomeOf(t *testing.T, s *runningApp, outcome string) float64 {
-	t.Helper()
-	return metricAt(t, s.base, "kafka_consumer_messages_total", map[string]string{"topic": s.topic, "outcome": outcome})
+func enricherLabel() map[string]string {
+	return map[string]string{"handler": service.OrdersEnricherName}
 }

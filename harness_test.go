@@ -5,25 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 )
-
-// hangGuard bounds waits for things that must happen; it is a safety net
-// against a hung test, never a timing assertion.
-const hangGuard = 2 * time.Minute
 
 // appConfig is everything InitializeApp takes: the framework's
 // configuration and the service's sections, their fields promoted
@@ -118,11 +111,11 @@ func startApp(t *testing.T, cfg appConfig) *runningApp {
 	return s
 }
 
-// waitRunning is waitFor that gives up at once, with Run's error, when the
+// waitRunning is consumertest.Eventually that gives up at once, with Run's error, when the
 // app ends on its own.
 func (s *runningApp) waitRunning(what string, cond func() bool) {
 	s.t.Helper()
-	waitFor(s.t, what, func() bool {
+	consumertest.Eventually(s.t, what, func() bool {
 		select {
 		case err := <-s.done:
 			s.shutDown, s.runErr = true, err // Run has returned: Stop must not wait for it
@@ -146,7 +139,7 @@ func (s *runningApp) Shutdown() error {
 	s.cancel()
 	select {
 	case s.runErr = <-s.done:
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		s.runErr = fmt.Errorf("Run did not return after the signal")
 	}
 	return s.runErr
@@ -167,70 +160,16 @@ func (s *runningApp) Stop() error {
 	return err
 }
 
-// metric returns the sum of the samples of name whose labels contain
-// every one of match, from the admin server's /metrics.
-func (s *runningApp) metric(name string, match ...string) float64 {
+// metrics scrapes the admin server's /metrics.
+func (s *runningApp) metrics() prometheus.Gatherer {
 	s.t.Helper()
-	return scrape(s.t, s.base, name, match...)
+	return consumertest.Scrape(s.t, s.base+"/metrics")
 }
 
-// outcome is kafka_consumer_messages_total of the orders topic for one outcome.
+// outcome is kafka_consumer_messages_total of the example's handler on the
+// app's input topic for one outcome.
 func (s *runningApp) outcome(o string) float64 {
 	s.t.Helper()
-	return s.metric("kafka_consumer_messages_total", `outcome="`+o+`"`, `topic="`+s.topic+`"`)
-}
-
-// scrape returns the sum of the samples of metric whose labels include
-// every one of match (each `name="value"`), from the admin server's
-// /metrics, parsed with expfmt.
-func scrape(t *testing.T, base, metric string, match ...string) float64 {
-	t.Helper()
-	want := map[string]string{}
-	for _, m := range match {
-		name, quoted, _ := strings.Cut(m, "=")
-		value, err := strconv.Unquote(quoted)
-		if err != nil {
-			t.Fatalf("label matcher %s is not name=\"value\"", m)
-		}
-		want[name] = value
-	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	var sum float64
-	for _, m := range families[metric].GetMetric() {
-		if hasLabels(m, want) {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue()
-		}
-	}
-	return sum
-}
-
-// hasLabels reports whether m has every label of want, with its value.
-func hasLabels(m *dto.Metric, want map[string]string) bool {
-	found := 0
-	for _, l := range m.GetLabel() {
-		if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
-			found++
-		}
-	}
-	return found == len(want)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return consumertest.CounterValue(s.t, s.metrics(), "kafka_consumer_messages_total",
+		map[string]string{"topic": s.topic, "handler": service.OrdersEnricherName, "outcome": o})
 }

@@ -22,7 +22,7 @@ func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
 	cfg.Log.Level = "info"
 	s := startApp(t, cfg)
 	consumertest.Eventually(t, "orders processed", func() bool {
-		return consumertest.Sum(t, consumertest.Scrape(t, s.base+"/metrics"), "kafka_consumer_messages_total", map[string]string{"outcome": "success", "topic": s.topic}) >= 100
+		return s.outcome("success") >= 100
 	})
 	if n := ccacheWorkers(); n != 1 {
 		t.Fatalf("%d ccache workers while running, want the shared customer cache's one", n)

@@ -17,7 +17,7 @@ import (
 )
 
 // commandGuard bounds one go command (a build, a test run) in a temporary
-// copy; like hangGuard it turns a hang into a failure, it asserts nothing.
+// copy; like consumertest.Patience it turns a hang into a failure, it asserts nothing.
 const commandGuard = 10 * time.Minute
 
 // copyRepo copies the module's files, as `git ls-files` lists them

@@ -3,39 +3,16 @@ package service
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
+	"github.com/consumerkit/consumerkit/pkg/consumertest/handlertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
-
-// recordingPublisher records what the feed publishes, or fails with err;
-// the feed publishes from its own goroutine.
-type recordingPublisher struct {
-	mu        sync.Mutex
-	published []message.Message
-	err       error
-}
-
-func (p *recordingPublisher) Publish(_ context.Context, msgs ...message.Message) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.err != nil {
-		return p.err
-	}
-	p.published = append(p.published, msgs...)
-	return nil
-}
-
-func (p *recordingPublisher) snapshot() []message.Message {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]message.Message(nil), p.published...)
-}
 
 // runFeed starts a feed of cfg and fault, on the embedded broker or not,
 // and stops it when the test ends.
@@ -49,7 +26,7 @@ func runFeed(t *testing.T, cfg DemoConfig, fault string, embedded bool, pub Publ
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+		ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 		defer cancel()
 		if err := feed.Stop(ctx); err != nil {
 			t.Errorf("stop: %v", err)
@@ -62,11 +39,11 @@ func runFeed(t *testing.T, cfg DemoConfig, fault string, embedded bool, pub Publ
 // broker the feed publishes demo orders to the input topic through the
 // publisher, keyed by customer, a bad_rate share of them malformed.
 func TestDemoFeedPublishesOrdersWithTheMalformedShare(t *testing.T) {
-	pub := &recordingPublisher{}
+	pub := &handlertest.Publisher{}
 	runFeed(t, DemoConfig{Rate: 5000, BadRate: 0.1}, "", true, pub)
-	waitUntil(t, "2,000 orders published", func() bool { return len(pub.snapshot()) >= 2000 })
+	consumertest.Eventually(t, "2,000 orders published", func() bool { return len(pub.Published()) >= 2000 })
 	bad := 0
-	for _, m := range pub.snapshot() {
+	for _, m := range pub.Published() {
 		if m.Topic != "orders" {
 			t.Fatalf("published to %q, want the input topic", m.Topic)
 		}
@@ -79,7 +56,7 @@ func TestDemoFeedPublishesOrdersWithTheMalformedShare(t *testing.T) {
 			t.Fatalf("key %s, customer %s", m.Key, o.CustomerID)
 		}
 	}
-	if n := len(pub.snapshot()); bad < n/20 || bad > n/5 {
+	if n := len(pub.Published()); bad < n/20 || bad > n/5 {
 		t.Fatalf("%d of %d orders malformed, want about 10%%", bad, n)
 	}
 }
@@ -107,7 +84,7 @@ func TestDemoFeedRunsOnlyOnTheEmbeddedBroker(t *testing.T) {
 		embedded bool
 	}{"real brokers": {200, false}, "rate 0": {0, true}} {
 		t.Run(name, func(t *testing.T) {
-			feed, logs := runFeed(t, DemoConfig{Rate: tt.rate}, "", tt.embedded, &recordingPublisher{})
+			feed, logs := runFeed(t, DemoConfig{Rate: tt.rate}, "", tt.embedded, &handlertest.Publisher{})
 			if logs.FilterMessage("demo producer off").Len() != 1 || feed.on {
 				t.Fatalf("the feed is on: %v", logs.All())
 			}
@@ -118,8 +95,8 @@ func TestDemoFeedRunsOnlyOnTheEmbeddedBroker(t *testing.T) {
 // TestDemoFeedLogsAFailedPublishAndGoesOn: a failed publish is a warning,
 // not a failure of the component: the feed is traffic, nobody's data.
 func TestDemoFeedLogsAFailedPublishAndGoesOn(t *testing.T) {
-	feed, logs := runFeed(t, DemoConfig{Rate: 1000}, "", true, &recordingPublisher{err: errors.New("broker unavailable")})
-	waitUntil(t, "two failed publishes logged", func() bool { return logs.FilterMessage("demo produce failed").Len() >= 2 })
+	feed, logs := runFeed(t, DemoConfig{Rate: 1000}, "", true, &handlertest.Publisher{Fail: func(int, []message.Message) error { return errors.New("broker unavailable") }})
+	consumertest.Eventually(t, "two failed publishes logged", func() bool { return logs.FilterMessage("demo produce failed").Len() >= 2 })
 	select {
 	case <-feed.Failed():
 		t.Fatalf("the feed failed: %v", feed.Err())

@@ -11,12 +11,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
-
-// hangGuard is not a timing assertion: it only turns a hang (the hazard
-// the deadlock fault creates on purpose) into a failure instead of a
-// test-binary timeout.
-const hangGuard = 10 * time.Second
 
 // startDeadlockFault starts the F4 fault; cleanup stops it, so a failed
 // test still releases its callers and leaks no goroutine.
@@ -35,7 +31,7 @@ func startDeadlockFault(t *testing.T) *DemoFaults {
 }
 
 func stopFaults(d *DemoFaults) error {
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 	defer cancel()
 	return d.Stop(ctx)
 }
@@ -89,18 +85,6 @@ func parked(reason string, frames ...string) int {
 	return count
 }
 
-// waitUntil polls cond; it asserts only that cond eventually holds.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting for %s after %v", what, hangGuard)
-		}
-		runtime.Gosched()
-	}
-}
-
 func returned(line <-chan string) bool {
 	select {
 	case <-line:
@@ -115,7 +99,7 @@ func waitReturned(t *testing.T, line <-chan string, what string) string {
 	select {
 	case l := <-line:
 		return l
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatalf("%s never returned", what)
 		return ""
 	}
@@ -142,15 +126,15 @@ func TestDeadlockFaultDeadlocksTheFirstLogCall(t *testing.T) {
 	d := startDeadlockFault(t)
 	line := goLogLine(d, "x")
 
-	waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+	consumertest.Eventually(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
 	if returned(line) {
 		t.Fatal("the log call returned before rotation waited for the write lock: no deadlock")
 	}
 	// The frames the root package's F4 test looks for in the saved dump.
-	waitUntil(t, "the log call to park in format's nested read lock", func() bool {
+	consumertest.Eventually(t, "the log call to park in format's nested read lock", func() bool {
 		return parked("sync.RWMutex.RLock", "sync.(*RWMutex).RLock", "(*rotatingLog).format", "(*rotatingLog).Line") == 1
 	})
-	waitUntil(t, "rotation to park in Lock", func() bool {
+	consumertest.Eventually(t, "rotation to park in Lock", func() bool {
 		return parked("sync.RWMutex.Lock", "sync.(*RWMutex).Lock", "(*rotatingLog).rotation") == 1
 	})
 	if returned(line) {
@@ -176,7 +160,7 @@ func TestDeadlockFaultBlocksEveryCallerUntilStop(t *testing.T) {
 		lines = append(lines, goLogLine(d, "x"))
 	}
 
-	waitUntil(t, "every log call to park in a read lock", func() bool {
+	consumertest.Eventually(t, "every log call to park in a read lock", func() bool {
 		return parked("sync.RWMutex.RLock", "(*rotatingLog).Line") == callers
 	})
 	if !rotationWaiting(d) {
@@ -210,11 +194,11 @@ func TestDeadlockFaultStopUntanglesEveryInterleaving(t *testing.T) {
 		}
 		switch i % 3 {
 		case 0: // after the deadlock
-			waitUntil(t, "every log call to park in a read lock", func() bool {
+			consumertest.Eventually(t, "every log call to park in a read lock", func() bool {
 				return parked("sync.RWMutex.RLock", "(*rotatingLog).Line") == len(lines)
 			})
 		case 1: // as it forms
-			waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+			consumertest.Eventually(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
 		}
 		stopped := make(chan error, 1)
 		go func() { stopped <- stopFaults(d) }()
@@ -238,7 +222,7 @@ func TestDeadlockFaultStopUntanglesEveryInterleaving(t *testing.T) {
 func TestDeadlockFaultLogCallAfterStopDoesNotLock(t *testing.T) {
 	d := startDeadlockFault(t)
 	deadlocked := goLogLine(d, "x")
-	waitUntil(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
+	consumertest.Eventually(t, "rotation to wait for the write lock", func() bool { return rotationWaiting(d) })
 	if err := stopFaults(d); err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +246,7 @@ func TestDeadlockFaultHangsTheHandlerFromItsFirstCall(t *testing.T) {
 	e := buildExample(t, FaultDeadlock)
 	done := make(chan error, 1)
 	go func() { done <- e.handler.HandleBatch(context.Background(), ordersBatch(3)) }()
-	waitUntil(t, "the handler's log call to park in the nested read lock", func() bool {
+	consumertest.Eventually(t, "the handler's log call to park in the nested read lock", func() bool {
 		return parked("sync.RWMutex.RLock", "(*rotatingLog).format", "deadlockHandler.HandleBatch") == 1
 	})
 	select {
@@ -270,18 +254,18 @@ func TestDeadlockFaultHangsTheHandlerFromItsFirstCall(t *testing.T) {
 		t.Fatalf("the handler returned (%v) from a deadlock", err)
 	default:
 	}
-	if len(e.pub.published) != 0 {
-		t.Fatalf("%d orders written before the deadlock broke", len(e.pub.published))
+	if len(e.pub.Published()) != 0 {
+		t.Fatalf("%d orders written before the deadlock broke", len(e.pub.Published()))
 	}
 	if err := stopFaults(e.faults); err != nil {
 		t.Fatalf("Stop did not undo the deadlock: %v", err)
 	}
 	select {
 	case err := <-done:
-		if err != nil || len(e.pub.published) != 3 {
-			t.Fatalf("after Stop: %v, %d written; want the batch through", err, len(e.pub.published))
+		if err != nil || len(e.pub.Published()) != 3 {
+			t.Fatalf("after Stop: %v, %d written; want the batch through", err, len(e.pub.Published()))
 		}
-	case <-time.After(hangGuard):
+	case <-time.After(consumertest.Patience):
 		t.Fatal("the handler never returned after Stop")
 	}
 }

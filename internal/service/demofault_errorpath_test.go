@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
@@ -30,11 +31,11 @@ func TestErrorPathFaultLeavesAGoroutinePerFailedMessage(t *testing.T) {
 			t.Fatalf("message %d: %v, want failed=%v: the decorator must not change outcomes", i, got, wantFailed)
 		}
 	}
-	if len(e.pub.published) != 2 {
-		t.Fatalf("published %d orders, want the 2 good ones", len(e.pub.published))
+	if len(e.pub.Published()) != 2 {
+		t.Fatalf("published %d orders, want the 2 good ones", len(e.pub.Published()))
 	}
 	// Released requests end their goroutines soon after the call.
-	waitUntil(t, "one goroutine per failed message", func() bool { return handlerGoroutines() == before+3 })
+	consumertest.Eventually(t, "one goroutine per failed message", func() bool { return handlerGoroutines() == before+3 })
 
 	if err := stopFaults(e.faults); err != nil {
 		t.Fatalf("Stop: %v", err)
@@ -61,5 +62,5 @@ func TestErrorPathFaultReleasesEveryRequestOfASuccessfulBatch(t *testing.T) {
 			}
 		})
 	}
-	waitUntil(t, "every request released", func() bool { return handlerGoroutines() == before })
+	consumertest.Eventually(t, "every request released", func() bool { return handlerGoroutines() == before })
 }

@@ -3,29 +3,14 @@ package service
 import (
 	"context"
 	"testing"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // cacheInstances reads kafka_consumer_cache_instances{cache="customers"}.
 func cacheInstances(t *testing.T, e *example) float64 {
 	t.Helper()
-	families, err := e.metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "kafka_consumer_cache_instances" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "cache" && l.GetValue() == "customers" {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	t.Fatal("kafka_consumer_cache_instances{cache=\"customers\"} not exported")
-	return 0
+	return consumertest.GaugeValue(t, e.metrics, "kafka_consumer_cache_instances", map[string]string{"cache": "customers"})
 }
 
 // TestLeakFaultBuildsACachePerLookupUntilStop (F2): under the leak fault
@@ -48,8 +33,8 @@ func TestLeakFaultBuildsACachePerLookupUntilStop(t *testing.T) {
 	if got := handlerGoroutines(); got < before+orders {
 		t.Fatalf("%d goroutines attributed to the handler after %d lookups, want at least %d (a worker per cache)", got, orders, before+orders)
 	}
-	if len(e.pub.published) != orders {
-		t.Fatalf("published %d, want %d: the leak must not change what the handler does", len(e.pub.published), orders)
+	if len(e.pub.Published()) != orders {
+		t.Fatalf("published %d, want %d: the leak must not change what the handler does", len(e.pub.Published()), orders)
 	}
 
 	if err := stopFaults(e.faults); err != nil {
@@ -58,7 +43,7 @@ func TestLeakFaultBuildsACachePerLookupUntilStop(t *testing.T) {
 	if got := cacheInstances(t, e); got != 1 {
 		t.Fatalf("%v customer caches after Stop, want only the shared one", got)
 	}
-	waitUntil(t, "the leaked caches' workers to end", func() bool { return handlerGoroutines() == before })
+	consumertest.Eventually(t, "the leaked caches' workers to end", func() bool { return handlerGoroutines() == before })
 	asHandler(func(ctx context.Context) {
 		if err := e.handler.HandleBatch(ctx, ordersBatch(3)); err != nil {
 			t.Fatal(err)

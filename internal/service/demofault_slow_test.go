@@ -23,8 +23,8 @@ func TestSlowFaultDelaysEveryWriteBy800ms(t *testing.T) {
 			if took := time.Since(start); took != slowDownstreamDelay {
 				t.Fatalf("write %d took %v, want %v", round, took, slowDownstreamDelay)
 			}
-			if len(e.pub.published) != round+1 {
-				t.Fatalf("write %d: published %d, want %d", round, len(e.pub.published), round+1)
+			if len(e.pub.Published()) != round+1 {
+				t.Fatalf("write %d: published %d, want %d", round, len(e.pub.Published()), round+1)
 			}
 		}
 		start := time.Now()
@@ -47,8 +47,8 @@ func TestSlowFaultHonoursTheCallsDeadline(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 300*time.Millisecond {
 			t.Fatalf("write under a 300ms deadline: %v after %v, want DeadlineExceeded after 300ms", err, time.Since(start))
 		}
-		if len(e.pub.published) != 0 {
-			t.Fatalf("published %d after the deadline, want none", len(e.pub.published))
+		if len(e.pub.Published()) != 0 {
+			t.Fatalf("published %d after the deadline, want none", len(e.pub.Published()))
 		}
 	})
 }

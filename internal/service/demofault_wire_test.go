@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
+	"github.com/consumerkit/consumerkit/pkg/consumertest/handlertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
@@ -19,7 +20,7 @@ import (
 type example struct {
 	faults   *DemoFaults
 	metrics  *prometheus.Registry
-	pub      *fakePublisher
+	pub      *handlertest.Publisher
 	shared   *CustomerCache
 	store    CustomerStore
 	writer   OrderWriter
@@ -39,7 +40,7 @@ func buildExample(t *testing.T, fault Fault) *example {
 	}
 	cfg := DefaultConfig()
 	cfg.DemoFault = string(fault)
-	e := &example{metrics: reg, pub: &fakePublisher{}}
+	e := &example{metrics: reg, pub: &handlertest.Publisher{}}
 	e.faults = NewDemoFaults(cfg, cache.DefaultConfig(), m, zap.NewNop())
 	shared, stopShared := NewCustomerCache(cache.DefaultConfig(), m)
 	e.shared = shared

@@ -11,22 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consumerkit/consumerkit/internal/cache"
+	"github.com/consumerkit/consumerkit/pkg/consumertest/handlertest"
 	"github.com/consumerkit/consumerkit/pkg/message"
 )
-
-// fakePublisher records what was published, or fails with err.
-type fakePublisher struct {
-	published []message.Message
-	err       error
-}
-
-func (f *fakePublisher) Publish(_ context.Context, msgs ...message.Message) error {
-	if f.err != nil {
-		return f.err
-	}
-	f.published = append(f.published, msgs...)
-	return nil
-}
 
 func newEnricher(t *testing.T, pub Publisher) (*OrdersEnricher, *CustomerCache) {
 	t.Helper()
@@ -51,7 +38,7 @@ func validOrder(id, customer string) string {
 }
 
 func TestEnricherWritesEnrichedOrdersKeyedByCustomer(t *testing.T) {
-	pub := &fakePublisher{}
+	pub := &handlertest.Publisher{}
 	h, _ := newEnricher(t, pub)
 	err := h.HandleBatch(context.Background(), []*message.Message{
 		orderMsg(0, validOrder("o-1", "c-00003")),
@@ -60,16 +47,16 @@ func TestEnricherWritesEnrichedOrdersKeyedByCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pub.published) != 2 {
-		t.Fatalf("published %d, want 2", len(pub.published))
+	if len(pub.Published()) != 2 {
+		t.Fatalf("published %d, want 2", len(pub.Published()))
 	}
 	var got EnrichedOrder
-	if err := json.Unmarshal(pub.published[0].Value, &got); err != nil {
+	if err := json.Unmarshal(pub.Published()[0].Value, &got); err != nil {
 		t.Fatal(err)
 	}
-	if pub.published[0].Topic != "orders.enriched" || string(pub.published[0].Key) != "c-00003" ||
+	if pub.Published()[0].Topic != "orders.enriched" || string(pub.Published()[0].Key) != "c-00003" ||
 		got.ID != "o-1" || got.CustomerName != "Customer 3" || got.CustomerTier != "bronze" {
-		t.Fatalf("unexpected output %s key=%s: %+v", pub.published[0].Topic, pub.published[0].Key, got)
+		t.Fatalf("unexpected output %s key=%s: %+v", pub.Published()[0].Topic, pub.Published()[0].Key, got)
 	}
 }
 
@@ -86,7 +73,7 @@ func batchErrorAt(t *testing.T, err error, i int) error {
 }
 
 func TestEnricherFailsOnlyBadMessagesPermanently(t *testing.T) {
-	pub := &fakePublisher{}
+	pub := &handlertest.Publisher{}
 	h, _ := newEnricher(t, pub)
 	msgs := []*message.Message{
 		orderMsg(0, validOrder("o-1", "c-00001")),
@@ -105,13 +92,13 @@ func TestEnricherFailsOnlyBadMessagesPermanently(t *testing.T) {
 			t.Fatalf("message %d: %v must be permanent", i, merr)
 		}
 	}
-	if len(pub.published) != 2 {
-		t.Fatalf("published %d good orders, want 2", len(pub.published))
+	if len(pub.Published()) != 2 {
+		t.Fatalf("published %d good orders, want 2", len(pub.Published()))
 	}
 }
 
 func TestEnricherWriteFailureIsTransientForGoodMessages(t *testing.T) {
-	pub := &fakePublisher{err: errors.New("broker unavailable")}
+	pub := &handlertest.Publisher{Fail: func(int, []message.Message) error { return errors.New("broker unavailable") }}
 	h, _ := newEnricher(t, pub)
 	err := h.HandleBatch(context.Background(), []*message.Message{
 		orderMsg(0, validOrder("o-1", "c-00001")),
@@ -126,7 +113,7 @@ func TestEnricherWriteFailureIsTransientForGoodMessages(t *testing.T) {
 }
 
 func TestCustomerLookupsShareOneCache(t *testing.T) {
-	pub := &fakePublisher{}
+	pub := &handlertest.Publisher{}
 	h, c := newEnricher(t, pub)
 	var msgs []*message.Message
 	for i := range 100 {
