@@ -23,6 +23,7 @@ import (
 // malformed ones from the dead-letter topic with their reasons; `consumer
 // dlq replay` moves those on; Kafka's own ConsumerGroupCommand shows lag 0
 // on every partition; SIGTERM exits 0.
+// (Long: one end-to-end run, each step depending on the one before.)
 func TestBinaryConsumesKcatOrdersAndLeavesNoLag(t *testing.T) {
 	e := requireEnv(t)
 	bin := buildBinary(t)

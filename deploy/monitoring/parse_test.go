@@ -9,6 +9,8 @@ import (
 
 var severities = []string{"info", "warning", "critical"}
 
+// TestDashboardAndRulesParse checks the shape of both files field by field.
+// (Long: one pass over each file, every field checked where it is read.)
 func TestDashboardAndRulesParse(t *testing.T) {
 	d := loadDashboard(t)
 	if d.UID == "" || d.Title == "" {

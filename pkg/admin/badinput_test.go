@@ -19,6 +19,7 @@ import (
 // before routing and before the token check), garbage and unknown levels on
 // PUT /loglevel (400, the level unchanged), a format /debug/consumer does not
 // know (400), and malformed tokens (401).
+// (Long: one table per kind of bad input, every route in each.)
 func TestBadInputOnEveryRoute(t *testing.T) {
 	const (
 		token = "tok"

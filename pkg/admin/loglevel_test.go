@@ -19,6 +19,7 @@ import (
 // the form content type), but refuses dpanic, panic, fatal and anything else
 // log.level refuses with 400 and a JSON error naming the allowed levels,
 // leaving the level, as GET /loglevel reports it, where it was.
+// (Long: one table of request shapes, and the level read back after each.)
 func TestLogLevelPutRefusesLevelsThatSilenceErrors(t *testing.T) {
 	const form = "application/x-www-form-urlencoded"
 	tests := []struct {

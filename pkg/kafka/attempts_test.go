@@ -28,6 +28,7 @@ type seenAttempt struct {
 // its dead letter carries the engine's count and times — per-message and
 // batch handlers alike. In the batch, the one message retried keeps its
 // own count while the others succeed at their first attempt.
+// (Long: the same story told for both handler kinds, side by side.)
 func TestAHandlerWritingItsAttemptsChangesNothing(t *testing.T) {
 	// giveUp bounds the calls of an engine that trusts the fields: it
 	// would otherwise retry forever.

@@ -187,6 +187,7 @@ func (l *failureLedger) handleBatch(ctx context.Context, msgs []*message.Message
 // headers (and a bounded error text); every other id is processed; the
 // commit point reaches the end of every partition; nothing is blocked or
 // stalled; and fetched = outcomes + released.
+// (Long: one ledger, reconciled in full for each ordering.)
 func TestLedgerFailures(t *testing.T) {
 	for _, tt := range []struct {
 		name  string

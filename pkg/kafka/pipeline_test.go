@@ -87,6 +87,7 @@ func TestF1RareBatchStageNeverStallsOrderedPipeline(t *testing.T) {
 // messages in flight are sampled at the first pause and then every 200ms
 // for 2s while the backlog is worked off; counts and bytes are asserted,
 // never times.
+// (Long: one sampling loop, every bound asserted at each sample.)
 func TestF5SlowHandlerBoundsGoroutinesAndHeap(t *testing.T) {
 	const total, partitions, valueSize = 100_000, 4, 512
 	const maxInflight, maxBytes = 200, 32 << 10 // the byte bound binds first: ~60 messages

@@ -162,6 +162,7 @@ func TestStuckMessageInNoneOrderingBoundsTheWindowAndIsNamed(t *testing.T) {
 // stays uncommitted, everything before it and every other partition gets
 // its final commit (so the next owner redoes nothing else), and the member
 // rejoins the group without waiting for the call.
+// (Long: one revoke's timeline, each step reading the state the one before left.)
 func TestZombieAtRevokeIsAbandonedAndTheMemberRejoins(t *testing.T) {
 	const total = 40
 	b := newTestBroker(t)
