@@ -109,7 +109,7 @@ const promauto = "github.com/prometheus/client_golang/prometheus/promauto"
 
 // checkGoroutinesAndRegistry: goroutines are started only by the
 // lifecycle group, the engine (which owns its per-partition workers) and
-// the engine's bounded close (conn.CloseWithin),
+// the engine's bounded close (conn.CloseWithin), the test kit's BlackHole,
 // whether by a go statement or by a function that starts one
 // (sync.WaitGroup.Go, errgroup); no init(); no global Prometheus
 // registry. Calls are matched by the object they refer to, so an aliased
@@ -119,8 +119,10 @@ func checkGoroutinesAndRegistry(t *testing.T, files []srcFile) {
 	for _, f := range files {
 		// The engine owns its per-partition workers; conn.CloseWithin
 		// runs a kafka-go Close that can hang on a goroutine it may
-		// abandon, so a shutdown never waits on it.
-		mayStart := f.dir == "pkg/lifecycle" || f.dir == "pkg/kafka" || f.dir == "pkg/kafka/conn"
+		// abandon, so a shutdown never waits on it; the test kit's
+		// BlackHole serves connections until its test's cleanup, which
+		// waits for them.
+		mayStart := f.dir == "pkg/lifecycle" || f.dir == "pkg/kafka" || f.dir == "pkg/kafka/conn" || f.dir == "pkg/consumertest"
 		ast.Inspect(f.file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:

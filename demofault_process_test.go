@@ -27,7 +27,7 @@ const faultPromise = 10 * time.Second
 type consumerProcess struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	out    lockedBuffer
+	out    consumertest.Buffer
 	exited chan struct{}
 	base   string    // the admin server's base URL
 	start  time.Time // when the process was started

@@ -1,11 +1,9 @@
 package consumerkit
 
 import (
-	"bytes"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -20,24 +18,6 @@ func buildConsumer(t *testing.T, srcDir, outDir string) string {
 		t.Fatalf("go build ./cmd/consumer in %s: %v\n%s", srcDir, err, out)
 	}
 	return bin
-}
-
-// lockedBuffer is written by exec's copying goroutine and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // status is the HTTP status of a GET of url, or 0 when it cannot connect.

@@ -91,8 +91,8 @@ func runIn(t *testing.T, dir, name string, args ...string) string {
 type binaryRun struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout lockedBuffer
-	stderr lockedBuffer
+	stdout consumertest.Buffer
+	stderr consumertest.Buffer
 	exited chan struct{}
 }
 

@@ -3,13 +3,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,28 +15,10 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
-// syncBuffer collects a child process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // consumerProcess is the consumer binary running against the real broker.
 type consumerProcess struct {
 	cmd    *exec.Cmd
-	logs   *syncBuffer
+	logs   *consumertest.Buffer
 	exited chan error
 }
 
@@ -47,7 +27,7 @@ type consumerProcess struct {
 func startConsumer(t *testing.T, e env, bin string, args ...string) *consumerProcess {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*consumertest.Patience)
-	c := &consumerProcess{cmd: exec.CommandContext(ctx, bin, args...), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	c := &consumerProcess{cmd: exec.CommandContext(ctx, bin, args...), logs: &consumertest.Buffer{}, exited: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+e.brokers)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
 	if err := c.cmd.Start(); err != nil {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -59,17 +58,8 @@ func rotationWaiting(d *DemoFaults) bool {
 // goroutine dump shows it, e.g. "sync.RWMutex.RLock") with every one of
 // frames on their stack.
 func parked(reason string, frames ...string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range consumertest.Stacks() {
 		header, stack, _ := strings.Cut(g, "\n")
 		if !strings.Contains(header, "["+reason) {
 			continue

@@ -1,9 +1,9 @@
 package kafka
 
 import (
-	"runtime"
 	"strings"
 
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
@@ -44,17 +44,8 @@ func (e *engineUnderTest) goroutines() int {
 // goroutinesCreatedBy counts the goroutines of the process that fn
 // started (the "created by" line of their stack), whatever they run now.
 func goroutinesCreatedBy(fn string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range consumertest.Stacks() {
 		if strings.Contains(g, "\ncreated by "+fn+" in goroutine ") {
 			count++
 		}

@@ -5,7 +5,6 @@ package kafka
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,41 +19,12 @@ import (
 	"github.com/consumerkit/consumerkit/pkg/watchdog"
 )
 
-// blackHole is a listener that accepts connections and never answers: a
-// broker that hangs. Connections are closed after hold, so that clients
-// blocked on them end; accepted says when the first arrived.
-func blackHole(t *testing.T, hold time.Duration) (addr string, accepted <-chan struct{}) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan struct{})
-	var once sync.Once
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			once.Do(func() { close(first) })
-			wg.Go(func() {
-				time.Sleep(hold)
-				_ = c.Close()
-			})
-		}
-	})
-	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
-	return ln.Addr().String(), first
-}
-
 // TestStartGivesUpWhenItsContextEnds (issue 9, finding 6): a SIGTERM
 // while the engine creates its retry topics on a broker that does not
 // answer ends Start at once, with the context's error, instead of after
 // the client's 30s timeout.
 func TestStartGivesUpWhenItsContextEnds(t *testing.T) {
-	addr, accepted := blackHole(t, 3*time.Second)
+	addr, accepted := consumertest.BlackHole(t, 3*time.Second)
 	cfg := testConfig([]registry.Subscription{{Topic: "orders", Handler: "h", Ordering: registry.OrderingPartition,
 		RetryTopic: registry.RetryTopicConfig{Enabled: true, Delay: time.Second, Rounds: 1}}})
 	cfg.Brokers = []string{addr}

@@ -1,9 +1,7 @@
 package logging
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,25 +19,9 @@ type manualClock struct{ now time.Time }
 func (c *manualClock) Now() time.Time                         { return c.now }
 func (c *manualClock) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
 
-// lockedBuffer collects what the logger writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Sync() error { return nil }
-
-// lines counts the written entries whose message is msg.
-func (b *lockedBuffer) lines(msg string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), `"msg":"`+msg+`"`)
+// lines counts the entries written to out whose message is msg.
+func lines(out *consumertest.Buffer, msg string) int {
+	return strings.Count(out.String(), `"msg":"`+msg+`"`)
 }
 
 // droppedCount reads kafka_consumer_log_dropped_total{level}; 0 when the
@@ -50,7 +32,7 @@ func droppedCount(t *testing.T, reg *prometheus.Registry, level string) int {
 }
 
 // sampledLogger is New's logger, writing to out, with the clock at clock.
-func sampledLogger(t *testing.T, clock *manualClock) (*zap.Logger, *prometheus.Registry, *lockedBuffer) {
+func sampledLogger(t *testing.T, clock *manualClock) (*zap.Logger, *prometheus.Registry, *consumertest.Buffer) {
 	t.Helper()
 	cfg := Config{Level: "info", Format: "json"}
 	level, err := NewLevel(cfg)
@@ -58,7 +40,7 @@ func sampledLogger(t *testing.T, clock *manualClock) (*zap.Logger, *prometheus.R
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	out := &lockedBuffer{}
+	out := &consumertest.Buffer{}
 	logger, cleanup, err := newLogger(cfg, level, reg, out)
 	if err != nil {
 		t.Fatal(err)
@@ -71,9 +53,9 @@ func sampledLogger(t *testing.T, clock *manualClock) (*zap.Logger, *prometheus.R
 // the k-th of the window (first+k) passes exactly when the contract says:
 // the first 100 pass, then the 200th, 300th, ...; each dropped entry adds
 // one to the counter of its level and is not written.
-func logAndCheck(t *testing.T, logger *zap.Logger, reg *prometheus.Registry, out *lockedBuffer, lvl zapcore.Level, msg string, first, count int) {
+func logAndCheck(t *testing.T, logger *zap.Logger, reg *prometheus.Registry, out *consumertest.Buffer, lvl zapcore.Level, msg string, first, count int) {
 	t.Helper()
-	droppedBefore, writtenBefore := droppedCount(t, reg, lvl.String()), out.lines(msg)
+	droppedBefore, writtenBefore := droppedCount(t, reg, lvl.String()), lines(out, msg)
 	wantDropped := 0
 	for k := first; k < first+count; k++ {
 		before := droppedCount(t, reg, lvl.String())
@@ -90,7 +72,7 @@ func logAndCheck(t *testing.T, logger *zap.Logger, reg *prometheus.Registry, out
 	if got := droppedCount(t, reg, lvl.String()) - droppedBefore; got != wantDropped {
 		t.Errorf("%s %q: %d counted dropped, want %d", lvl, msg, got, wantDropped)
 	}
-	if got := out.lines(msg) - writtenBefore; got != count-wantDropped {
+	if got := lines(out, msg) - writtenBefore; got != count-wantDropped {
 		t.Errorf("%s %q: %d written, want %d", lvl, msg, got, count-wantDropped)
 	}
 }

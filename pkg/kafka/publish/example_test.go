@@ -40,7 +40,7 @@ func ExamplePublisher() {
 	defer func() { _ = r.Close() }()
 	readCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	m, err := r.ReadMessage(readCtx)
+	m, err := r.FetchMessage(readCtx)
 	fmt.Printf("read %s %s %v\n", m.Key, m.Value, err)
 	// Output:
 	// published, acknowledged by every in-sync replica: <nil>
