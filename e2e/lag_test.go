@@ -46,8 +46,12 @@ func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
 	}
 	produceWithKcat(t, e, topic, lines)
 
+	// A configured subscription replaces the example's default whole, so
+	// the slow fault's small batches are set here: behind its 800ms write,
+	// batches of 10 commit about 12 messages a second per partition, while
+	// batches of 100 would move the committed offset in jumps of 100.
 	cfgFile := filepath.Join(t.TempDir(), "consumer.yaml")
-	cfg := fmt.Sprintf("kafka:\n  group_id: %s\n  subscriptions:\n    - {topic: %s, handler: orders-enricher, ordering: partition, batch: {size: 100, linger: 200ms}}\nservice:\n  input_topic: %s\n  output_topic: %s.enriched\n",
+	cfg := fmt.Sprintf("kafka:\n  group_id: %s\n  subscriptions:\n    - {topic: %s, handler: orders-enricher, ordering: partition, batch: {size: 10, linger: 200ms}}\nservice:\n  input_topic: %s\n  output_topic: %s.enriched\n",
 		group, topic, topic, topic)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
