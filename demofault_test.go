@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 

@@ -7,9 +7,9 @@ import (
 
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/kafka/publish"
 	"github.com/consumerkit/consumerkit/pkg/logging"
@@ -23,8 +23,8 @@ import (
 // must be called once, after App.Run returned.
 func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Admin", "Log", "Shutdown", "Cache"),
-		wire.FieldsOf(new(*service.Settings), "Service", "Demo"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Admin", "Log", "Shutdown"),
+		wire.FieldsOf(new(*service.Settings), "Service", "Demo", "Cache"),
 		watchdogConfig,
 		logging.ProviderSet,
 		admin.ProviderSet,
@@ -50,8 +50,8 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 // own.
 func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
 	wire.Build(
-		wire.FieldsOf(new(config.Config), "Kafka", "Log", "Cache"),
-		wire.FieldsOf(new(*service.Settings), "Service"),
+		wire.FieldsOf(new(config.Config), "Kafka", "Log"),
+		wire.FieldsOf(new(*service.Settings), "Service", "Cache"),
 		logging.ProviderSet,
 		admin.ProviderSet,
 		cache.ProviderSet,

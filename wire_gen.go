@@ -9,9 +9,9 @@ package consumerkit
 import (
 	"github.com/consumerkit/consumerkit/internal/app"
 	"github.com/consumerkit/consumerkit/internal/cache"
-	"github.com/consumerkit/consumerkit/internal/config"
 	"github.com/consumerkit/consumerkit/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
+	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/logging"
 	"github.com/consumerkit/consumerkit/pkg/registry"
@@ -41,7 +41,7 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 	cluster := kafka.NewCluster(kafkaConfig, logger)
 	serviceConfig := settings.Service
 	customerDirectory := service.NewCustomerDirectory(serviceConfig)
-	cacheConfig := cfg.Cache
+	cacheConfig := settings.Cache
 	metrics, err := cache.NewMetrics(registry)
 	if err != nil {
 		cleanup()
@@ -102,7 +102,7 @@ func InitializeApp(cfg config.Config, settings *service.Settings) (*app.App, fun
 func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registry.Registry, func(), error) {
 	serviceConfig := settings.Service
 	customerDirectory := service.NewCustomerDirectory(serviceConfig)
-	cacheConfig := cfg.Cache
+	cacheConfig := settings.Cache
 	prometheusRegistry := admin.NewRegistry()
 	metrics, err := cache.NewMetrics(prometheusRegistry)
 	if err != nil {

@@ -59,7 +59,7 @@ packages=(
   "lifecycle|./pkg/lifecycle|"
   "registry|./pkg/registry|"
   "cache|./internal/cache|"
-  "config|./internal/config|"
+  "config|./pkg/config|"
   "watchdog|./pkg/watchdog|"
   "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^((conn|dlq|embedded|publish|kafkatest)/|(config|config_subscriptions|config_validate|demofeed|doc|engine|fetch|generation|health|inmemory|inmemory_outcomes|inspect|live|live_metrics|metrics|partition|partition_health|partition_status|retrytopics|subscription|wire)\\.go$)"
 )

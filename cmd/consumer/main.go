@@ -23,7 +23,7 @@ import (
 	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/consumerkit/consumerkit"
-	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/config"
 )
 
 // version is set at link time: -ldflags "-X main.version=v1.2.3".

@@ -11,10 +11,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/consumerkit/consumerkit"
-	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/pkg/config"
 )
 
-// knownEnv is what the binary reads (internal/config's bindings and the
+// knownEnv is what the binary reads (pkg/config's bindings and the
 // service's own): a name not bound there would be silently ignored, so a
 // typo in the manifests would quietly fall back to a default.
 func knownEnv(t *testing.T) []string {
@@ -75,7 +75,7 @@ func TestOnlyKnownEnvironmentVariables(t *testing.T) {
 	known := knownEnv(t)
 	for name := range env {
 		if !slices.Contains(known, name) {
-			t.Errorf("env %s is not bound by internal/config: the binary would ignore it", name)
+			t.Errorf("env %s is not bound by pkg/config: the binary would ignore it", name)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,15 +59,34 @@ func decodeAll(file string) ([]object, error) {
 	return objs, nil
 }
 
+// loadObjects returns the base's objects: its resources, and the
+// ConfigMaps its configMapGenerator makes (a key per file, named by the
+// file, as kustomize names them before it appends the content hash).
 func loadObjects(t *testing.T) []object {
 	t.Helper()
+	k := loadKustomization(t)
 	var all []object
-	for _, file := range loadKustomization(t).Resources {
+	for _, file := range k.Resources {
 		objs, err := decodeAll(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, objs...)
+	}
+	for _, g := range k.ConfigMapGenerator {
+		data := map[string]string{}
+		for _, file := range g.Files {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("configMapGenerator %s: %v", g.Name, err)
+			}
+			data[filepath.Base(file)] = string(raw)
+		}
+		var n yaml.Node
+		if err := n.Encode(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]string{"name": g.Name}, "data": data}); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, object{File: "kustomization.yaml", APIVersion: "v1", Kind: "ConfigMap", Metadata: metadata{Name: g.Name}, node: &n})
 	}
 	return all
 }

@@ -1,6 +1,10 @@
 package service
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/consumerkit/consumerkit/internal/cache"
+)
 
 // Settings is the example's part of the configuration, beside the
 // framework's: its own sections of the configuration file, and the
@@ -8,13 +12,14 @@ import "fmt"
 // config.Section: config.Load fills it, and the injector hands each
 // section to the providers that need it.
 type Settings struct {
-	Service Config     `yaml:"service"`
-	Demo    DemoConfig `yaml:"demo"`
+	Service Config       `yaml:"service"`
+	Demo    DemoConfig   `yaml:"demo"`
+	Cache   cache.Config `yaml:"cache"`
 }
 
 // DefaultSettings returns the example's defaults.
 func DefaultSettings() *Settings {
-	return &Settings{Service: DefaultConfig(), Demo: DefaultDemoConfig()}
+	return &Settings{Service: DefaultConfig(), Demo: DefaultDemoConfig(), Cache: cache.DefaultConfig()}
 }
 
 // Bind declares the settings that environment variables and flags
@@ -30,7 +35,7 @@ func (s *Settings) Bind(bind func(env, flag, usage string, field any)) {
 // the configured ones, empty for the embedded broker, where a demo fault
 // is always allowed.
 func (s *Settings) Validate(brokers []string) []error {
-	errs := append(s.Service.Validate(), s.Demo.Validate()...)
+	errs := append(append(s.Service.Validate(), s.Demo.Validate()...), s.Cache.Validate()...)
 	if s.Service.DemoFault != "" && len(brokers) > 0 && !s.Service.AllowDemoFault {
 		errs = append(errs, fmt.Errorf("--demo-fault %s on real brokers (%v) is refused: it makes the service misbehave on purpose; add --allow-demo-fault if you mean it",
 			s.Service.DemoFault, brokers))

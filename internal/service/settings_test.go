@@ -4,8 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/consumerkit/consumerkit/internal/config"
+	"github.com/consumerkit/consumerkit/internal/cache"
 	"github.com/consumerkit/consumerkit/internal/service"
+	"github.com/consumerkit/consumerkit/pkg/config"
 )
 
 func load(args []string, env map[string]string, file string) (*service.Settings, error) {
@@ -19,11 +20,11 @@ func load(args []string, env map[string]string, file string) (*service.Settings,
 }
 
 // TestSettingsLoadFromTheirSectionsEnvironmentAndFlags: the example's
-// sections (service, demo) load from the file, and the names the README
+// sections (service, demo, cache) load from the file, and the names the README
 // documents override them: DEMO_RATE, DEMO_BAD_RATE, DEMO_FAULT and
 // ALLOW_DEMO_FAULT, and their flags (--allow-demo-fault may be bare).
 func TestSettingsLoadFromTheirSectionsEnvironmentAndFlags(t *testing.T) {
-	file := "service:\n  output_topic: out\n  customers: 50\ndemo:\n  rate: 7\n"
+	file := "service:\n  output_topic: out\n  customers: 50\ndemo:\n  rate: 7\ncache:\n  max_items: 40\n  items_to_prune: 4\n"
 	s, err := load([]string{"--config", "c.yaml", "--demo-fault", "slow", "--brokers", "b:9092", "--allow-demo-fault"},
 		map[string]string{"DEMO_BAD_RATE": "0.25", "DEMO_RATE": "9"}, file)
 	if err != nil {
@@ -32,6 +33,7 @@ func TestSettingsLoadFromTheirSectionsEnvironmentAndFlags(t *testing.T) {
 	want := service.Settings{
 		Service: service.Config{InputTopic: "orders", OutputTopic: "out", Customers: 50, DemoFault: "slow", AllowDemoFault: true},
 		Demo:    service.DemoConfig{Rate: 9, BadRate: 0.25},
+		Cache:   cache.Config{MaxItems: 40, ItemsToPrune: 4, TTL: cache.DefaultConfig().TTL},
 	}
 	if *s != want {
 		t.Fatalf("got %+v\nwant %+v", *s, want)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/consumerkit/consumerkit/internal/cache"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/lifecycle"
@@ -19,7 +18,6 @@ type Config struct {
 	Admin    admin.Config             `yaml:"admin"`
 	Log      logging.Config           `yaml:"log"`
 	Shutdown lifecycle.ShutdownConfig `yaml:"shutdown"`
-	Cache    cache.Config             `yaml:"cache"`
 	Watchdog watchdog.Config          `yaml:"watchdog"`
 }
 
@@ -31,7 +29,6 @@ func Default() Config {
 		Admin:    admin.DefaultConfig(),
 		Log:      logging.DefaultConfig(),
 		Shutdown: lifecycle.DefaultShutdownConfig(),
-		Cache:    cache.DefaultConfig(),
 		Watchdog: watchdog.DefaultConfig(),
 	}
 }
@@ -43,7 +40,6 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Admin.Validate()...)
 	errs = append(errs, c.Log.Validate()...)
 	errs = append(errs, c.Shutdown.Validate()...)
-	errs = append(errs, c.Cache.Validate()...)
 	errs = append(errs, c.Watchdog.Validate()...)
 	// The consumer's stop may wait this long for handlers before it
 	// abandons them; the components stopped after it need time too. A

@@ -127,7 +127,7 @@ func TestUnknownSectionsAndFieldsAreReportedWithTheirLines(t *testing.T) {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{
-		`config file c.yaml: line 3: unknown section "ordres" (known: admin, cache, extra, kafka, log, orders, shutdown, watchdog)`,
+		`config file c.yaml: line 3: unknown section "ordres" (known: admin, extra, kafka, log, orders, shutdown, watchdog)`,
 		`config file c.yaml: line 7: unknown section "bogus"`,
 		"config file c.yaml: line 6: field rat not found",
 	} {
