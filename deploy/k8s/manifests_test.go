@@ -18,7 +18,7 @@ const (
 // --- the shapes of the manifests, only as far as the tests look ---
 
 type kustomization struct {
-	Resources          []string          `yaml:"resources"`
+	Resources          []string `yaml:"resources"`
 	ConfigMapGenerator []struct {
 		Name  string   `yaml:"name"`
 		Files []string `yaml:"files"`
