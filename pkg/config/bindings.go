@@ -28,6 +28,7 @@ func frameworkBindings(c *Config) []binding {
 		{"KAFKA_BROKERS", "brokers", "comma-separated host:port list; empty runs the embedded broker", &c.Kafka.Brokers},
 		{"KAFKA_GROUP_ID", "group-id", "consumer group id", &c.Kafka.GroupID},
 		{"KAFKA_START_OFFSET", "start-offset", "where a new group starts: earliest or latest", &c.Kafka.StartOffset},
+		{"KAFKA_EMBEDDED_PORT", "embedded-port", "port of the embedded broker on 127.0.0.1, so tools such as kcat can reach it; 0 picks a free one", &c.Kafka.Embedded.Port},
 		{"KAFKA_TLS_ENABLED", "tls", "connect to the brokers with TLS (true/false)", &c.Kafka.TLS.Enabled},
 		{"KAFKA_TLS_CA_FILE", "tls-ca-file", "PEM file of CAs to trust", &c.Kafka.TLS.CAFile},
 		{"KAFKA_TLS_CERT_FILE", "tls-cert-file", "PEM client certificate", &c.Kafka.TLS.CertFile},

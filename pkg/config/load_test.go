@@ -34,7 +34,7 @@ func TestDefaultsAreValidAndUseTheEmbeddedBroker(t *testing.T) {
 
 func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
 	file := "kafka:\n  group_id: from-file\n  brokers: [file:9092]\nlog:\n  level: warn\nshutdown:\n  timeout: 22s\n"
-	env := map[string]string{"KAFKA_GROUP_ID": "from-env", "LOG_LEVEL": "error"}
+	env := map[string]string{"KAFKA_GROUP_ID": "from-env", "LOG_LEVEL": "error", "KAFKA_EMBEDDED_PORT": "19092"}
 	args := []string{"--config", "c.yaml", "--group-id", "from-flag"}
 	cfg, err := Load("run", source(args, env, map[string]string{"c.yaml": file}), nil)
 	if err != nil {
@@ -45,6 +45,9 @@ func TestFlagsOverrideEnvOverrideFile(t *testing.T) {
 	}
 	if cfg.Log.Level != "error" {
 		t.Errorf("log level %q: env must beat file", cfg.Log.Level)
+	}
+	if cfg.Kafka.Embedded.Port != 19092 {
+		t.Errorf("embedded port %d: KAFKA_EMBEDDED_PORT sets it", cfg.Kafka.Embedded.Port)
 	}
 	if cfg.Shutdown.Timeout != 22*time.Second || cfg.Kafka.Brokers[0] != "file:9092" {
 		t.Errorf("file values lost: %s %v", cfg.Shutdown.Timeout, cfg.Kafka.Brokers)
