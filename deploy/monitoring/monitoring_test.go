@@ -2,8 +2,12 @@ package monitoring_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -15,11 +19,32 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const (
 	dashboardFile = "grafana-dashboard.json"
 	rulesFile     = "prometheus-rules.yaml"
-	// frameworkDir and serviceDir are where every kafka_consumer_* metric
-	// name is declared, as a string literal handed to client_golang.
-	frameworkDir = "../../pkg"
-	serviceDir   = "../../internal"
+	// serviceDir and frameworkPackages are where every kafka_consumer_*
+	// metric name is declared, as a string literal handed to client_golang.
+	serviceDir = "../../internal"
 )
+
+// frameworkPackages is the directory of the framework's packages (pkg/ of
+// github.com/consumerkit/consumerkit) wherever the module running the test
+// has them: this checkout when it is the framework's, else the directory
+// its replace names or the module cache (a service made by `consumer new
+// service` requires the framework instead of copying it).
+func frameworkPackages(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/consumerkit/consumerkit").Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		t.Fatalf("go list -m github.com/consumerkit/consumerkit: %v\n%s", err, exit.Stderr)
+	}
+	if err != nil {
+		t.Fatalf("go list -m github.com/consumerkit/consumerkit: %v", err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if dir == "" {
+		t.Fatal("go list -m github.com/consumerkit/consumerkit: no directory (the module is not downloaded)")
+	}
+	return filepath.Join(dir, "pkg")
+}
 
 // --- the shapes of the files, only as far as the tests look ---
 
