@@ -28,22 +28,25 @@ const (
 // github.com/consumerkit/consumerkit) wherever the module running the test
 // has them: this checkout when it is the framework's, else the directory
 // its replace names or the module cache (a service made by `consumer new
-// service` requires the framework instead of copying it).
+// service` requires the framework instead of copying it). It is asked for
+// a package's directory, not the module's: in a new service, the module
+// path alone names the service's own module.
 func frameworkPackages(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/consumerkit/consumerkit").Output()
+	const probe = "github.com/consumerkit/consumerkit/pkg/message"
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", probe).Output()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		t.Fatalf("go list -m github.com/consumerkit/consumerkit: %v\n%s", err, exit.Stderr)
+		t.Fatalf("go list %s: %v\n%s", probe, err, exit.Stderr)
 	}
 	if err != nil {
-		t.Fatalf("go list -m github.com/consumerkit/consumerkit: %v", err)
+		t.Fatalf("go list %s: %v", probe, err)
 	}
 	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		t.Fatal("go list -m github.com/consumerkit/consumerkit: no directory (the module is not downloaded)")
+	if filepath.Base(dir) != "message" {
+		t.Fatalf("go list %s: directory %q", probe, dir)
 	}
-	return filepath.Join(dir, "pkg")
+	return filepath.Dir(dir)
 }
 
 // --- the shapes of the files, only as far as the tests look ---

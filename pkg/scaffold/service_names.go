@@ -49,14 +49,16 @@ func checkServiceName(name string) error {
 }
 
 // packageNameFor is the Go package name of the new service's root package
-// (the injector): the service name without its '-' (paymentsconsumer), or
-// with "svc" appended when that is a keyword, a predeclared identifier, a
-// name no imported package may have (main, init) or the name of a package
-// the files importing the root package import too (taken lists those), so
-// that no file has two packages of one name.
+// (the injector): the service name (checked by checkServiceName) without
+// its '-' (paymentsconsumer), "service" put before it when it starts with
+// a digit, and "svc" after it when it is a keyword, a predeclared
+// identifier, a name no imported package may have (main, init) or the name
+// of a package that the files importing the root package import too (taken
+// lists those), so that no file has two packages of one name.
 func packageNameFor(serviceName string, taken map[string]bool) string {
+	// A checked service name leaves lower-case letters and digits.
 	name := strings.ReplaceAll(serviceName, "-", "")
-	if name == "" || !token.IsIdentifier(name) || name[0] >= '0' && name[0] <= '9' {
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
 		name = "service" + name
 	}
 	if token.IsKeyword(name) || predeclared[name] || taken[name] {

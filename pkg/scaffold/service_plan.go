@@ -105,7 +105,7 @@ func checkServiceOptions(o *ServiceOptions) []error {
 	if o.Name == "" && o.Module != "" {
 		o.Name = serviceNameFromModule(o.Module)
 	}
-	if o.Name != "" {
+	if o.Name != "" || o.Module != "" {
 		if err := checkServiceName(o.Name); err != nil {
 			problems = append(problems, err)
 		}
