@@ -91,6 +91,9 @@ func TestNewServiceRefusesAndWritesNothing(t *testing.T) {
 	bare := fakeModule(t, FrameworkModule)
 	noLayout := fakeModule(t, FrameworkModule, "pkg/message/message.go", "cmd/consumer/main.go")
 	const good = "github.com/acme/payments-consumer"
+	// Should the refusal fail, what was written in the checkout goes.
+	inside := filepath.Join(checkout, "zz-refused-new-service")
+	t.Cleanup(func() { os.RemoveAll(inside) })
 	for _, tt := range []struct {
 		name string
 		o    ServiceOptions
@@ -109,7 +112,7 @@ func TestNewServiceRefusesAndWritesNothing(t *testing.T) {
 		{"source without pkg/", ServiceOptions{Module: good, From: bare}, []string{"has no pkg/ directory"}},
 		{"source without the service layout", ServiceOptions{Module: good, From: noLayout}, []string{"missing components.go", "missing deploy/k8s/kustomization.yaml"}},
 		{"replace that is not the framework", ServiceOptions{Module: good, From: checkout, FrameworkReplace: other}, []string{"--framework-replace " + other + " is module example.com/other"}},
-		{"dir inside the checkout", ServiceOptions{Module: good, From: checkout, Dir: filepath.Join(checkout, "payments-consumer")}, []string{"is inside the framework checkout"}},
+		{"dir inside the checkout", ServiceOptions{Module: good, From: checkout, Dir: inside}, []string{"is inside the framework checkout"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.o
@@ -132,7 +135,7 @@ func TestNewServiceRefusesAndWritesNothing(t *testing.T) {
 			if out.Len() > 0 {
 				t.Errorf("a refusal reported steps: %s", out.String())
 			}
-			for _, dir := range []string{target, filepath.Join(checkout, "payments-consumer")} {
+			for _, dir := range []string{target, inside} {
 				if _, err := os.Stat(dir); !os.IsNotExist(err) {
 					t.Errorf("%s was created (%v)", dir, err)
 				}
