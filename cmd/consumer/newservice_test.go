@@ -25,7 +25,7 @@ func TestNewServiceRefusalsExitTwoAndWriteNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no kind", []string{"new"}, "usage: consumer new service"},
+		{"no kind", []string{"new"}, "usage: consumer new"},
 		{"unknown kind", []string{"new", "pipeline"}, `unknown kind "pipeline"`},
 		{"unknown flag", []string{"new", "service", "--module", module, "--dir", absent, "--frobnicate"}, "flag provided but not defined: -frobnicate"},
 		{"extra argument", []string{"new", "service", "--module", module, "--dir", absent, "extra"}, `unexpected argument "extra"`},
