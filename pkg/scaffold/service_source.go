@@ -70,18 +70,27 @@ func readGoMod(dir string) (*modfile.File, error) {
 
 // loadServiceSource recognises dir as the framework's checkout. Only the
 // framework's checkout is a source: a service made by `consumer new
-// service` requires the framework instead of holding it, and its
-// template files (wire.go, handlers.go, the manifests) are its own, no
-// longer the example's; a new service is made from the framework's
-// checkout (or module directory) with --from.
+// service` requires the framework instead of holding it (no pkg/), and
+// its files are its own, no longer the example this command knows how to
+// rename. Run in such a service, the command is refused with the way out:
+// --from the framework checkout its go.mod replaces the framework with.
+// (To be a source itself, a service would need the framework's packages
+// beside its own and a known old name for each file; copying it with its
+// module path rewritten is `gonew`'s job.)
 func loadServiceSource(dir string) (*serviceSource, error) {
 	mod, err := readGoMod(dir)
 	if err != nil {
 		return nil, err
 	}
 	if mod.Module.Mod.Path != FrameworkModule {
-		return nil, fmt.Errorf("%s is module %s, not the framework %s: a new service is made from a checkout of the framework (pass it with --from)",
-			dir, mod.Module.Mod.Path, FrameworkModule)
+		hint := "pass a checkout of the framework with --from"
+		for _, r := range mod.Replace {
+			if r.Old.Path == FrameworkModule && r.New.Version == "" {
+				hint = "its framework checkout is " + r.New.Path + ": pass --from " + r.New.Path
+			}
+		}
+		return nil, fmt.Errorf("%s is module %s, not the framework %s: a new service is made from the framework's checkout; %s",
+			dir, mod.Module.Mod.Path, FrameworkModule, hint)
 	}
 	if info, err := os.Stat(filepath.Join(dir, "pkg")); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("%s has no pkg/ directory: it is not a checkout of the framework", dir)

@@ -88,6 +88,10 @@ func TestNewServiceRefusesAndWritesNothing(t *testing.T) {
 	}
 	notDir := filepath.Join(full, "keep.txt")
 	other := fakeModule(t, "example.com/other")
+	service := fakeModule(t, "example.com/payments")
+	if err := os.WriteFile(filepath.Join(service, "go.mod"), []byte("module example.com/payments\n\ngo 1.26.0\n\nrequire "+FrameworkModule+" "+replacedVersion+"\n\nreplace "+FrameworkModule+" => "+checkout+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	bare := fakeModule(t, FrameworkModule)
 	noLayout := fakeModule(t, FrameworkModule, "pkg/message/message.go", "cmd/consumer/main.go")
 	const good = "github.com/acme/payments-consumer"
@@ -108,7 +112,8 @@ func TestNewServiceRefusesAndWritesNothing(t *testing.T) {
 		{"bad version", ServiceOptions{Module: good, FrameworkVersion: "1.0"}, []string{"--framework-version"}},
 		{"bad name", ServiceOptions{Module: good, Name: "Payments"}, []string{`service name "Payments" is not a Kubernetes name`}},
 		{"name from a module path that gives none", ServiceOptions{Module: "example.com/___"}, []string{`service name "" is not a Kubernetes name`}},
-		{"source of another module", ServiceOptions{Module: good, From: other}, []string{"is module example.com/other, not the framework " + FrameworkModule}},
+		{"source of another module", ServiceOptions{Module: good, From: other}, []string{"is module example.com/other, not the framework " + FrameworkModule, "pass a checkout of the framework with --from"}},
+		{"source that is a service", ServiceOptions{Module: good, From: service}, []string{"is module example.com/payments", "its framework checkout is " + checkout + ": pass --from " + checkout}},
 		{"source without pkg/", ServiceOptions{Module: good, From: bare}, []string{"has no pkg/ directory"}},
 		{"source without the service layout", ServiceOptions{Module: good, From: noLayout}, []string{"missing components.go", "missing deploy/k8s/kustomization.yaml"}},
 		{"replace that is not the framework", ServiceOptions{Module: good, From: checkout, FrameworkReplace: other}, []string{"--framework-replace " + other + " is module example.com/other"}},
