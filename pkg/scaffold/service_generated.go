@@ -29,14 +29,6 @@ type frameworkDep struct {
 	replace string // absolute directory, or "" for none
 }
 
-// String is the requirement as go.mod says it.
-func (d frameworkDep) String() string {
-	if d.replace != "" {
-		return FrameworkModule + " => " + d.replace
-	}
-	return FrameworkModule + " " + d.version
-}
-
 // serviceGoMod is the new service's go.mod before `go mod tidy`: its
 // module, the source's go version, the framework's requirement (and
 // replace) and wire as a tool.
@@ -66,7 +58,6 @@ type serviceTemplateData struct {
 	Name, Module string
 	Go           string // the Go version the service needs (1.26)
 	Example      bool   // the example is kept
-	Framework    string // the requirement, as go.mod has it
 	Replace      string // the framework checkout it is replaced by, or ""
 	Version      string // the framework version, when not replaced
 }

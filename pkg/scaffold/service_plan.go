@@ -197,7 +197,7 @@ func serviceModuleFiles(src *serviceSource, o ServiceOptions, dep frameworkDep) 
 	}
 	generated, err := renderServiceFiles(serviceTemplateData{
 		Name: o.Name, Module: o.Module, Go: goMajorMinor(src.goVersion), Example: !o.NoExample,
-		Framework: dep.String(), Replace: dep.replace, Version: dep.version,
+		Replace: dep.replace, Version: dep.version,
 	})
 	if err != nil {
 		return nil, err
