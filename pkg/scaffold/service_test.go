@@ -23,6 +23,7 @@ var frameworkRootTests = []string{
 	"archload_test.go",
 	"externalmodule_test.go",
 	"newhandler_test.go",
+	"newservice_checks_test.go",
 	"newservice_test.go",
 	"removeexample_test.go",
 }
