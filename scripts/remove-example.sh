@@ -23,8 +23,24 @@
 #
 # Run it from a checkout (make remove-example); commit the result. README.md
 # still describes the example afterwards: edit it.
+#
+# It works in any service with this layout, whatever its module path and
+# name: the framework's checkout or one made by `consumer new service`.
+# It reads the module path from go.mod, the root package's name from
+# components.go and the service's name from the kustomization's label.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+module=$(go list -m)
+pkg=$(awk '$1 == "package" {print $2; exit}' components.go)
+name=$(awk '$1 == "app.kubernetes.io/name:" {print $2; exit}' deploy/k8s/kustomization.yaml)
+group=$(awk '$1 == "group_id:" {print $2; exit}' deploy/k8s/config.yaml)
+for v in module pkg name group; do
+  if [[ -z ${!v} ]]; then
+    echo "remove-example: cannot tell the service's $v (go.mod, components.go, deploy/k8s/kustomization.yaml, deploy/k8s/config.yaml)" >&2
+    exit 1
+  fi
+done
 
 if [[ ! -f internal/service/enricher.go ]]; then
   echo "remove-example: internal/service/enricher.go is gone: the example is already removed"
@@ -122,16 +138,16 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 EOF
 
 echo "== rewriting the injector"
-cat > wire.go <<'EOF'
+cat > wire.go <<EOF
 //go:build wireinject
 
-package consumerkit
+package ${pkg}
 
 import (
 	"github.com/google/wire"
 
-	"github.com/consumerkit/consumerkit/internal/app"
-	"github.com/consumerkit/consumerkit/internal/service"
+	"${module}/internal/app"
+	"${module}/internal/service"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
@@ -174,11 +190,11 @@ func InitializeRegistry(cfg config.Config, settings *service.Settings) (*registr
 }
 EOF
 
-cat > components.go <<'EOF'
-package consumerkit
+cat > components.go <<EOF
+package ${pkg}
 
 import (
-	"github.com/consumerkit/consumerkit/internal/app"
+	"${module}/internal/app"
 	"github.com/consumerkit/consumerkit/pkg/admin"
 	"github.com/consumerkit/consumerkit/pkg/kafka"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
@@ -197,22 +213,26 @@ func newComponents(adm *admin.Server, cluster *embedded.Cluster, pub *publish.Pu
 EOF
 
 echo "== removing the example's subscription from deploy/k8s/config.yaml"
-cat > deploy/k8s/config.yaml <<'EOF'
+cat > deploy/k8s/config.yaml <<EOF
 # The service's configuration file: kustomize makes it the ConfigMap
-# consumerkit-config (see kustomization.yaml), mounted into the pod at
-# /etc/consumerkit/config.yaml. It only uses sections the binary knows:
+# ${name}-config (see kustomization.yaml), mounted into the pod at
+# /etc/${name}/config.yaml. It only uses sections the binary knows:
 # unknown YAML fields are rejected at start, which is what we want (a typo
 # fails the rollout instead of being silently ignored). Locally,
-# `consumer run --config deploy/k8s/config.yaml` runs with it; `consumer new
-# handler` adds each new handler's subscription here.
+# \`consumer run --config deploy/k8s/config.yaml\` runs with it; \`consumer new
+# handler\` adds each new handler's subscription here.
 kafka:
   # Every replica joins the same group, so partitions are shared between
   # pods and a rolling restart only moves partitions, never duplicates work.
-  group_id: consumerkit-example
+  group_id: ${group}
   # A handler's registered subscription can be overridden here per
   # environment: an entry of kafka.subscriptions with the same handler
   # and topic (see the README's "Configuration").
 EOF
+
+# The module path decides where its imports sort among the framework's:
+# gofmt puts them in order.
+gofmt -w wire.go components.go internal/service/*.go
 
 echo "== regenerating wire_gen.go"
 go tool wire gen . >/dev/null

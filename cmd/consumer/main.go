@@ -2,6 +2,7 @@
 //
 //	consumer [run] [flags]   run the service (default); on the embedded broker when no brokers are set
 //	consumer config [flags]  print the effective configuration, secrets redacted
+//	consumer new service     make a new service from this checkout (see newservice.go)
 //	consumer version         print the version
 //
 // Exit codes: 0 after a clean shutdown, 1 when the service failed, 2 on bad
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printConfig(args, stdout, stderr)
 	case "dlq":
 		return runDLQ(args, stdout, stderr)
+	case "new":
+		return runNew(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -65,13 +68,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: consumer [run|config|version] [flags]
+	fmt.Fprint(w, `usage: consumer [run|config|dlq|new|version] [flags]
 
   run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
   config   print the effective configuration (file < environment < flags), secrets redacted,
            with the subscriptions the service runs (its handlers' defaults, as overridden)
   dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
            move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
+  new service --module M --dir D [--no-example] [--name N] [--from CHECKOUT]
+              [--framework-replace PATH | --framework-version vX.Y.Z]
+           a new service under module M in D, requiring the framework as a module
+           (run in the framework's checkout; consumer new service -h for details)
   version  print the version
 
 flags (each also read from the environment variable named in brackets):

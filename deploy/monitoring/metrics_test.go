@@ -151,6 +151,7 @@ func collectMetricNames(t *testing.T, dir string, names map[string]bool) {
 // --- tests ---
 
 func TestEveryReferencedMetricIsExported(t *testing.T) {
+	frameworkDir := frameworkPackages(t)
 	exported := exportedMetrics(t, frameworkDir, serviceDir)
 	known := map[string]bool{}
 	for n := range exported {

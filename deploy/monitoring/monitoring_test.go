@@ -2,8 +2,12 @@ package monitoring_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -15,11 +19,35 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const (
 	dashboardFile = "grafana-dashboard.json"
 	rulesFile     = "prometheus-rules.yaml"
-	// frameworkDir and serviceDir are where every kafka_consumer_* metric
-	// name is declared, as a string literal handed to client_golang.
-	frameworkDir = "../../pkg"
-	serviceDir   = "../../internal"
+	// serviceDir and frameworkPackages are where every kafka_consumer_*
+	// metric name is declared, as a string literal handed to client_golang.
+	serviceDir = "../../internal"
 )
+
+// frameworkPackages is the directory of the framework's packages (pkg/ of
+// github.com/consumerkit/consumerkit) wherever the module running the test
+// has them: this checkout when it is the framework's, else the directory
+// its replace names or the module cache (a service made by `consumer new
+// service` requires the framework instead of copying it). It is asked for
+// a package's directory, not the module's: in a new service, the module
+// path alone names the service's own module.
+func frameworkPackages(t *testing.T) string {
+	t.Helper()
+	const probe = "github.com/consumerkit/consumerkit/pkg/message"
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", probe).Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		t.Fatalf("go list %s: %v\n%s", probe, err, exit.Stderr)
+	}
+	if err != nil {
+		t.Fatalf("go list %s: %v", probe, err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if filepath.Base(dir) != "message" {
+		t.Fatalf("go list %s: directory %q", probe, dir)
+	}
+	return filepath.Dir(dir)
+}
 
 // --- the shapes of the files, only as far as the tests look ---
 

@@ -89,7 +89,7 @@ func droppedLabels(expr string, labels []string) []string {
 }
 
 func TestEveryAlertNamesItsSubject(t *testing.T) {
-	known := exportedMetrics(t, frameworkDir, serviceDir)
+	known := exportedMetrics(t, frameworkPackages(t), serviceDir)
 	checked := 0
 	for _, rl := range alerts(loadRules(t)) {
 		var want []string
