@@ -2,6 +2,8 @@
 //
 //	consumer [run] [flags]   run the service (default); on the embedded broker when no brokers are set
 //	consumer config [flags]  print the effective configuration, secrets redacted
+//	consumer new handler NAME --topic TOPIC [flags]
+//	                         add a handler to the service repository (see `consumer new handler -h`)
 //	consumer version         print the version
 //
 // Exit codes: 0 after a clean shutdown, 1 when the service failed, 2 on bad
@@ -51,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printConfig(args, stdout, stderr)
 	case "dlq":
 		return runDLQ(args, stdout, stderr)
+	case "new":
+		return runNew(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -65,13 +69,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: consumer [run|config|version] [flags]
+	fmt.Fprint(w, `usage: consumer [run|config|dlq|new|version] [flags]
 
   run      run the service (default); uses the embedded broker when KAFKA_BROKERS is empty
   config   print the effective configuration (file < environment < flags), secrets redacted,
            with the subscriptions the service runs (its handlers' defaults, as overridden)
   dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
            move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
+  new handler NAME --topic TOPIC [--batch] [--ordering partition|key|none] [--workers N]
+           [--dead-letter=false] [--retry-topic] [--dry-run] [--dir DIR]
+           add a handler to the service repository in DIR (default .): its file and test,
+           its registration, its subscription in deploy/k8s/config.yaml, wire_gen.go
   version  print the version
 
 flags (each also read from the environment variable named in brackets):
