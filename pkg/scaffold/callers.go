@@ -34,7 +34,9 @@ func passHandler(name string, src []byte, n Names, pkg, servicePath string) ([]b
 		if _, qualified := c.Fun.(*ast.SelectorExpr); qualified {
 			ctor = &ast.SelectorExpr{X: ast.NewIdent(qualifier), Sel: ast.NewIdent(n.Constructor)}
 		}
-		c.Args = append(c.Args, &ast.CallExpr{Fun: ctor})
+		call := &ast.CallExpr{Fun: ctor}
+		placeAt(c.Rparen, call)
+		c.Args = append(c.Args, call)
 	}
 	edited, err := formatFile(name, fset, f)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 // on. So, rather than moving any code, lineBreaks adds a line start at
 // each entry that shares a line with the one before, and at the closing
 // parenthesis: offsets, and with them every comment, stay where they are.
-// Entries added by an edit have no position and land on their
-// neighbour's line: print the edited file, parse it again, then lay it
+// Entries added by an edit sit at a neighbour's position (placeAt) and
+// land on its line: print the edited file, parse it again, then lay it
 // out.
 type lineBreaks struct {
 	fset   *token.FileSet
@@ -101,4 +101,23 @@ func formatFile(name string, fset *token.FileSet, f *ast.File) ([]byte, error) {
 		return nil, fmt.Errorf("%s: edited, it does not format: %w", name, err)
 	}
 	return src, nil
+}
+
+// placeAt gives node, built by an edit, the position pos in every token
+// it has. Without a position the printer estimates where it is by the
+// text it wrote, and may print a comment that follows in the source
+// (a line comment after the closing parenthesis, say) in the middle of
+// the new node.
+func placeAt(pos token.Pos, node ast.Node) {
+	ast.Inspect(node, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			n.NamePos = pos
+		case *ast.CallExpr:
+			n.Lparen, n.Rparen = pos, pos
+		case *ast.StarExpr:
+			n.Star = pos
+		}
+		return true
+	})
 }

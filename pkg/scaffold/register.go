@@ -146,20 +146,24 @@ func (h *handlersFile) register(n Names) ([]byte, error) {
 			at--
 		}
 	}
-	h.set.Args = slices.Insert(args, at, ast.Expr(ast.NewIdent(n.Constructor)))
-	h.fn.Type.Params.List = append(h.fn.Type.Params.List, &ast.Field{
-		Names: []*ast.Ident{ast.NewIdent(param)},
-		Type:  &ast.StarExpr{X: ast.NewIdent(n.Type)},
-	})
-	h.regs.Args = append(h.regs.Args, &ast.CallExpr{
-		Fun: &ast.SelectorExpr{X: ast.NewIdent(param), Sel: ast.NewIdent("Registration")},
-	})
+	ctor := ast.NewIdent(n.Constructor)
+	placeAt(h.set.Rparen, ctor)
+	if at < len(args) {
+		placeAt(args[at].Pos(), ctor)
+	}
+	h.set.Args = slices.Insert(args, at, ast.Expr(ctor))
+	field := &ast.Field{Names: []*ast.Ident{ast.NewIdent(param)}, Type: &ast.StarExpr{X: ast.NewIdent(n.Type)}}
+	placeAt(h.fn.Type.Params.Closing, field)
+	h.fn.Type.Params.List = append(h.fn.Type.Params.List, field)
+	call := &ast.CallExpr{Fun: &ast.SelectorExpr{X: ast.NewIdent(param), Sel: ast.NewIdent("Registration")}}
+	placeAt(h.regs.Rparen, call)
+	h.regs.Args = append(h.regs.Args, call)
 	edited, err := h.format()
 	if err != nil {
 		return nil, err
 	}
-	// The new nodes have no position, so the printer put them on the
-	// line of their neighbours: parse the result and break the lines.
+	// The new nodes sit at their neighbours' positions, so the printer put
+	// them on their neighbours' lines: parse the result and break them.
 	again, err := parseHandlers(edited)
 	if err != nil {
 		return nil, fmt.Errorf("edited %s: %w", HandlersFile, err)
