@@ -89,9 +89,9 @@ func parseNewHandler(args []string) (h scaffold.Handler, dir string, dryRun bool
 	case fs.NArg() > 0:
 		return h, dir, dryRun, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case h.Name == "":
-		return h, dir, dryRun, fmt.Errorf("missing NAME\n%s", newHandlerUsage)
+		return h, dir, dryRun, errors.New("missing NAME: consumer new handler NAME --topic TOPIC [flags] (-h for more)")
 	case h.Topic == "":
-		return h, dir, dryRun, fmt.Errorf("missing --topic")
+		return h, dir, dryRun, errors.New("missing --topic")
 	}
 	h.Ordering, h.Workers, h.NoDeadLetter = registry.Ordering(*ordering), *workers, !*deadLetter
 	workersSet := false
