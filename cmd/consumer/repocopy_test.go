@@ -11,24 +11,23 @@ import (
 	"testing"
 )
 
-// copyModule copies the module's files, as `git ls-files` lists them
-// (tracked, and untracked ones not ignored), into a new temporary
-// directory and returns it: a service repository to run `consumer new`
-// in.
+// copyModule copies the module's files into a new temporary directory
+// and returns it: a service repository to run `consumer new` in. In a
+// git work tree the files are those `git ls-files` lists (tracked, and
+// untracked ones not ignored); elsewhere (a copy made by another test,
+// say) every file but .git's.
 func copyModule(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	cmd.Dir = root
-	out, err := cmd.Output()
+	names, err := moduleFiles(root)
 	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+	for _, name := range names {
 		src := filepath.Join(root, name)
 		info, err := os.Stat(src)
 		if os.IsNotExist(err) {
@@ -50,6 +49,35 @@ func copyModule(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// moduleFiles lists the files of the module at root, relative to it.
+func moduleFiles(root string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
+		cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+		cmd.Dir = root
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("git ls-files: %w", err)
+		}
+		return strings.Split(strings.TrimRight(string(out), "\x00"), "\x00"), nil
+	}
+	var names []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(root, p)
+			names = append(names, rel)
+			return err
+		}
+		return nil
+	})
+	return names, err
 }
 
 // treeHash is one hash of every file under dir: its path, mode and

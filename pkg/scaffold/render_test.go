@@ -11,7 +11,7 @@ import (
 // business logic goes, refuse undecodable input permanently, and expect
 // what the engine does under the handler's subscription. (That the code
 // compiles, vets and passes its own test, each shape in a service,
-// TestNewHandlerScaffoldsHandlersThatConsume in the root package shows.)
+// TestAddingAHandlerFollowsTheReadme in the root package shows.)
 func TestGeneratedHandlerFollowsItsOptions(t *testing.T) {
 	const permanent = `return message.Permanent(fmt.Errorf("decode %s event: %w", AuditName, err))`
 	tests := []struct {
