@@ -41,6 +41,8 @@ func TestNamesOfRefusesWhatIsNotAPlainKebabCaseName(t *testing.T) {
 		{"payment-", kebab},
 		{"payment--audit", kebab},
 		{"1payment", kebab},
+		{"{payment", kebab},
+		{"`payment", kebab},
 		{"paymént", kebab},
 		// Its file would not be an ordinary Go file.
 		{"payment-test", "payment_test.go would be a test file"},
@@ -54,8 +56,11 @@ func TestNamesOfRefusesWhatIsNotAPlainKebabCaseName(t *testing.T) {
 			t.Errorf("NamesOf(%q): %v, want an error saying %q", tt.name, err, tt.why)
 		}
 	}
-	// A platform's name is fine where it does not end the file name.
-	if _, err := NamesOf("linux-audit"); err != nil {
-		t.Errorf("linux-audit: %v", err)
+	// A platform's name is fine where it does not end the file name; a
+	// name may start with any letter.
+	for _, ok := range []string{"linux-audit", "zone-audit", "a1"} {
+		if _, err := NamesOf(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
 	}
 }

@@ -12,12 +12,13 @@ const maxTopicLength = 249
 // topic name: it must be 1 to 249 characters of ASCII letters, digits,
 // '.', '_' and '-', and neither "." nor "..".
 func ValidateTopic(topic string) error {
-	switch {
-	case topic == "":
+	if topic == "" {
 		return fmt.Errorf("topic: must not be empty")
-	case topic == "." || topic == "..":
+	}
+	if topic == "." || topic == ".." {
 		return fmt.Errorf("topic %q: Kafka does not allow %q", topic, topic)
-	case len(topic) > maxTopicLength:
+	}
+	if len(topic) > maxTopicLength {
 		return fmt.Errorf("topic %q: %d characters, Kafka allows at most %d", topic, len(topic), maxTopicLength)
 	}
 	if i := strings.IndexFunc(topic, func(r rune) bool { return !topicRune(r) }); i >= 0 {

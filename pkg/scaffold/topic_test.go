@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidateTopicFollowsKafkasRules(t *testing.T) {
-	for _, ok := range []string{"payments", "Payments.V2", "a_b-c.d", "a", "...", strings.Repeat("t", 249)} {
+	for _, ok := range []string{"payments", "Payments.V2", "a_b-c.d", "a", "...", strings.Repeat("t", 249), "azAZ09", "z"} {
 		if err := ValidateTopic(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
@@ -19,6 +19,13 @@ func TestValidateTopicFollowsKafkasRules(t *testing.T) {
 		{"pay ments", `' ' is not allowed`},
 		{"payments/eu", `'/' is not allowed`},
 		{"paymënts", `'ë' is not allowed`},
+		// The neighbours of the allowed ranges.
+		{"a`", "'`' is not allowed"},
+		{"a{", "'{' is not allowed"},
+		{"a@", "'@' is not allowed"},
+		{"a[", "'[' is not allowed"},
+		{"a/", "'/' is not allowed"},
+		{"a:", "':' is not allowed"},
 	}
 	for _, tt := range tests {
 		if err := ValidateTopic(tt.topic); err == nil || !strings.Contains(err.Error(), tt.why) {
