@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/consumerkit/consumerkit"
 	"github.com/consumerkit/consumerkit/pkg/config"
@@ -38,7 +40,11 @@ func newHandler(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "consumer new handler: %v\n", err)
 		return exitUsage
 	}
-	plan, err := planHandler(h, dir)
+	// Ctrl-C stops Wire, and Apply then restores every file, instead of
+	// the process dying between the writes and the generation.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	plan, err := planHandler(ctx, h, dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer new handler: %v\n", err)
 		return exitUsage
@@ -50,8 +56,10 @@ func newHandler(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	if err := plan.Apply(context.Background(), scaffold.GoToolWire); err != nil {
-		fmt.Fprintf(stderr, "consumer new handler: %v\n", firstLine(err))
+	if err := plan.Apply(ctx, scaffold.GoToolWire); err != nil {
+		// All of it: a file that could not be restored is on a line of
+		// its own.
+		fmt.Fprintf(stderr, "consumer new handler: %v\n", err)
 		return exitFailure
 	}
 	for _, line := range plan.Summary() {
@@ -104,7 +112,7 @@ func parseNewHandler(args []string) (h scaffold.Handler, dir string, dryRun bool
 
 // planHandler checks the repository in dir, with what this binary's
 // service registers and subscribes, and plans the handler h in it.
-func planHandler(h scaffold.Handler, dir string) (*scaffold.Plan, error) {
+func planHandler(ctx context.Context, h scaffold.Handler, dir string) (*scaffold.Plan, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}
@@ -120,7 +128,7 @@ func planHandler(h scaffold.Handler, dir string) (*scaffold.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := repo.CheckWire(context.Background(), scaffold.GoToolWire); err != nil {
+	if err := repo.CheckWire(ctx, scaffold.GoToolWire); err != nil {
 		return nil, err
 	}
 	return plan, nil

@@ -42,7 +42,6 @@ func (r *Repo) PlanHandler(h Handler, known Registered) (*Plan, error) {
 	if err := topicTaken(h, known.Subscriptions, ""); err != nil {
 		return nil, err
 	}
-	p := &Plan{repo: r}
 	configured, err := r.configure(h, n)
 	if err != nil {
 		return nil, err
@@ -59,11 +58,7 @@ func (r *Repo) PlanHandler(h Handler, known Registered) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Changes = append(created, edited...)
-	if err := p.add(configured); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &Plan{repo: r, Changes: append(append(created, edited...), configured)}, nil
 }
 
 // configure returns the configuration file with h's subscription added,
@@ -84,7 +79,11 @@ func (r *Repo) configure(h Handler, n Names) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
-	return Change{Path: ConfigFile, Old: src, New: out}, nil
+	info, err := r.stat(ConfigFile)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Path: ConfigFile, Old: src, New: out, Mode: info.Mode().Perm()}, nil
 }
 
 // register returns the edits of the service package that register the
@@ -123,17 +122,6 @@ func (r *Repo) register(n Names, service map[string][]byte) ([]Change, error) {
 		changes[i].Mode = info.Mode().Perm()
 	}
 	return changes, nil
-}
-
-// add appends c, an edit of an existing file, with that file's mode.
-func (p *Plan) add(c Change) error {
-	info, err := p.repo.stat(c.Path)
-	if err != nil {
-		return err
-	}
-	c.Mode = info.Mode().Perm()
-	p.Changes = append(p.Changes, c)
-	return nil
 }
 
 // generate renders the handler's file and its test, and checks that
