@@ -189,7 +189,8 @@ func configComment(h Handler, n Names) string {
 	text := fmt.Sprintf("%s: the subscription its Registration declares (%s), to tune per environment. "+
 		"This entry replaces that one whole: what it leaves out takes the engine's defaults (retry: %d attempts in place).",
 		h.Name, path.Join(ServiceDir, n.File), registry.DefaultRetryPolicy().MaxAttempts)
-	return "# " + strings.Join(wrap(text, commentWidth-len("# ")), "\n# ")
+	// The entry sits four columns in (kafka, subscriptions).
+	return "# " + strings.Join(wrap(text, commentWidth-len("    # ")), "\n# ")
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
