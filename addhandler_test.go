@@ -1,174 +1,204 @@
 package consumerkit
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
-	"go/ast"
-	"go/format"
-	"go/parser"
-	"go/token"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
-)
-
-// paymentAuditor is the new handler file of the README's "Adding a
-// handler": the handler, its constructor and its Registration.
-const paymentAuditor = `package service
-
-import (
-	"context"
-	"errors"
-
-	"github.com/consumerkit/consumerkit/pkg/message"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
 
-// PaymentAuditor checks payments.
-type PaymentAuditor struct{}
-
-// NewPaymentAuditor builds the handler from the singletons it needs.
-func NewPaymentAuditor() *PaymentAuditor { return &PaymentAuditor{} }
-
-// Registration declares it: a per-message handler of topic payments, a
-// payer's payments (the key) in order, 4 workers per partition.
-func (a *PaymentAuditor) Registration() registry.Registration {
-	return registry.Handler("payment-auditor", a,
-		registry.Subscription{Topic: "payments", Ordering: registry.OrderingKey, Workers: 4})
+// newHandlers are the handlers TestAddingAHandlerFollowsTheReadme adds,
+// one of each shape `consumer new handler` makes.
+var newHandlers = []struct {
+	name, typ, topic string
+	flags            []string
+}{
+	{"payment-audit", "PaymentAudit", "payments", nil},
+	{"payment-batch", "PaymentBatch", "payment-batches", []string{"--batch"}},
+	{"keyed-audit", "KeyedAudit", "keyed-payments", []string{"--ordering", "key", "--workers", "8"}},
+	{"retrying-audit", "RetryingAudit", "retried-payments", []string{"--retry-topic"}},
+	{"unordered-audit", "UnorderedAudit", "unordered-payments", []string{"--ordering", "none", "--dead-letter=false"}},
 }
-
-// Handle implements message.Handler: an empty payment is refused for good.
-func (a *PaymentAuditor) Handle(_ context.Context, m *message.Message) error {
-	if len(m.Value) == 0 {
-		return message.Permanent(errors.New("empty payment"))
-	}
-	return nil
-}
-`
-
-// paymentsConfig is its configuration entry: the registered subscription
-// overridden for this environment, with dead letters.
-const paymentsConfig = `kafka:
-  subscriptions:
-    - topic: payments
-      handler: payment-auditor
-      ordering: key
-      workers: 8
-      dead_letter: {enabled: true}
-`
 
 // TestAddingAHandlerFollowsTheReadme follows the README's "Adding a
-// handler" in a copy of the module: a new file with the handler and its
-// Registration, its constructor added to the Handlers set and its
-// Registration to NewHandlers (internal/service/handlers.go), its
-// configuration entry, `make generate`. The built binary, on the embedded
-// broker, creates the handler's topics (its dead-letter topic comes from
-// the configuration entry) and consumes what is produced to its topic:
-// every good payment a success, the empty one dead-lettered.
+// handler" in a copy of the module: `consumer new handler`, with the
+// binary built before, once per shape (per message; --batch; --ordering
+// key --workers 8; --retry-topic; --ordering none --dead-letter=false).
+// Then the copy is green: go vet, wire diff, the service's tests with the
+// generated ones; the configuration file kept every line and has the new
+// subscriptions; the same name again is refused without a change (by
+// the binary that predates it). The service built from the copy,
+// on the embedded broker, creates the new topics and consumes one message
+// produced to each: kafka_consumer_messages_total{outcome="success"} is 1
+// for each new handler. It is one function, and one copy, because each
+// step needs the previous one's result and a copy takes a build.
 func TestAddingAHandlerFollowsTheReadme(t *testing.T) {
 	dir := copyRepo(t)
-	if err := os.WriteFile(filepath.Join(dir, "internal/service/payments.go"), []byte(paymentAuditor), 0o644); err != nil {
+	configFile := filepath.Join(dir, "deploy/k8s/config.yaml")
+	configBefore, err := os.ReadFile(configFile)
+	if err != nil {
 		t.Fatal(err)
 	}
-	registerHandler(t, filepath.Join(dir, "internal/service/handlers.go"), "NewPaymentAuditor", "payments", "PaymentAuditor")
-	cfgFile := filepath.Join(dir, "payments.yaml")
-	if err := os.WriteFile(cfgFile, []byte(paymentsConfig), 0o644); err != nil {
-		t.Fatal(err)
+	consumer := buildConsumer(t, dir, t.TempDir())
+	for _, h := range newHandlers {
+		runIn(t, dir, consumer, append([]string{"new", "handler", h.name, "--topic", h.topic}, h.flags...)...)
 	}
-	runIn(t, dir, "make", "generate")
-	bin := buildConsumer(t, dir, filepath.Join(dir, "bin"))
+	refusedAgain(t, dir, consumer)
+	runIn(t, dir, "go", "vet", "./...")
+	runIn(t, dir, "go", "tool", "wire", "diff", ".")
+	tests := runIn(t, dir, "go", "test", "-count=1", "-v", "./internal/service/")
+	for _, h := range newHandlers {
+		for _, test := range []string{"Test" + h.typ, "Test" + h.typ + "LeavesNoGoroutines"} {
+			if !strings.Contains(tests, "--- PASS: "+test+" (") {
+				t.Errorf("the generated %s did not pass:\n%s", test, tests)
+			}
+		}
+	}
+	configKept(t, string(configBefore), configFile)
 
-	r := startBinary(t, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+	r := startBinary(t, buildConsumer(t, dir, t.TempDir()), "run", "--config", configFile, "--admin-addr", "127.0.0.1:0", "--log-level", "info")
 	broker := r.waitLog("embedded broker started (in process; data is lost on exit)")
 	var topics []string
 	for _, v := range broker["topics"].([]any) {
 		topics = append(topics, v.(string))
 	}
-	if !slices.Contains(topics, "payments") || !slices.Contains(topics, "payments.dlq") {
-		t.Fatalf("the embedded broker created %v: want the new handler's payments and payments.dlq", topics)
+	for _, h := range newHandlers {
+		if !slices.Contains(topics, h.topic) {
+			t.Fatalf("the embedded broker created %v: no %s", topics, h.topic)
+		}
+	}
+	if !slices.Contains(topics, "payments.dlq") || !slices.Contains(topics, "retried-payments.retry") || slices.Contains(topics, "unordered-payments.dlq") {
+		t.Fatalf("the embedded broker created %v: want payments.dlq and retried-payments.retry, no unordered-payments.dlq", topics)
 	}
 	base := r.ready()
-	addr := broker["addrs"].([]any)[0].(string)
-
-	const good = 50
-	msgs := []kafkago.Message{{Key: []byte("payer-0")}} // empty: dead-lettered
-	for i := range good {
-		msgs = append(msgs, kafkago.Message{Key: fmt.Appendf(nil, "payer-%d", i%7), Value: fmt.Appendf(nil, `{"cents":%d}`, i+1)})
+	produceOneEach(t, broker["addrs"].([]any)[0].(string))
+	for _, h := range newHandlers {
+		consumertest.Eventually(t, h.name+"'s message handled", func() bool {
+			return consumertest.CounterValue(t, consumertest.Scrape(t, base+"/metrics"), "kafka_consumer_messages_total",
+				map[string]string{"topic": h.topic, "handler": h.name, "outcome": "success"}) == 1
+		})
 	}
-	tr := &kafkago.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{Addr: kafkago.TCP(addr), Topic: "payments", RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, Transport: tr}
-	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
-	defer cancel()
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatalf("produce to payments: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	outcome := func(o string) float64 {
-		return consumertest.CounterValue(t, consumertest.Scrape(t, base+"/metrics"), "kafka_consumer_messages_total",
-			map[string]string{"topic": "payments", "handler": "payment-auditor", "outcome": o})
-	}
-	consumertest.Eventually(t, "every payment's outcome", func() bool { return outcome("success") == good && outcome("dead_lettered") == 1 })
 	if code := r.terminate(); code != 0 {
 		t.Fatalf("exit %d after SIGTERM\nstderr:\n%s", code, r.stderr.String())
 	}
 }
 
-// registerHandler makes the README's edit of handlers.go: constructor
-// joins the Handlers set, NewHandlers takes the handler as param (of type
-// *typ) and lists param.Registration() in its registry.New call.
-func registerHandler(t *testing.T, path, constructor, param, typ string) {
+// refusedAgain: adding the first handler again is refused (exit 2) by
+// consumer, a binary built before it was added (it reads the handler's
+// subscription from the configuration file), and changes no file.
+func refusedAgain(t *testing.T, dir, consumer string) {
 	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+	before := treeHash(t, dir)
+	h := newHandlers[0]
+	cmd := exec.Command(consumer, "new", "handler", h.name, "--topic", "elsewhere")
+	cmd.Dir, cmd.Env = dir, cleanEnv(t)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	want := fmt.Sprintf("handler %q already has a subscription (topic %q)", h.name, h.topic)
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), want) {
+		t.Fatalf("adding %s again: %v\n%s\nwant exit 2 saying %q", h.name, err, out, want)
+	}
+	if treeHash(t, dir) != before {
+		t.Fatal("the refused command changed files")
+	}
+}
+
+// configKept: the configuration file has every line it had, in order,
+// and the new handlers' subscriptions after the old ones.
+func configKept(t *testing.T, before, file string) {
+	t.Helper()
+	after, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edits := 0
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.ValueSpec:
-			if len(n.Names) == 1 && n.Names[0].Name == "Handlers" {
-				set := n.Values[0].(*ast.CallExpr)
-				set.Args = append(set.Args[:len(set.Args)-1], ast.NewIdent(constructor), set.Args[len(set.Args)-1])
-				edits++
-			}
-		case *ast.FuncDecl:
-			if n.Name.Name != "NewHandlers" {
-				return false
-			}
-			n.Type.Params.List = append(n.Type.Params.List, &ast.Field{
-				Names: []*ast.Ident{ast.NewIdent(param)}, Type: &ast.StarExpr{X: ast.NewIdent(typ)}})
-			edits++
-		case *ast.CallExpr:
-			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "New" && fmt.Sprint(sel.X) == "registry" {
-				n.Args = append(n.Args, &ast.CallExpr{Fun: &ast.SelectorExpr{X: ast.NewIdent(param), Sel: ast.NewIdent("Registration")}})
-				edits++
-			}
+	old, i := strings.Split(strings.TrimSuffix(before, "\n"), "\n"), 0
+	for _, l := range strings.Split(string(after), "\n") {
+		if i < len(old) && l == old[i] {
+			i++
 		}
-		return true
+	}
+	if i < len(old) {
+		t.Fatalf("%s lost or moved its line %d, %q:\n%s", file, i+1, old[i], after)
+	}
+	subscriptions := func(src []byte) []registry.Subscription {
+		var doc struct {
+			Kafka struct {
+				Subscriptions []registry.Subscription `yaml:"subscriptions"`
+			} `yaml:"kafka"`
+		}
+		if err := yaml.Unmarshal(src, &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Kafka.Subscriptions
+	}
+	had, has := subscriptions([]byte(before)), subscriptions(after)
+	var added []string
+	for _, s := range has[min(len(had), len(has)):] {
+		added = append(added, s.Handler+":"+s.Topic)
+	}
+	var want []string
+	for _, h := range newHandlers {
+		want = append(want, h.name+":"+h.topic)
+	}
+	if !slices.Equal(added, want) {
+		t.Fatalf("%s gained the subscriptions %v, want %v", file, added, want)
+	}
+}
+
+// produceOneEach writes one valid event to each new handler's topic.
+func produceOneEach(t *testing.T, addr string) {
+	t.Helper()
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
+	defer cancel()
+	for _, h := range newHandlers {
+		w := &kafkago.Writer{Addr: kafkago.TCP(addr), Topic: h.topic, RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, Transport: tr}
+		if err := w.WriteMessages(ctx, kafkago.Message{Key: []byte("k-1"), Value: []byte(`{"id":"e-1"}`)}); err != nil {
+			t.Fatalf("produce to %s: %v", h.topic, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// treeHash is one hash of every file under dir: its path, mode and
+// content.
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %v %x\n", p, info.Mode(), sha256.Sum256(data))
+		return nil
 	})
-	if edits != 3 {
-		t.Fatalf("%s: made %d of the 3 edits (Handlers set, NewHandlers' parameters, registry.New): its shape changed", path, edits)
-	}
-	var out bytes.Buffer
-	if err := format.Node(&out, fset, f); err != nil {
-		t.Fatal(err)
-	}
-	src, err := format.Source(out.Bytes())
 	if err != nil {
-		t.Fatalf("edited %s does not format: %v\n%s", path, err, out.Bytes())
-	}
-	if err := os.WriteFile(path, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return fmt.Sprintf("%x", h.Sum(nil))
 }

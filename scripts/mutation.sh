@@ -53,6 +53,13 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   compacted (3); committable's commit >= 0, where commit is never 0
 #   (a next offset is a done offset + 1); and worker.go's d > 0 before a
 #   due wait, where sleeping 0 returns at once either way.
+# - scaffold: the pure parts of `consumer new handler` — names, topics,
+#   the handler's options and subscription, the configuration file's
+#   edit. What reads and writes a repository, edits Go source or renders
+#   templates is left out (its tests build fixture repositories and are
+#   slower per mutant), and so are the service generator's files. One
+#   mutant is known to live, changing nothing: configfile.go's
+#   i+1 < len(m.Content) as i+1 <= len, a mapping's content being pairs.
 packages=(
   "message|./pkg/message|--exclude-files=^middleware/"
   "message/middleware|./pkg/message/middleware|"
@@ -61,6 +68,7 @@ packages=(
   "cache|./internal/cache|"
   "config|./pkg/config|"
   "watchdog|./pkg/watchdog|"
+  "scaffold|./pkg/scaffold|--exclude-files=^(callers|changes|declared|doc|layout|newhandler|register|render|repo|wiretool|service[a-z_]*)\\.go$"
   "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^((conn|dlq|embedded|publish|kafkatest)/|(config|config_subscriptions|config_validate|demofeed|doc|engine|fetch|generation|health|inmemory|inmemory_outcomes|inspect|live|live_metrics|metrics|partition|partition_health|partition_status|retrytopics|subscription|wire)\\.go$)"
 )
 

@@ -2,6 +2,8 @@
 //
 //	consumer [run] [flags]   run the service (default); on the embedded broker when no brokers are set
 //	consumer config [flags]  print the effective configuration, secrets redacted
+//	consumer new handler NAME --topic TOPIC [flags]
+//	                         add a handler to the service repository (see `consumer new handler -h`)
 //	consumer new service     make a new service from this checkout (see newservice.go)
 //	consumer version         print the version
 //
@@ -75,6 +77,10 @@ func usage(w io.Writer) {
            with the subscriptions the service runs (its handlers' defaults, as overridden)
   dlq replay --topic T.dlq [--to T] [--filter-error TEXT] [--limit N] [--dry-run]
            move dead letters back to their original topic after a fix (needs KAFKA_BROKERS)
+  new handler NAME --topic TOPIC [--batch] [--ordering partition|key|none] [--workers N]
+           [--dead-letter=false] [--retry-topic] [--dry-run] [--dir DIR]
+           add a handler to the service repository in DIR (default .): its file and test,
+           its registration, its subscription in deploy/k8s/config.yaml, wire_gen.go
   new service --module M --dir D [--no-example] [--name N] [--from CHECKOUT]
               [--framework-replace PATH | --framework-version vX.Y.Z]
            a new service under module M in D, requiring the framework as a module

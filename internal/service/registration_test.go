@@ -29,7 +29,14 @@ func TestEnricherRegistersItsDefaultSubscriptionAndOutput(t *testing.T) {
 		Retry:      registry.DefaultRetryPolicy(),
 		DeadLetter: registry.DeadLetterConfig{Enabled: true},
 	}}
-	if got := reg.Subscriptions(nil); fmt.Sprint(got) != fmt.Sprint(want) {
+	// Its own: handlers added beside it (consumer new handler) have theirs.
+	var got []registry.Subscription
+	for _, s := range reg.Subscriptions(nil) {
+		if s.Handler == OrdersEnricherName {
+			got = append(got, s)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("default subscriptions\n got %+v\nwant %+v", got, want)
 	}
 	if got := fmt.Sprint(reg.Writes()); got != "[out]" {

@@ -15,10 +15,6 @@ import (
 // carries: any is fine, this one says it is not a real one.
 const replacedVersion = "v0.0.0-00010101000000-000000000000"
 
-// wireToolPath is the tool directive that makes `go tool wire` the version
-// go.mod pins.
-const wireToolPath = "github.com/google/wire/cmd/wire"
-
 //go:embed servicefiles/*.tmpl
 var serviceTemplates embed.FS
 
@@ -46,7 +42,7 @@ func serviceGoMod(module, goVersion string, dep frameworkDep) ([]byte, error) {
 			return nil, fmt.Errorf("go.mod: %w", err)
 		}
 	}
-	if err := f.AddTool(wireToolPath); err != nil {
+	if err := f.AddTool(wireTool); err != nil {
 		return nil, fmt.Errorf("go.mod: %w", err)
 	}
 	f.Cleanup()

@@ -24,7 +24,7 @@ func TestServiceGoModRequiresTheFrameworkAsChosen(t *testing.T) {
 		}
 		ok := f.Module.Mod.Path == "github.com/acme/payments-consumer" && f.Go.Version == "1.26.0" &&
 			len(f.Require) == 1 && f.Require[0].Mod.Path == FrameworkModule && f.Require[0].Mod.Version == dep.version &&
-			len(f.Tool) == 1 && f.Tool[0].Path == wireToolPath
+			len(f.Tool) == 1 && f.Tool[0].Path == wireTool
 		if dep.replace != "" {
 			ok = ok && len(f.Replace) == 1 && f.Replace[0].Old.Path == FrameworkModule && f.Replace[0].New.Path == dep.replace
 		} else {
