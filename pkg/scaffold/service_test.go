@@ -22,7 +22,7 @@ var frameworkRootTests = []string{
 	"architecture_test.go",
 	"archload_test.go",
 	"externalmodule_test.go",
-	"newhandler_test.go",
+	"guide_test.go",
 	"newservice_checks_test.go",
 	"newservice_test.go",
 	"removeexample_test.go",
