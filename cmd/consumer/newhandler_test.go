@@ -72,7 +72,10 @@ func appendTo(rel, text string) func(t *testing.T, repo string) func() {
 // handler`, in a copy of this repository (or a directory that is not a
 // service repository), exits 2 with one line saying why and changes no
 // file. The last ones run Wire, which decides whether wire_gen.go is
-// what it generates.
+// what it generates. The handler and topic it asks for (scaffold-probe,
+// scaffold-probes) are ones no service is likely to have, because these
+// tests run in every service made from this checkout, after its own
+// handlers were added.
 func TestNewHandlerRefusesWithoutWriting(t *testing.T) {
 	repo := copyModule(t)
 	notARepo := t.TempDir()
@@ -80,33 +83,33 @@ func TestNewHandlerRefusesWithoutWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	refuse(t, repo, []refusal{
-		{name: "no name", args: []string{"--topic", "payments"}, why: "missing NAME"},
-		{name: "no topic", args: []string{"payment-audit"}, why: "missing --topic"},
-		{name: "an unknown flag", args: []string{"payment-audit", "--topic", "payments", "--frobnicate"}, why: "flag provided but not defined: -frobnicate"},
-		{name: "an extra argument", args: []string{"payment-audit", "extra", "--topic", "payments"}, why: `unexpected argument "extra"`},
-		{name: "an invalid name", args: []string{"PaymentAudit", "--topic", "payments"}, why: `handler name "PaymentAudit": must be kebab-case`},
-		{name: "a name after the flags, invalid", args: []string{"--topic", "payments", "payment_audit"}, why: `handler name "payment_audit": must be kebab-case`},
-		{name: "a name whose file would be a test", args: []string{"payment-test", "--topic", "payments"}, why: "payment_test.go would be a test file"},
-		{name: "an invalid topic", args: []string{"payment-audit", "--topic", "pay/ments"}, why: `topic "pay/ments": '/' is not allowed`},
-		{name: "workers in partition order", args: []string{"payment-audit", "--topic", "payments", "--workers", "8"},
+		{name: "no name", args: []string{"--topic", "scaffold-probes"}, why: "missing NAME"},
+		{name: "no topic", args: []string{"scaffold-probe"}, why: "missing --topic"},
+		{name: "an unknown flag", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--frobnicate"}, why: "flag provided but not defined: -frobnicate"},
+		{name: "an extra argument", args: []string{"scaffold-probe", "extra", "--topic", "scaffold-probes"}, why: `unexpected argument "extra"`},
+		{name: "an invalid name", args: []string{"PaymentAudit", "--topic", "scaffold-probes"}, why: `handler name "PaymentAudit": must be kebab-case`},
+		{name: "a name after the flags, invalid", args: []string{"--topic", "scaffold-probes", "scaffold_probe"}, why: `handler name "scaffold_probe": must be kebab-case`},
+		{name: "a name whose file would be a test", args: []string{"payment-test", "--topic", "scaffold-probes"}, why: "payment_test.go would be a test file"},
+		{name: "an invalid topic", args: []string{"scaffold-probe", "--topic", "pay/ments"}, why: `topic "pay/ments": '/' is not allowed`},
+		{name: "workers in partition order", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--workers", "8"},
 			why: "--workers 8: partition ordering has one worker per partition"},
-		{name: "no workers", args: []string{"payment-audit", "--topic", "payments", "--ordering", "key", "--workers", "0"}, why: "--workers 0: must be at least 1"},
-		{name: "a batch in key order", args: []string{"payment-audit", "--topic", "payments", "--batch", "--ordering", "key"}, why: "--batch with --ordering key"},
-		{name: "a batch in no order", args: []string{"payment-audit", "--topic", "payments", "--batch", "--ordering", "none"}, why: "--batch with --ordering none"},
-		{name: "a batch with a retry topic", args: []string{"payment-audit", "--topic", "payments", "--batch", "--retry-topic"},
+		{name: "no workers", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--ordering", "key", "--workers", "0"}, why: "--workers 0: must be at least 1"},
+		{name: "a batch in key order", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--batch", "--ordering", "key"}, why: "--batch with --ordering key"},
+		{name: "a batch in no order", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--batch", "--ordering", "none"}, why: "--batch with --ordering none"},
+		{name: "a batch with a retry topic", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--batch", "--retry-topic"},
 			why: "--retry-topic with --batch: a retry topic needs a per-message handler"},
-		{name: "an unknown ordering", args: []string{"payment-audit", "--topic", "payments", "--ordering", "offset"}, why: `--ordering "offset": must be partition, key or none`},
-		{name: "not a service repository", args: []string{"payment-audit", "--topic", "payments"}, dir: notARepo,
+		{name: "an unknown ordering", args: []string{"scaffold-probe", "--topic", "scaffold-probes", "--ordering", "offset"}, why: `--ordering "offset": must be partition, key or none`},
+		{name: "not a service repository", args: []string{"scaffold-probe", "--topic", "scaffold-probes"}, dir: notARepo,
 			why: notARepo + " is not a service repository that `consumer new` knows: missing `tool github.com/google/wire/cmd/wire` in go.mod; wire.go (the injector); " +
 				"internal/service/handlers.go (the registration point); deploy/k8s/config.yaml (the configuration file)"},
-		{name: "a file of that name", args: []string{"settings", "--topic", "payments"}, why: `handler name "settings": internal/service/settings.go already exists`},
-		{name: "a declaration of that name", args: []string{"default-settings", "--topic", "payments"},
+		{name: "a file of that name", args: []string{"settings", "--topic", "scaffold-probes"}, why: `handler name "settings": internal/service/settings.go already exists`},
+		{name: "a declaration of that name", args: []string{"default-settings", "--topic", "scaffold-probes"},
 			why: "already declares DefaultSettings, which the new handler would declare too"},
-		{name: "a configuration the service cannot load", args: []string{"payment-audit", "--topic", "payments"},
+		{name: "a configuration the service cannot load", args: []string{"scaffold-probe", "--topic", "scaffold-probes"},
 			edit: appendTo("deploy/k8s/config.yaml", "frobnicate: true\n"), why: "the service cannot load deploy/k8s/config.yaml: "},
-		{name: "a wire_gen.go edited by hand", args: []string{"payment-audit", "--topic", "payments"}, edit: appendTo("wire_gen.go", "\n// edited by hand\n"),
+		{name: "a wire_gen.go edited by hand", args: []string{"scaffold-probe", "--topic", "scaffold-probes"}, edit: appendTo("wire_gen.go", "\n// edited by hand\n"),
 			why: "wire_gen.go is not what Wire generates from the current sources (edited by hand, or stale)"},
-		{name: "an injector Wire cannot generate from", args: []string{"payment-audit", "--topic", "payments"},
+		{name: "an injector Wire cannot generate from", args: []string{"scaffold-probe", "--topic", "scaffold-probes"},
 			edit: appendTo("wire.go", "\nfunc broken() int {\n\twire.Build(noSuchProvider)\n\treturn 0\n}\n"),
 			why:  "wire cannot generate wire_gen.go from the current sources, so a handler cannot be added: "},
 	})
@@ -119,16 +122,16 @@ func TestNewHandlerDryRunPrintsThePlanAndWritesNothing(t *testing.T) {
 	repo := copyModule(t)
 	before := treeHash(t, repo)
 	var out, errOut bytes.Buffer
-	if code := run([]string{"new", "handler", "payment-audit", "--topic", "payments", "--dry-run", "--dir", repo}, &out, &errOut); code != exitOK {
+	if code := run([]string{"new", "handler", "scaffold-probe", "--topic", "scaffold-probes", "--dry-run", "--dir", repo}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	for _, w := range []string{
-		"--- /dev/null\n+++ b/internal/service/payment_audit.go\n",
-		"--- /dev/null\n+++ b/internal/service/payment_audit_test.go\n",
+		"--- /dev/null\n+++ b/internal/service/scaffold_probe.go\n",
+		"--- /dev/null\n+++ b/internal/service/scaffold_probe_test.go\n",
 		"+++ b/internal/service/handlers.go\n",
-		"+\tNewPaymentAudit,\n",
+		"+\tNewScaffoldProbe,\n",
 		"+++ b/deploy/k8s/config.yaml\n",
-		"+    - topic: payments\n+      handler: payment-audit\n",
+		"+    - topic: scaffold-probes\n+      handler: scaffold-probe\n",
 		"then: go tool wire gen . (regenerates wire_gen.go)\n",
 	} {
 		if !strings.Contains(out.String(), w) {
