@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -150,4 +151,19 @@ func TestTheGuideRunsAsWritten(t *testing.T) {
 		t.Fatalf("the guide failed: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+	// The guide says a service stopped by Ctrl-C ends with this line.
+	bgLogs, err := filepath.Glob(filepath.Join(logs, "bg-*.log"))
+	if err != nil || len(bgLogs) == 0 {
+		t.Fatalf("no background command's log in %s (%v)", logs, err)
+	}
+	for _, file := range bgLogs {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+		if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"shutdown complete"`) {
+			t.Errorf("%s: the last line after Ctrl-C is %s, want shutdown complete", filepath.Base(file), last)
+		}
+	}
 }
