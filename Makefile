@@ -27,7 +27,7 @@ test: ## all tests with -race: unit, and integration on the embedded broker (or 
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: mutation
-mutation: ## mutation testing (gremlins) of message, middleware, lifecycle, cache, config, watchdog, the engine's broker-free units: efficacy >= 90% each
+mutation: ## mutation testing (gremlins) of message, middleware, lifecycle, cache, config, watchdog, scaffold, the engine's broker-free units: efficacy >= 90% each
 	scripts/mutation.sh
 
 .PHONY: test-e2e
