@@ -14,9 +14,10 @@
 #                                 components; wire_gen.go regenerated
 #   demofault.go                  the demo faults' pacing of the watchdog
 #   root tests of the example     app, cluster, demofault, stoporder, harness,
-#                                 logs, goroutines, and the tests of this script
-#                                 and of the README's "Adding a handler"
-#                                 (the other-module test and its helpers stay)
+#                                 logs, goroutines, and the tests of this script,
+#                                 of the README's "Adding a handler", of
+#                                 `consumer new service` (it copies the example)
+#                                 and of the guide (other-module test stays)
 #   cmd/consumer/example_run_test.go, e2e/*_test.go but main_test.go
 #   deploy/k8s/config.yaml        loses the example's subscription and
 #                                 service section
@@ -51,7 +52,7 @@ echo "== deleting the example"
 rm -f internal/service/*.go
 rm -f demofault.go
 rm -f app_test.go cluster_test.go demofault_test.go demofault_process_test.go stoporder_test.go harness_test.go \
-  logs_test.go goroutines_test.go removeexample_test.go addhandler_test.go
+  logs_test.go goroutines_test.go removeexample_test.go addhandler_test.go newservice_test.go newservice_checks_test.go guide_test.go
 rm -f cmd/consumer/example_run_test.go cmd/consumer/example_newhandler_test.go e2e/binary_test.go e2e/lag_test.go e2e/kcat_test.go e2e/process_test.go
 
 echo "== writing the empty service"
