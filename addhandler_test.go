@@ -2,10 +2,8 @@ package consumerkit
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
 	"github.com/consumerkit/consumerkit/pkg/registry"
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // newHandlers are the handlers TestAddingAHandlerFollowsTheReadme adds,
@@ -102,7 +101,7 @@ func TestAddingAHandlerFollowsTheReadme(t *testing.T) {
 // subscription from the configuration file), and changes no file.
 func refusedAgain(t *testing.T, dir, consumer string) {
 	t.Helper()
-	before := treeHash(t, dir)
+	before := scaffoldtest.Tree(t, dir)
 	h := newHandlers[0]
 	cmd := exec.Command(consumer, "new", "handler", h.name, "--topic", "elsewhere")
 	cmd.Dir, cmd.Env = dir, cleanEnv(t)
@@ -112,8 +111,8 @@ func refusedAgain(t *testing.T, dir, consumer string) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), want) {
 		t.Fatalf("adding %s again: %v\n%s\nwant exit 2 saying %q", h.name, err, out, want)
 	}
-	if treeHash(t, dir) != before {
-		t.Fatal("the refused command changed files")
+	if changed := scaffoldtest.Changed(before, scaffoldtest.Tree(t, dir)); len(changed) > 0 {
+		t.Fatalf("the refused command changed files: %v", changed)
 	}
 }
 
@@ -175,30 +174,4 @@ func produceOneEach(t *testing.T, addr string) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// treeHash is one hash of every file under dir: its path, mode and
-// content.
-func treeHash(t *testing.T, dir string) string {
-	t.Helper()
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s %v %x\n", p, info.Mode(), sha256.Sum256(data))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))
 }

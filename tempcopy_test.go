@@ -3,11 +3,8 @@ package consumerkit
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -16,70 +13,18 @@ import (
 
 	"github.com/consumerkit/consumerkit/pkg/config"
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // commandGuard bounds one go command (a build, a test run) in a temporary
 // copy; like consumertest.Patience it turns a hang into a failure, it asserts nothing.
 const commandGuard = 10 * time.Minute
 
-// copyRepo copies the module's files into a new temporary directory and
-// returns it. In a git work tree the files are those `git ls-files` lists
-// (tracked, and untracked ones not ignored: the work in progress);
-// elsewhere (a copy made by another test, as remove-example's test makes)
-// every file but .git's.
+// copyRepo copies the module (see scaffoldtest.CopyModule) into a new
+// temporary directory and returns it.
 func copyRepo(t *testing.T) string {
 	t.Helper()
-	names, err := repoFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if os.IsNotExist(err) {
-			continue // deleted in the work tree, not yet in the index
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := os.Stat(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, data, info.Mode().Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-// repoFiles lists the module's files, relative to its root (the
-// directory the root package's tests run in).
-func repoFiles() ([]string, error) {
-	if _, err := os.Stat(".git"); err == nil {
-		out, err := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-		if err != nil {
-			return nil, fmt.Errorf("git ls-files: %w", err)
-		}
-		return strings.Split(strings.TrimRight(string(out), "\x00"), "\x00"), nil
-	}
-	var names []string
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && d.Name() == ".git":
-			return filepath.SkipDir
-		case !d.IsDir():
-			names = append(names, p)
-		}
-		return nil
-	})
-	return names, err
+	return scaffoldtest.CopyModule(t, ".")
 }
 
 // cleanEnv is this process's environment without anything the

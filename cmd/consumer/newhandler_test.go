@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // refusal is a `consumer new handler` that must be refused: exit 2, one
@@ -33,7 +35,7 @@ func refuse(t *testing.T, repo string, tests []refusal) {
 			if tt.edit != nil {
 				t.Cleanup(tt.edit(t, repo))
 			}
-			before := treeHash(t, dir)
+			before := scaffoldtest.Tree(t, dir)
 			var out, errOut bytes.Buffer
 			code := run(append(append([]string{"new", "handler"}, tt.args...), "--dir", dir), &out, &errOut)
 			stderr := errOut.String()
@@ -41,8 +43,8 @@ func refuse(t *testing.T, repo string, tests []refusal) {
 				strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.why) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr saying %q", code, out.String(), stderr, tt.why)
 			}
-			if treeHash(t, dir) != before {
-				t.Errorf("files changed in %s", dir)
+			if changed := scaffoldtest.Changed(before, scaffoldtest.Tree(t, dir)); len(changed) > 0 {
+				t.Errorf("files changed in %s: %v", dir, changed)
 			}
 		})
 	}
@@ -120,7 +122,7 @@ func TestNewHandlerRefusesWithoutWriting(t *testing.T) {
 // leaves every file as it was.
 func TestNewHandlerDryRunPrintsThePlanAndWritesNothing(t *testing.T) {
 	repo := copyModule(t)
-	before := treeHash(t, repo)
+	before := scaffoldtest.Tree(t, repo)
 	var out, errOut bytes.Buffer
 	if code := run([]string{"new", "handler", "scaffold-probe", "--topic", "scaffold-probes", "--dry-run", "--dir", repo}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -138,8 +140,8 @@ func TestNewHandlerDryRunPrintsThePlanAndWritesNothing(t *testing.T) {
 			t.Errorf("the plan does not show %q:\n%s", w, out.String())
 		}
 	}
-	if treeHash(t, repo) != before {
-		t.Fatal("--dry-run changed files")
+	if changed := scaffoldtest.Changed(before, scaffoldtest.Tree(t, repo)); len(changed) > 0 {
+		t.Fatalf("--dry-run changed files: %v", changed)
 	}
 }
 

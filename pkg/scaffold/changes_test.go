@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // TestApplyWritesThePlanThenGenerates: every planned file is written as
@@ -40,7 +42,7 @@ func TestApplyWritesThePlanThenGenerates(t *testing.T) {
 // created ones gone, edited and generated ones back to their content.
 func TestApplyRestoresEveryFileWhenGenerationFails(t *testing.T) {
 	dir := fixture(t)
-	before := tree(t, dir)
+	before := scaffoldtest.Tree(t, dir)
 	p, err := plan(t, dir, Handler{Name: "payment-audit", Topic: "payments"}, Registered{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +71,7 @@ func TestApplyRestoresEveryFileWhenAWriteFails(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, "deploy")); err != nil { // the configuration file is written last
 		t.Fatal(err)
 	}
-	before := tree(t, dir)
+	before := scaffoldtest.Tree(t, dir)
 	w := &fakeWire{}
 	err = p.Apply(context.Background(), w.wire)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "write deploy/k8s/config.yaml") {

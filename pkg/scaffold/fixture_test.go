@@ -2,14 +2,14 @@ package scaffold
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // fixture extracts testdata/service.txtar, a service repository with no
@@ -33,46 +33,11 @@ func fixture(t *testing.T) string {
 	return dir
 }
 
-// tree is every file under dir, by relative path, with a hash of its
-// content and its mode: two equal trees have the same files, unchanged.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = fmt.Sprintf("%x %v", sha256.Sum256(data), info.Mode())
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // sameTree fails t unless dir holds exactly the files of before.
 func sameTree(t *testing.T, dir string, before map[string]string) {
 	t.Helper()
-	after := tree(t, dir)
-	for p, h := range before {
-		if after[p] != h {
-			t.Errorf("%s changed or went", p)
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("%s appeared", p)
-		}
+	if changed := scaffoldtest.Changed(before, scaffoldtest.Tree(t, dir)); len(changed) > 0 {
+		t.Errorf("files appeared, went or changed: %v", changed)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/consumerkit/consumerkit/pkg/registry"
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 // plan plans h in dir with known.
@@ -82,7 +83,7 @@ func TestPlanHandlerRefusesWhatIsTaken(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
-			before := tree(t, dir)
+			before := scaffoldtest.Tree(t, dir)
 			p, err := plan(t, dir, tt.h, known)
 			if err == nil || !strings.Contains(err.Error(), tt.why) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("planned %v, %v; want one line saying %q", p, err, tt.why)
@@ -104,7 +105,7 @@ func TestPlanHandlerRefusesWhatIsTaken(t *testing.T) {
 // written.
 func TestPlanHandlerPlansEveryChangeAndWritesNone(t *testing.T) {
 	dir := fixture(t)
-	before := tree(t, dir)
+	before := scaffoldtest.Tree(t, dir)
 	p, err := plan(t, dir, Handler{Name: "payment-audit", Topic: "payments"}, Registered{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/consumerkit/consumerkit/pkg/scaffold/scaffoldtest"
 )
 
 func TestOpenRepoRecognisesAServiceRepository(t *testing.T) {
@@ -57,7 +59,7 @@ func TestOpenRepoNamesWhatIsMissing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := fixture(t)
 			tt.edit(t, dir)
-			before := tree(t, dir)
+			before := scaffoldtest.Tree(t, dir)
 			_, err := OpenRepo(dir)
 			if err == nil {
 				t.Fatal("recognised")
