@@ -214,14 +214,11 @@ func newComponents(adm *admin.Server, cluster *embedded.Cluster, pub *publish.Pu
 EOF
 
 echo "== removing the example's subscription from deploy/k8s/config.yaml"
-cat > deploy/k8s/config.yaml <<EOF
-# The service's configuration file: kustomize makes it the ConfigMap
-# ${name}-config (see kustomization.yaml), mounted into the pod at
-# /etc/${name}/config.yaml. It only uses sections the binary knows:
-# unknown YAML fields are rejected at start, which is what we want (a typo
-# fails the rollout instead of being silently ignored). Locally,
-# \`consumer run --config deploy/k8s/config.yaml\` runs with it; \`consumer new
-# handler\` adds each new handler's subscription here.
+# The file's head comment stays as it is; what follows it is the example's.
+cfg=deploy/k8s/config.yaml
+{
+  sed -n '/^kafka:$/q;p' "$cfg"
+  cat <<EOF
 kafka:
   # Every replica joins the same group, so partitions are shared between
   # pods and a rolling restart only moves partitions, never duplicates work.
@@ -230,6 +227,8 @@ kafka:
   # environment: an entry of kafka.subscriptions with the same handler
   # and topic (see the README's "Configuration").
 EOF
+} > "$cfg.new"
+mv "$cfg.new" "$cfg"
 
 # The module path decides where its imports sort among the framework's:
 # gofmt puts them in order.
