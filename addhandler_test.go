@@ -69,7 +69,7 @@ func TestAddingAHandlerFollowsTheReadme(t *testing.T) {
 	}
 	configKept(t, string(configBefore), configFile)
 
-	r := startBinary(t, buildConsumer(t, dir, t.TempDir()), "run", "--config", configFile, "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+	r := startBinary(t, buildConsumer(t, dir, t.TempDir()), "run", "--config", configFile, "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "info")
 	broker := r.waitLog("embedded broker started (in process; data is lost on exit)")
 	var topics []string
 	for _, v := range broker["topics"].([]any) {

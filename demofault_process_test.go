@@ -36,13 +36,13 @@ type consumerProcess struct {
 
 // runConsumer starts `bin run --demo-fault fault` on the embedded broker
 // with every other setting at its default, except what keeps parallel
-// runs apart (the admin server on 127.0.0.1:0, a diagnostics directory of
+// runs apart (the admin and debug listeners on 127.0.0.1:0, a diagnostics directory of
 // the test's own) and flags. Its environment holds nothing the
 // configuration reads. It returns once the admin server answers; a
 // process still running when the test ends is killed.
 func runConsumer(t *testing.T, bin, fault string, flags ...string) *consumerProcess {
 	t.Helper()
-	args := append([]string{"run", "--demo-fault", fault, "--admin-addr", "127.0.0.1:0",
+	args := append([]string{"run", "--demo-fault", fault, "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0",
 		"--diag-dir", t.TempDir(), "--log-level", "info"}, flags...)
 	p := &consumerProcess{t: t, cmd: exec.Command(bin, args...), exited: make(chan struct{})}
 	p.cmd.Env = []string{}

@@ -123,7 +123,7 @@ done
 // embedded broker consuming what kcat produces, its dead letter, and the
 // monitoring checks. A guide command that stops working fails here.
 func TestTheGuideRunsAsWritten(t *testing.T) {
-	for _, port := range []int{9090, 19092} {
+	for _, port := range []int{9090, 6060, 19092} {
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
 			t.Fatalf("the guide uses 127.0.0.1:%d, which is taken: %v", port, err)

@@ -35,7 +35,8 @@ func defaultConfig() appConfig {
 type runningApp struct {
 	t     *testing.T
 	cfg   appConfig // as the app was built with (topics renamed on a real cluster)
-	base  string    // the admin server's base URL
+	base  string    // the admin listener's base URL
+	debug string    // the debug listener's base URL
 	topic string    // the topic the orders go to
 	logs  *logCapture
 	feed  *orderFeed // nil on the embedded broker, whose demo producer feeds the topic
@@ -53,14 +54,15 @@ type runningApp struct {
 
 // startApp builds the service with InitializeApp (the injector the command
 // uses) from cfg, runs it until the test ends (or Stop is called) and
-// returns once /readyz answers 200. The admin server listens on
+// returns once /readyz answers 200. The admin and debug listeners are on
 // 127.0.0.1:0 and the embedded broker on a port of its own choosing, so two
-// test binaries never race for a port; the bound admin address is read
-// from the admin component. With KAFKA_BROKERS set the service runs on that
+// test binaries never race for a port; the bound addresses are read from
+// the admin component. With KAFKA_BROKERS set the service runs on that
 // cluster instead, with a group and topics of its own (see onRealCluster).
 func startApp(t *testing.T, cfg appConfig) *runningApp {
 	t.Helper()
 	cfg.Admin.Addr = "127.0.0.1:0"
+	cfg.Admin.DebugAddr = "127.0.0.1:0"
 	cfg.Kafka.Embedded.Port = 0
 	var feed *orderFeed
 	if brokers := realBrokers(); brokers != nil {
@@ -99,6 +101,8 @@ func startApp(t *testing.T, cfg appConfig) *runningApp {
 	}
 	s.waitRunning("the admin server to listen", func() bool { return adm.Addr() != "" })
 	s.base = "http://" + adm.Addr()
+	s.waitRunning("the debug listener to listen", func() bool { return adm.DebugAddr() != "" })
+	s.debug = "http://" + adm.DebugAddr()
 	s.waitRunning("/readyz 200", func() bool { return status(s.base+"/readyz") == http.StatusOK })
 	for _, c := range application.Components() {
 		if cluster, ok := c.(*embedded.Cluster); ok && feed == nil {

@@ -52,7 +52,7 @@ func TestNewServiceRequiresTheFrameworkBuildsTestsAndRuns(t *testing.T) {
 		// Without -race: the service's suite (the example's integration
 		// tests among them) is this repository's, which CI runs with -race.
 		runIn(t, full, "go", "test", "-count=1", "-skip", flakyInTheFramework, "./...")
-		r := startBinary(t, buildConsumer(t, full, t.TempDir()), "run", "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+		r := startBinary(t, buildConsumer(t, full, t.TempDir()), "run", "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "info")
 		url := r.ready()
 		consumertest.Eventually(t, "the example consuming the demo orders", func() bool {
 			return consumertest.CounterValue(t, consumertest.Scrape(t, url+"/metrics"), "kafka_consumer_messages_total",
@@ -67,7 +67,7 @@ func TestNewServiceRequiresTheFrameworkBuildsTestsAndRuns(t *testing.T) {
 		checkNoExampleCode(t, checkout, bare)
 		runIn(t, bare, "go", "build", "./...")
 		runIn(t, bare, "make", "test")
-		r := startBinary(t, buildConsumer(t, bare, t.TempDir()), "run", "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+		r := startBinary(t, buildConsumer(t, bare, t.TempDir()), "run", "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "info")
 		r.ready()
 		r.waitLog("no subscriptions: register a handler in internal/service/handlers.go")
 		if code := r.terminate(); code != 0 {

@@ -28,7 +28,7 @@ func TestRemoveExampleLeavesAServiceThatBuildsTestsAndRuns(t *testing.T) {
 	runIn(t, dir, "go", "test", "-count=1", ".", "./internal/...", "./cmd/...", "./deploy/...")
 
 	bin := buildConsumer(t, dir, filepath.Join(dir, "bin"))
-	r := startBinary(t, bin, "run", "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+	r := startBinary(t, bin, "run", "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "info")
 	r.ready()
 	r.waitLog("no subscriptions: register a handler in internal/service/handlers.go")
 	if code := r.terminate(); code != 0 {

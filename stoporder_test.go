@@ -1,7 +1,10 @@
 package consumerkit
 
 import (
+	"net"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
@@ -14,9 +17,10 @@ import (
 // still runs, the demo faults before the engine (so a deadlocked handler
 // is released), the engine before the publisher its final batch flush
 // writes through, every client before the broker, and the admin server
-// last; and only after Run returned, the Wire cleanups: ccache's worker
-// goroutine of the shared customer cache is still running when Run has
-// returned and gone after the cleanup.
+// last, both its listeners (admin and debug) closed by then; and only
+// after Run returned, the Wire cleanups: ccache's worker goroutine of the
+// shared customer cache is still running when Run has returned and gone
+// after the cleanup.
 func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Log.Level = "info"
@@ -27,8 +31,18 @@ func TestWireBuiltAppStopsAdminLastThenCleanups(t *testing.T) {
 	if n := ccacheWorkers(); n != 1 {
 		t.Fatalf("%d ccache workers while running, want the shared customer cache's one", n)
 	}
+	if code := status(s.debug + "/debug/consumer"); code != http.StatusOK {
+		t.Fatalf("GET /debug/consumer on the debug listener: %d, want 200", code)
+	}
 	if err := s.Shutdown(); err != nil {
 		t.Fatalf("Run after the signal: %v", err)
+	}
+	for _, base := range []string{s.base, s.debug} {
+		ln, err := net.Listen("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatalf("%s still held once Run returned: %v", base, err)
+		}
+		ln.Close()
 	}
 
 	var order []string

@@ -62,7 +62,7 @@ service:
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0")
+	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0")
 	admin := consumer.adminAddr(t)
 
 	good, bad := float64(len(want)), float64(total-len(want))

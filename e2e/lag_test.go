@@ -56,7 +56,7 @@ func TestLagMatchesKafkaConsumerGroupCommand(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0", "--demo-fault", "slow", "--allow-demo-fault")
+	consumer := startConsumer(t, e, bin, "run", "--config", cfgFile, "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--demo-fault", "slow", "--allow-demo-fault")
 	admin := consumer.adminAddr(t)
 
 	// Compare once both sides report every partition with a backlog.

@@ -112,9 +112,21 @@ func msg(m string) func(map[string]any) bool {
 // returns the address it bound: children listen on 127.0.0.1:0.
 func (c *child) adminAddr() string {
 	c.t.Helper()
-	addr, _ := c.waitLog(`"admin listening"`, msg("admin listening"))["addr"].(string)
+	return c.listening("admin listening")
+}
+
+// debugAddr waits for the "debug listening" line and returns the debug
+// listener's bound address.
+func (c *child) debugAddr() string {
+	c.t.Helper()
+	return c.listening("debug listening")
+}
+
+func (c *child) listening(line string) string {
+	c.t.Helper()
+	addr, _ := c.waitLog(`"`+line+`"`, msg(line))["addr"].(string)
 	if addr == "" {
-		c.t.Fatal(`"admin listening" without an address`)
+		c.t.Fatalf("%q without an address", line)
 	}
 	return addr
 }

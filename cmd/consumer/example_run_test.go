@@ -27,7 +27,7 @@ func TestConfigPrintsTheServicesSections(t *testing.T) {
 // TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection: the example's own
 // settings are checked with the framework's, before anything is built.
 func TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection(t *testing.T) {
-	rejectedBeforeAnyConnection(t, []string{"--allow-demo-fault", "--demo-fault", "meltdown"}, `service.demo_fault "meltdown"`)
+	rejectedBeforeAnyConnection(t, nil, []string{"--allow-demo-fault", "--demo-fault", "meltdown"}, `service.demo_fault "meltdown"`)
 }
 
 // TestRunWithGoodInputConnectsToTheBroker is the control of
@@ -36,7 +36,7 @@ func TestRunRejectsAnUnknownDemoFaultBeforeAnyConnection(t *testing.T) {
 // probe can see a connection and its silence means something.
 func TestRunWithGoodInputConnectsToTheBroker(t *testing.T) {
 	probe := newBrokerProbe(t)
-	c := startChild(t, "run", "--brokers", probe.addr(), "--admin-addr", "127.0.0.1:0", "--log-level", "info")
+	c := startChild(t, "run", "--brokers", probe.addr(), "--admin-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "info")
 	c.adminAddr()
 	consumertest.Eventually(t, "the command to connect to the broker it was given (else the probe proves nothing)",
 		func() bool { return probe.accepted.Load() > 0 })

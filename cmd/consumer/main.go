@@ -8,7 +8,9 @@
 //	consumer version         print the version
 //
 // Exit codes: 0 after a clean shutdown, 1 when the service failed, 2 on bad
-// usage or configuration (every problem is printed, one per line).
+// usage or configuration (every problem is printed, one per line), a
+// secret given as a flag and a debug listener beyond loopback without a
+// token among them.
 package main
 
 import (
@@ -86,6 +88,10 @@ func usage(w io.Writer) {
            a new service under module M in D, requiring the framework as a module
            (run in the framework's checkout; consumer new service -h for details)
   version  print the version
+
+secrets come from the environment, never from flags (a flag shows in the process list and in
+/debug/pprof/cmdline; --sasl-password and --admin-token are refused): KAFKA_SASL_PASSWORD or
+KAFKA_SASL_PASSWORD_FILE, ADMIN_TOKEN or ADMIN_TOKEN_FILE (a file's trailing newlines are trimmed)
 
 flags (each also read from the environment variable named in brackets):
 `)

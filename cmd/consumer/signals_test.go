@@ -12,15 +12,23 @@ import (
 )
 
 // readyChild starts `consumer run` on the embedded broker with the admin
-// server on 127.0.0.1:0, waits until /readyz answers 200 and returns the
-// child and the admin base URL. Ready means Run is under way, so the
+// and debug listeners on 127.0.0.1:0, waits until /readyz answers 200 and
+// returns the child and the admin base URL. Ready means Run is under way, so the
 // signal handler is installed. The example's demo feed, when there is
 // one, produces 100 orders a second (an environment variable, which a
 // service without it ignores).
 func readyChild(t *testing.T, flags ...string) (*child, string) {
 	t.Helper()
+	return readyChildWithEnv(t, nil, flags...)
+}
+
+// readyChildWithEnv is readyChild with env (KEY=value) added to the
+// child's environment; DEBUG_ADDR there wins over the default
+// 127.0.0.1:0.
+func readyChildWithEnv(t *testing.T, env []string, flags ...string) (*child, string) {
+	t.Helper()
 	args := append([]string{"run", "--admin-addr", "127.0.0.1:0", "--log-level", "info"}, flags...)
-	c := startChildWithEnv(t, []string{"DEMO_RATE=100"}, args...)
+	c := startChildWithEnv(t, append([]string{"DEMO_RATE=100", "DEBUG_ADDR=127.0.0.1:0"}, env...), args...)
 	base := "http://" + c.adminAddr()
 	consumertest.Eventually(t, "the service to answer /readyz 200", func() bool { return status(base+"/readyz") == http.StatusOK })
 	return c, base
@@ -52,22 +60,23 @@ func TestRunExitsZeroOnSIGTERM(t *testing.T) {
 // shutdown; a second one ends the process at once, the default way (killed
 // by SIGINT), instead of waiting for the shutdown to finish. The graceful
 // path is made slow the way an operator meets it: a 60s CPU profile is
-// being served when the signal arrives, and the admin server, stopped
-// last, waits for it. Once every other component has stopped, the second
+// being served by the debug listener when the signal arrives, and the
+// admin server, stopped last, waits for it. Once every other component has stopped, the second
 // SIGINT must end the process well before that (10s, against 40s or
 // more).
 func TestSecondInterruptKillsAtOnce(t *testing.T) {
-	c, base := readyChild(t, "--shutdown-timeout", "90s")
+	c, _ := readyChild(t, "--shutdown-timeout", "90s")
+	debug := "http://" + c.debugAddr()
 	profiling := make(chan struct{})
 	go func() {
 		defer close(profiling)
-		resp, err := http.Get(base + "/debug/pprof/profile?seconds=60")
+		resp, err := http.Get(debug + "/debug/pprof/profile?seconds=60")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body) // cut short when the child dies
 			resp.Body.Close()
 		}
 	}()
-	consumertest.Eventually(t, "the profile to start", func() bool { return strings.Contains(goroutineDump(base), "net/http/pprof.Profile") })
+	consumertest.Eventually(t, "the profile to start", func() bool { return strings.Contains(goroutineDump(debug), "net/http/pprof.Profile") })
 
 	c.signal(syscall.SIGINT)
 	c.waitLog(`"stopped" for the broker, the last before admin`, func(e map[string]any) bool {

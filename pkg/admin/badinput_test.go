@@ -14,11 +14,13 @@ import (
 )
 
 // TestBadInputOnEveryRoute sends what an operator's typo, a scanner or an
-// attacker sends to each admin route: a method the route does not take (405
-// with an Allow header listing those it does), a body over the limit (413,
-// before routing and before the token check), garbage and unknown levels on
-// PUT /loglevel (400, the level unchanged), a format /debug/consumer does not
-// know (400), and malformed tokens (401).
+// attacker sends to each admin route, on the listener that serves it: a
+// method the route does not take (405 with an Allow header listing those it
+// does), a body over the limit (413, before routing and before the token
+// check), garbage and unknown levels on PUT /loglevel (400, the level
+// unchanged), a format /debug/consumer does not know (400), malformed tokens
+// (401), and a debug route asked of the admin listener (404, or 405 for
+// changing the level, naming the debug listener).
 // (Long: one table per kind of bad input, every route in each.)
 func TestBadInputOnEveryRoute(t *testing.T) {
 	const (
@@ -41,22 +43,39 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 		wantAnswer          string        // in the answer as sent (a JSON answer escapes quotes)
 		wantType            string        // the answer's Content-Type, when it matters
 		wantLevel           zapcore.Level // the level afterwards; it starts at info (0)
+		onAdmin             bool          // sent to the admin listener, else to the debug listener
 	}{
 		// /healthz, /readyz, /metrics
-		{name: "POST /healthz", method: http.MethodPost, target: "/healthz",
+		{name: "POST /healthz", method: http.MethodPost, target: "/healthz", onAdmin: true,
 			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD"},
-		{name: "DELETE /healthz", method: http.MethodDelete, target: "/healthz",
+		{name: "DELETE /healthz", method: http.MethodDelete, target: "/healthz", onAdmin: true,
 			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD"},
-		{name: "GET /healthz with an oversized body", method: http.MethodGet, target: "/healthz", body: oversized,
+		{name: "GET /healthz with an oversized body", method: http.MethodGet, target: "/healthz", onAdmin: true, body: oversized,
 			wantCode: http.StatusRequestEntityTooLarge, wantAnswer: "4096 bytes"},
-		{name: "PUT /readyz", method: http.MethodPut, target: "/readyz",
+		{name: "PUT /readyz", method: http.MethodPut, target: "/readyz", onAdmin: true,
 			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD"},
-		{name: "GET /readyz with an oversized body", method: http.MethodGet, target: "/readyz", body: oversized,
+		{name: "GET /readyz with an oversized body", method: http.MethodGet, target: "/readyz", onAdmin: true, body: oversized,
 			wantCode: http.StatusRequestEntityTooLarge, wantAnswer: "4096 bytes"},
-		{name: "POST /metrics", method: http.MethodPost, target: "/metrics", body: "x",
+		{name: "POST /metrics", method: http.MethodPost, target: "/metrics", onAdmin: true, body: "x",
 			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD"},
-		{name: "GET /metrics with an oversized body", method: http.MethodGet, target: "/metrics", body: oversized,
+		{name: "GET /metrics with an oversized body", method: http.MethodGet, target: "/metrics", onAdmin: true, body: oversized,
 			wantCode: http.StatusRequestEntityTooLarge, wantAnswer: "4096 bytes"},
+
+		// the admin listener keeps the level read-only and has no /debug/
+		{name: "PUT /loglevel on the admin listener", method: http.MethodPut, target: "/loglevel", body: `{"level":"debug"}`, onAdmin: true,
+			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD", wantAnswer: "PUT /loglevel on the debug listener"},
+		{name: "DELETE /loglevel on the admin listener", method: http.MethodDelete, target: "/loglevel", onAdmin: true,
+			wantCode: http.StatusMethodNotAllowed, wantAllow: "GET, HEAD", wantAnswer: "debug listener"},
+		{name: "GET /debug/pprof/ on the admin listener", method: http.MethodGet, target: "/debug/pprof/", onAdmin: true,
+			wantCode: http.StatusNotFound, wantAnswer: "served on the debug listener"},
+		{name: "GET /debug/pprof/cmdline on the admin listener", method: http.MethodGet, target: "/debug/pprof/cmdline", onAdmin: true,
+			wantCode: http.StatusNotFound, wantAnswer: "served on the debug listener"},
+		{name: "POST /debug/pprof/symbol on the admin listener", method: http.MethodPost, target: "/debug/pprof/symbol", body: "zzz+0x0", onAdmin: true,
+			wantCode: http.StatusNotFound, wantAnswer: "served on the debug listener"},
+		{name: "GET /debug/consumer on the admin listener", method: http.MethodGet, target: "/debug/consumer", onAdmin: true,
+			wantCode: http.StatusNotFound, wantAnswer: "served on the debug listener"},
+		{name: "GET /metrics on the debug listener", method: http.MethodGet, target: "/metrics",
+			wantCode: http.StatusNotFound},
 
 		// /loglevel: methods
 		{name: "DELETE /loglevel", method: http.MethodDelete, target: "/loglevel",
@@ -155,7 +174,11 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			level := zap.NewAtomicLevelAt(zapcore.InfoLevel)
 			state := inspectable{map[string]any{"group": "g1"}}
-			h := admin.New(admin.Config{Addr: "127.0.0.1:0", Token: token}, admin.NewRegistry(), level, state, zap.NewNop()).Handler()
+			s := admin.New(admin.Config{Addr: "127.0.0.1:0", DebugAddr: "127.0.0.1:0", Token: token}, admin.NewRegistry(), level, state, zap.NewNop())
+			h := s.DebugHandler()
+			if tt.onAdmin {
+				h = s.Handler()
+			}
 
 			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
 			switch {

@@ -63,10 +63,12 @@ func TestMetricsServesOwnRegistry(t *testing.T) {
 	}
 }
 
+// TestLogLevelGetAndPut: the debug listener reads and changes the level;
+// the admin listener reads it, and sees the change.
 func TestLogLevelGetAndPut(t *testing.T) {
 	level := zap.NewAtomicLevelAt(zapcore.InfoLevel)
 	s := newServer(admin.DefaultConfig(), level, &fakeChecker{})
-	h := s.Handler()
+	debug, adm := s.DebugHandler(), s.Handler()
 
 	decodeLevel := func(what string, res response) string {
 		t.Helper()
@@ -82,11 +84,13 @@ func TestLogLevelGetAndPut(t *testing.T) {
 		return got.Level
 	}
 
-	if got := decodeLevel("GET /loglevel", serve(t, h, http.MethodGet, "/loglevel", "", "")); got != "info" {
-		t.Errorf("GET /loglevel: level = %q, want info", got)
+	for name, h := range map[string]http.Handler{"debug": debug, "admin": adm} {
+		if got := decodeLevel("GET /loglevel on the "+name+" listener", serve(t, h, http.MethodGet, "/loglevel", "", "")); got != "info" {
+			t.Errorf("GET /loglevel on the %s listener: level = %q, want info", name, got)
+		}
 	}
 
-	res := serve(t, h, http.MethodPut, "/loglevel", "", `{"level":"debug"}`)
+	res := serve(t, debug, http.MethodPut, "/loglevel", "", `{"level":"debug"}`)
 	if got := decodeLevel("PUT /loglevel", res); got != "debug" {
 		t.Errorf("PUT /loglevel: answered level = %q, want debug", got)
 	}
@@ -94,16 +98,23 @@ func TestLogLevelGetAndPut(t *testing.T) {
 		t.Errorf("after PUT /loglevel: AtomicLevel = %v, want debug", got)
 	}
 
-	if got := decodeLevel("GET /loglevel after PUT", serve(t, h, http.MethodGet, "/loglevel", "", "")); got != "debug" {
-		t.Errorf("GET /loglevel after PUT: level = %q, want debug", got)
+	for name, h := range map[string]http.Handler{"debug": debug, "admin": adm} {
+		if got := decodeLevel("GET /loglevel after PUT on the "+name+" listener", serve(t, h, http.MethodGet, "/loglevel", "", "")); got != "debug" {
+			t.Errorf("GET /loglevel after PUT on the %s listener: level = %q, want debug", name, got)
+		}
 	}
 }
 
-func TestTokenGuardsDebugAndLogLevelPut(t *testing.T) {
+// TestTokenGuardsTheDebugListener: with a token configured, every route of
+// the debug listener answers 401 without the exact bearer token (GET
+// /loglevel included) and serves with it; the admin listener's routes need
+// no token. Without a token configured the debug routes are open.
+func TestTokenGuardsTheDebugListener(t *testing.T) {
 	const token = "s3cret"
 	tests := []struct {
 		name          string
 		configToken   string
+		onAdmin       bool // sent to the admin listener, else to the debug one
 		method, path  string
 		authorization string
 		body          string
@@ -122,7 +133,25 @@ func TestTokenGuardsDebugAndLogLevelPut(t *testing.T) {
 			authorization: "Bearer " + token, wantCode: http.StatusOK},
 		{name: "pprof cmdline without header", configToken: token, method: http.MethodGet, path: "/debug/pprof/cmdline",
 			wantCode: http.StatusUnauthorized},
+		{name: "pprof cmdline with wrong token", configToken: token, method: http.MethodGet, path: "/debug/pprof/cmdline",
+			authorization: "Bearer wrong", wantCode: http.StatusUnauthorized},
+		{name: "pprof cmdline with right token", configToken: token, method: http.MethodGet, path: "/debug/pprof/cmdline",
+			authorization: "Bearer " + token, wantCode: http.StatusOK},
 		{name: "pprof heap without header", configToken: token, method: http.MethodGet, path: "/debug/pprof/heap",
+			wantCode: http.StatusUnauthorized},
+		{name: "pprof heap with right token", configToken: token, method: http.MethodGet, path: "/debug/pprof/heap",
+			authorization: "Bearer " + token, wantCode: http.StatusOK},
+		{name: "pprof symbol POST without header", configToken: token, method: http.MethodPost, path: "/debug/pprof/symbol",
+			body: "0x0", wantCode: http.StatusUnauthorized},
+		{name: "pprof symbol POST with right token", configToken: token, method: http.MethodPost, path: "/debug/pprof/symbol",
+			authorization: "Bearer " + token, body: "0x0", wantCode: http.StatusOK},
+		{name: "debug consumer without header", configToken: token, method: http.MethodGet, path: "/debug/consumer",
+			wantCode: http.StatusUnauthorized},
+		{name: "debug consumer with wrong token", configToken: token, method: http.MethodGet, path: "/debug/consumer",
+			authorization: "Bearer wrong", wantCode: http.StatusUnauthorized},
+		{name: "wrong method without header", configToken: token, method: http.MethodDelete, path: "/debug/pprof/",
+			wantCode: http.StatusUnauthorized},
+		{name: "unknown path without header", configToken: token, method: http.MethodGet, path: "/debug/nothing",
 			wantCode: http.StatusUnauthorized},
 		{name: "put loglevel without token", configToken: token, method: http.MethodPut, path: "/loglevel",
 			body: `{"level":"debug"}`, wantCode: http.StatusUnauthorized},
@@ -136,13 +165,17 @@ func TestTokenGuardsDebugAndLogLevelPut(t *testing.T) {
 			wantLevel: zapcore.InfoLevel},
 		{name: "put loglevel fatal without token", configToken: token, method: http.MethodPut, path: "/loglevel",
 			body: `{"level":"fatal"}`, wantCode: http.StatusUnauthorized},
-		{name: "get loglevel needs no token", configToken: token, method: http.MethodGet, path: "/loglevel",
+		{name: "get loglevel on the debug listener without token", configToken: token, method: http.MethodGet, path: "/loglevel",
+			wantCode: http.StatusUnauthorized},
+		{name: "get loglevel on the debug listener with right token", configToken: token, method: http.MethodGet, path: "/loglevel",
+			authorization: "Bearer " + token, wantCode: http.StatusOK},
+		{name: "get loglevel on the admin listener needs no token", configToken: token, onAdmin: true, method: http.MethodGet, path: "/loglevel",
 			wantCode: http.StatusOK},
-		{name: "metrics needs no token", configToken: token, method: http.MethodGet, path: "/metrics",
+		{name: "metrics needs no token", configToken: token, onAdmin: true, method: http.MethodGet, path: "/metrics",
 			wantCode: http.StatusOK},
-		{name: "healthz needs no token", configToken: token, method: http.MethodGet, path: "/healthz",
+		{name: "healthz needs no token", configToken: token, onAdmin: true, method: http.MethodGet, path: "/healthz",
 			wantCode: http.StatusOK},
-		{name: "readyz needs no token", configToken: token, method: http.MethodGet, path: "/readyz",
+		{name: "readyz needs no token", configToken: token, onAdmin: true, method: http.MethodGet, path: "/readyz",
 			wantCode: http.StatusOK},
 		{name: "no token configured: pprof open", method: http.MethodGet, path: "/debug/pprof/",
 			wantCode: http.StatusOK},
@@ -152,16 +185,23 @@ func TestTokenGuardsDebugAndLogLevelPut(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			level := zap.NewAtomicLevelAt(zapcore.InfoLevel)
-			cfg := admin.Config{Addr: "127.0.0.1:0", Token: tt.configToken}
-			s := newServer(cfg, level, &fakeChecker{})
+			cfg := admin.Config{Addr: "127.0.0.1:0", DebugAddr: "127.0.0.1:0", Token: tt.configToken}
+			s := newServer(cfg, level, inspectable{map[string]any{"group": "g"}})
+			h := s.DebugHandler()
+			if tt.onAdmin {
+				h = s.Handler()
+			}
 
-			res := serve(t, s.Handler(), tt.method, tt.path, tt.authorization, tt.body)
+			res := serve(t, h, tt.method, tt.path, tt.authorization, tt.body)
 			if res.code != tt.wantCode {
 				t.Errorf("%s %s: status = %d, want %d (body %q)", tt.method, tt.path, res.code, tt.wantCode, res.body)
 			}
 			if tt.wantCode == http.StatusUnauthorized {
 				if got := res.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 					t.Errorf("401 without a Bearer WWW-Authenticate challenge: %q", got)
+				}
+				if strings.Contains(res.body, "goroutine") || strings.Contains(res.body, "group") {
+					t.Errorf("401 answer shows what it guards: %q", res.body)
 				}
 			}
 			if got := level.Level(); got != tt.wantLevel {

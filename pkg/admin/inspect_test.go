@@ -49,15 +49,15 @@ func TestDebugConsumerServesStateAsJSONAndHTML(t *testing.T) {
 	s := admin.New(admin.Config{Addr: "127.0.0.1:0", Token: "tok"}, admin.NewRegistry(), zap.NewAtomicLevel(), inspectable{state}, zap.NewNop())
 	auth := map[string]string{"Authorization": "Bearer tok"}
 
-	if code, _, _ := get(t, s.Handler(), "/debug/consumer", nil); code != http.StatusUnauthorized {
+	if code, _, _ := get(t, s.DebugHandler(), "/debug/consumer", nil); code != http.StatusUnauthorized {
 		t.Fatalf("without the token: %d", code)
 	}
-	code, ctype, body := get(t, s.Handler(), "/debug/consumer", auth)
+	code, ctype, body := get(t, s.DebugHandler(), "/debug/consumer", auth)
 	var got map[string]any
 	if code != http.StatusOK || ctype != "application/json" || json.Unmarshal([]byte(body), &got) != nil || got["group"] != "g1" {
 		t.Fatalf("JSON: %d %s %s", code, ctype, body)
 	}
-	code, ctype, body = get(t, s.Handler(), "/debug/consumer?format=html", auth)
+	code, ctype, body = get(t, s.DebugHandler(), "/debug/consumer?format=html", auth)
 	if code != http.StatusOK || !strings.HasPrefix(ctype, "text/html") || !strings.Contains(body, "ZOMBIE") || !strings.Contains(body, `class="bad"`) {
 		t.Fatalf("HTML: %d %s %s", code, ctype, body)
 	}
@@ -68,7 +68,7 @@ func TestDebugConsumerServesStateAsJSONAndHTML(t *testing.T) {
 		t.Fatal("the page must escape what it shows")
 	}
 	plain := admin.New(admin.Config{Addr: "127.0.0.1:0"}, admin.NewRegistry(), zap.NewAtomicLevel(), plainChecker{}, zap.NewNop())
-	if code, _, _ := get(t, plain.Handler(), "/debug/consumer", nil); code != http.StatusNotFound {
+	if code, _, _ := get(t, plain.DebugHandler(), "/debug/consumer", nil); code != http.StatusNotFound {
 		t.Fatalf("a checker with nothing to inspect: %d", code)
 	}
 }

@@ -72,24 +72,35 @@ func totalAlloc() uint64 {
 // with 413 on every route, whether the route reads bodies or not and
 // whether its length is declared or not, after at most bodyLimit+1 of its
 // bytes were read; the request allocates far less than the body's size and
-// PUT /loglevel leaves the level alone.
+// PUT /loglevel leaves the level alone. Both listeners' routes are tried,
+// the debug listener's with a token configured and none sent: the limit
+// comes before the token check.
 func TestHugeBodyRefusedAfterReadingAtMostTheLimit(t *testing.T) {
 	tests := []struct {
 		method, path, contentType string
+		onAdmin                   bool
 	}{
 		{method: http.MethodPut, path: "/loglevel", contentType: "application/json"},
 		{method: http.MethodPut, path: "/loglevel", contentType: "application/x-www-form-urlencoded"},
 		{method: http.MethodPost, path: "/debug/pprof/symbol"},
 		{method: http.MethodGet, path: "/debug/consumer"},
-		{method: http.MethodGet, path: "/healthz"},
-		{method: http.MethodGet, path: "/metrics"},
 		{method: http.MethodGet, path: "/no/such/route"},
+		{method: http.MethodGet, path: "/healthz", onAdmin: true},
+		{method: http.MethodGet, path: "/metrics", onAdmin: true},
+		{method: http.MethodPut, path: "/loglevel", contentType: "application/json", onAdmin: true},
+		{method: http.MethodGet, path: "/no/such/route", onAdmin: true},
 	}
 	for _, tt := range tests {
 		for _, declared := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%s %s %s declared length %v", tt.method, tt.path, tt.contentType, declared), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s %s %s admin listener %v declared length %v", tt.method, tt.path, tt.contentType, tt.onAdmin, declared), func(t *testing.T) {
 				level := zap.NewAtomicLevelAt(zapcore.InfoLevel)
-				h := newServer(admin.DefaultConfig(), level, inspectable{map[string]any{"group": "g"}}).Handler()
+				cfg := admin.DefaultConfig()
+				cfg.Token = "tok"
+				s := newServer(cfg, level, inspectable{map[string]any{"group": "g"}})
+				h := s.DebugHandler()
+				if tt.onAdmin {
+					h = s.Handler()
+				}
 				body := &lazyBody{prefix: `{"level":"debug","x":"`, size: hugeBody}
 				req := httptest.NewRequest(tt.method, tt.path, body)
 				req.ContentLength = -1 // chunked
@@ -137,7 +148,7 @@ func TestBodyLimitIsExactly4KiB(t *testing.T) {
 		{size: bodyLimit + 1, wantCode: http.StatusRequestEntityTooLarge},
 	} {
 		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
-			h := newServer(admin.DefaultConfig(), zap.NewAtomicLevelAt(zapcore.InfoLevel), &fakeChecker{}).Handler()
+			h := newServer(admin.DefaultConfig(), zap.NewAtomicLevelAt(zapcore.InfoLevel), &fakeChecker{}).DebugHandler()
 			// JSON allows trailing white space, so the padding is valid.
 			res := serve(t, h, http.MethodPut, "/loglevel", "", value+strings.Repeat(" ", tt.size-len(value)))
 			if res.code != tt.wantCode {
@@ -157,7 +168,7 @@ func TestHugeBodyRefusedOverTCP(t *testing.T) {
 	// grow it, the server's receive buffer, which stays near tcp_rmem's
 	// initial 128 KiB once the server stops reading, and the copy buffers.
 	const transportSlack = 8 << 20
-	s := newServer(admin.Config{Addr: "127.0.0.1:0"}, zap.NewAtomicLevelAt(zapcore.InfoLevel), &fakeChecker{})
+	s := newServer(admin.Config{Addr: "127.0.0.1:0", DebugAddr: "127.0.0.1:0"}, zap.NewAtomicLevelAt(zapcore.InfoLevel), &fakeChecker{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // hang guard
 	defer cancel()
 	if err := s.Start(ctx); err != nil {
@@ -171,9 +182,9 @@ func TestHugeBodyRefusedOverTCP(t *testing.T) {
 
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("chunked %v", chunked), func(t *testing.T) {
-			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.Addr())
+			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.DebugAddr())
 			if err != nil {
-				t.Fatalf("dial %s: %v", s.Addr(), err)
+				t.Fatalf("dial %s: %v", s.DebugAddr(), err)
 			}
 			defer conn.Close()
 			if err := conn.(*net.TCPConn).SetWriteBuffer(64 << 10); err != nil {

@@ -64,7 +64,7 @@ func TestLogLevelPutRefusesLevelsThatSilenceErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			level := zap.NewAtomicLevelAt(zapcore.InfoLevel)
-			h := newServer(admin.DefaultConfig(), level, &fakeChecker{}).Handler()
+			h := newServer(admin.DefaultConfig(), level, &fakeChecker{}).DebugHandler()
 
 			req := httptest.NewRequest(http.MethodPut, tt.target, strings.NewReader(tt.body))
 			if tt.contentType != "" {

@@ -207,40 +207,6 @@ func TestStartStopServesAndReleasesPort(t *testing.T) {
 	ln.Close()
 }
 
-func TestConfigValidate(t *testing.T) {
-	tests := []struct {
-		addr    string
-		wantErr bool
-	}{
-		{addr: "127.0.0.1:9090"},
-		{addr: ":9090"},
-		{addr: "9090", wantErr: true},
-		{addr: "", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.addr, func(t *testing.T) {
-			errs := admin.Config{Addr: tt.addr}.Validate()
-			if !tt.wantErr {
-				if len(errs) != 0 {
-					t.Errorf("Validate(%q) = %v, want no errors", tt.addr, errs)
-				}
-				return
-			}
-			if len(errs) == 0 {
-				t.Fatalf("Validate(%q) = no errors, want one naming admin.addr", tt.addr)
-			}
-			for _, err := range errs {
-				if !strings.Contains(err.Error(), "admin.addr") {
-					t.Errorf("Validate(%q) error %q does not name the setting admin.addr", tt.addr, err)
-				}
-			}
-		})
-	}
-	if errs := admin.DefaultConfig().Validate(); len(errs) != 0 {
-		t.Errorf("DefaultConfig().Validate() = %v, want no errors", errs)
-	}
-}
-
 func TestStartAfterStopFailsAndReleasesPort(t *testing.T) {
 	s := newServer(admin.Config{Addr: "127.0.0.1:0"}, zap.NewAtomicLevel(), &fakeChecker{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // hang guard

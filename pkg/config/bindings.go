@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-// binding ties one setting to its environment variable and flag.
+// binding ties one setting to its environment variable and flag. A
+// binding without a flag is read from the environment only: a secret (see
+// secrets), whose flag Load refuses.
 type binding struct {
 	env, flag, usage string
 	// field points at the setting; set parses text into it.
@@ -35,7 +37,8 @@ func frameworkBindings(c *Config) []binding {
 		{"KAFKA_TLS_KEY_FILE", "tls-key-file", "PEM client key", &c.Kafka.TLS.KeyFile},
 		{"KAFKA_SASL_MECHANISM", "sasl-mechanism", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", &c.Kafka.SASL.Mechanism},
 		{"KAFKA_SASL_USERNAME", "sasl-username", "SASL user", &c.Kafka.SASL.Username},
-		{"KAFKA_SASL_PASSWORD", "sasl-password", "SASL password (prefer the environment variable to the flag)", &c.Kafka.SASL.Password},
+		{"KAFKA_SASL_PASSWORD", "", "SASL password", &c.Kafka.SASL.Password},
+		{"KAFKA_SASL_PASSWORD_FILE", "sasl-password-file", "file holding the SASL password (trailing newlines trimmed), instead of KAFKA_SASL_PASSWORD", &c.Kafka.SASL.PasswordFile},
 		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses", &c.Kafka.MaxInflight},
 		{"MAX_INFLIGHT_BYTES", "max-inflight-bytes", "fetched payload bytes per partition before fetching pauses", &c.Kafka.MaxInflightBytes},
 		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed", &c.Kafka.CommitInterval},
@@ -44,8 +47,11 @@ func frameworkBindings(c *Config) []binding {
 		{"DIAG_DIR", "diag-dir", "where evidence (goroutine dump, consumer state, heap profile) is saved when liveness fails", &c.Watchdog.DiagDir},
 		{"DRAIN_TIMEOUT", "drain-timeout", "how long in-flight work may finish on revoke or shutdown", &c.Kafka.DrainTimeout},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "bound of the whole shutdown", &c.Shutdown.Timeout},
-		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address (metrics, probes, pprof)", &c.Admin.Addr},
-		{"ADMIN_TOKEN", "admin-token", "bearer token required on /debug/* and PUT /loglevel (prefer the environment variable)", &c.Admin.Token},
+		{"ADMIN_ADDR", "admin-addr", "admin HTTP listen address: /metrics, /healthz, /readyz, GET /loglevel", &c.Admin.Addr},
+		{"DEBUG_ADDR", "debug-addr", "debug HTTP listen address: /debug/pprof/, /debug/consumer, GET and PUT /loglevel; empty turns it off; beyond loopback it needs a token or --debug-allow-unauthenticated", &c.Admin.DebugAddr},
+		{"DEBUG_ALLOW_UNAUTHENTICATED", "debug-allow-unauthenticated", "allow the debug listener beyond loopback without a token (true/false)", &c.Admin.DebugAllowUnauthenticated},
+		{"ADMIN_TOKEN", "", "bearer token required on every debug route", &c.Admin.Token},
+		{"ADMIN_TOKEN_FILE", "admin-token-file", "file holding the bearer token (trailing newlines trimmed), instead of ADMIN_TOKEN", &c.Admin.TokenFile},
 		{"LOG_LEVEL", "log-level", "debug, info, warn or error", &c.Log.Level},
 		{"LOG_FORMAT", "log-format", "json or console", &c.Log.Format},
 	}
@@ -69,7 +75,10 @@ func allBindings(c *Config, svc Section) ([]binding, error) {
 		if envs[b.env] || flags[b.flag] {
 			return nil, fmt.Errorf("config: %s / --%s is bound twice", b.env, b.flag)
 		}
-		envs[b.env], flags[b.flag] = true, true
+		envs[b.env] = true
+		if b.flag != "" {
+			flags[b.flag] = true
+		}
 		if !supported(b.field) {
 			return nil, fmt.Errorf("config: %s binds a %T; bind a *string, *bool, *int, *int64, *float64, *time.Duration or *[]string", b.env, b.field)
 		}

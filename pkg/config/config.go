@@ -54,7 +54,12 @@ func (c Config) Validate() error {
 // Redacted returns a copy with every secret replaced, for printing.
 func (c Config) Redacted() Config {
 	c.Kafka = c.Kafka.Redacted()
-	if c.Admin.Token != "" {
+	switch {
+	case c.Admin.TokenFile != "":
+		// Read from the file: printing the file's name says where, and
+		// the printed configuration loads back without a second token.
+		c.Admin.Token = ""
+	case c.Admin.Token != "":
 		c.Admin.Token = "REDACTED"
 	}
 	return c

@@ -49,6 +49,9 @@ func newFlagSet(name string, all []binding, extra ...func(*flag.FlagSet)) (*flag
 	path := fs.String("config", "", "YAML configuration file (also CONSUMER_CONFIG)")
 	var given []flagValue
 	for _, b := range all {
+		if b.flag == "" {
+			continue // read from the environment only
+		}
 		record := func(v string) error {
 			given = append(given, flagValue{b, v})
 			return nil
@@ -70,7 +73,10 @@ func newFlagSet(name string, all []binding, extra ...func(*flag.FlagSet)) (*flag
 // the YAML file (--config or CONSUMER_CONFIG), by environment variables,
 // by flags. It returns an error listing every problem found (bad flags,
 // unreadable file, unknown sections or fields in it, unparsable values,
-// invalid settings), one per line; then svc may be partly filled. Each
+// a secret given as a flag, an unreadable or empty secret file, a secret
+// given both ways, invalid settings), one per line; then svc may be partly
+// filled. A secret set by its *_FILE setting holds the file's content,
+// the trailing newlines trimmed (see secrets). Each
 // extra function registers flags of the command's own on the same flag
 // set before parsing.
 func Load(name string, src Source, svc Section, extra ...func(*flag.FlagSet)) (Config, error) {
@@ -83,13 +89,14 @@ func Load(name string, src Source, svc Section, extra ...func(*flag.FlagSet)) (C
 		return Config{}, err // a section the file could never be decoded into
 	}
 	fs, path, flags := newFlagSet(name, all, extra...)
+	refused := refuseSecretFlags(fs, &cfg)
 	if err := fs.Parse(src.Args); err != nil {
 		return Config{}, fmt.Errorf("flags: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("flags: unexpected argument %q", fs.Arg(0))
 	}
-	var errs []error
+	errs := refused()
 	file := *path
 	if file == "" {
 		file, _ = src.LookupEnv("CONSUMER_CONFIG")
@@ -112,6 +119,7 @@ func Load(name string, src Source, svc Section, extra ...func(*flag.FlagSet)) (C
 		}
 	}
 	if len(errs) == 0 {
+		errs = append(errs, readSecretFiles(src, &cfg)...)
 		errs = append(errs, cfg.Validate())
 		if svc != nil {
 			errs = append(errs, svc.Validate(cfg.Kafka.Brokers)...)

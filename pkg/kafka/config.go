@@ -140,7 +140,12 @@ func (c Config) UsesEmbedded() bool { return len(c.Brokers) == 0 }
 
 // Redacted returns a copy with secrets replaced, for printing.
 func (c Config) Redacted() Config {
-	if c.SASL.Password != "" {
+	switch {
+	case c.SASL.PasswordFile != "":
+		// Read from the file: printing the file's name says where, and
+		// the printed configuration loads back without a second password.
+		c.SASL.Password = ""
+	case c.SASL.Password != "":
 		c.SASL.Password = "REDACTED"
 	}
 	c.Brokers = append([]string(nil), c.Brokers...)

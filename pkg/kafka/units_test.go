@@ -64,6 +64,11 @@ func TestRedactedHidesPassword(t *testing.T) {
 	if r := cfg.Redacted(); r.SASL.Password != "REDACTED" || cfg.SASL.Password != "p" {
 		t.Fatalf("redaction wrong: %q / %q", r.SASL.Password, cfg.SASL.Password)
 	}
+	// A password read from a file is printed as the file's name only.
+	cfg.SASL.PasswordFile = "/run/secrets/kafka-password"
+	if r := cfg.Redacted(); r.SASL.Password != "" || r.SASL.PasswordFile != cfg.SASL.PasswordFile || cfg.SASL.Password != "p" {
+		t.Fatalf("redaction of a password from a file wrong: %q from %q / %q", r.SASL.Password, r.SASL.PasswordFile, cfg.SASL.Password)
+	}
 }
 
 func TestKeyRoutingIsStableAndSpreads(t *testing.T) {

@@ -17,11 +17,16 @@ type TLSConfig struct {
 }
 
 // SASLConfig enables SASL authentication: PLAIN, SCRAM-SHA-256 or
-// SCRAM-SHA-512. Password is a secret: redact it before printing.
+// SCRAM-SHA-512. Password is a secret: redact it before printing;
+// config.Load takes it from the environment or from PasswordFile, never
+// from a flag.
 type SASLConfig struct {
 	Mechanism string `yaml:"mechanism"`
 	Username  string `yaml:"username"`
 	Password  string `yaml:"password"`
+	// PasswordFile is the file config.Load read Password from (its
+	// content, the trailing newlines trimmed); New only reads Password.
+	PasswordFile string `yaml:"password_file"`
 }
 
 // Validate returns every problem with the TLS settings, each naming its
@@ -46,13 +51,13 @@ func (t TLSConfig) Validate() []error {
 func (s SASLConfig) Validate() []error {
 	switch s.Mechanism {
 	case "":
-		if s.Username != "" || s.Password != "" {
+		if s.Username != "" || s.Password != "" || s.PasswordFile != "" {
 			return []error{fmt.Errorf("kafka.sasl: username or password set without kafka.sasl.mechanism")}
 		}
 		return nil
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
-		if s.Username == "" || s.Password == "" {
-			return []error{fmt.Errorf("kafka.sasl.mechanism %s needs kafka.sasl.username and kafka.sasl.password", s.Mechanism)}
+		if s.Username == "" || (s.Password == "" && s.PasswordFile == "") {
+			return []error{fmt.Errorf("kafka.sasl.mechanism %s needs kafka.sasl.username and kafka.sasl.password (or kafka.sasl.password_file)", s.Mechanism)}
 		}
 		return nil
 	default:

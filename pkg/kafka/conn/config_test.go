@@ -86,8 +86,10 @@ func TestSASLNeedsAKnownMechanismAndCredentials(t *testing.T) {
 		{"scram-512", SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "u", Password: "p"}, ""},
 		{"credentials without mechanism", SASLConfig{Username: "u"}, "kafka.sasl: username or password set without kafka.sasl.mechanism"},
 		{"password without mechanism", SASLConfig{Password: "p"}, "kafka.sasl: username or password set without kafka.sasl.mechanism"},
-		{"no password", SASLConfig{Mechanism: "PLAIN", Username: "u"}, "kafka.sasl.mechanism PLAIN needs kafka.sasl.username and kafka.sasl.password"},
-		{"no username", SASLConfig{Mechanism: "SCRAM-SHA-512", Password: "p"}, "kafka.sasl.mechanism SCRAM-SHA-512 needs kafka.sasl.username and kafka.sasl.password"},
+		{"password file without mechanism", SASLConfig{PasswordFile: "/run/secrets/p"}, "kafka.sasl: username or password set without kafka.sasl.mechanism"},
+		{"password from a file", SASLConfig{Mechanism: "PLAIN", Username: "u", PasswordFile: "/run/secrets/p"}, ""},
+		{"no password", SASLConfig{Mechanism: "PLAIN", Username: "u"}, "kafka.sasl.mechanism PLAIN needs kafka.sasl.username and kafka.sasl.password (or kafka.sasl.password_file)"},
+		{"no username", SASLConfig{Mechanism: "SCRAM-SHA-512", Password: "p"}, "kafka.sasl.mechanism SCRAM-SHA-512 needs kafka.sasl.username and kafka.sasl.password (or kafka.sasl.password_file)"},
 		{"unknown", SASLConfig{Mechanism: "GSSAPI", Username: "u", Password: "p"}, `kafka.sasl.mechanism "GSSAPI": must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,5 +28,5 @@ func ExampleSASLConfig_Validate() {
 	for _, err := range (conn.SASLConfig{Mechanism: "PLAIN", Username: "consumer"}).Validate() {
 		fmt.Println(err)
 	}
-	// Output: kafka.sasl.mechanism PLAIN needs kafka.sasl.username and kafka.sasl.password
+	// Output: kafka.sasl.mechanism PLAIN needs kafka.sasl.username and kafka.sasl.password (or kafka.sasl.password_file)
 }
