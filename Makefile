@@ -37,7 +37,7 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
 
 .PHONY: image
-image: ## container image $(IMAGE) with podman, else docker: binary built here, FROM scratch (default; no registry needed), or IMAGE_BUILD=registry: built in golang, FROM distroless; same final stage
+image: ## container image IMAGE (consumerkit:dev) with podman, else docker: IMAGE_BUILD=local (default: binary built here, FROM scratch, no registry) or registry (built in golang, FROM distroless), one final stage
 	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build
 
 .PHONY: test-container

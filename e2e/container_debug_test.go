@@ -5,7 +5,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,13 +34,13 @@ func TestContainerServesProfilesOnTheDebugPortOnlyWithTheToken(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o444); err != nil {
 		t.Fatal(err)
 	}
-	admin, debug := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	pod := []string{"--read-only", "--user", "65532:65532", "--tmpfs", diagDir, "-e", "ADMIN_ADDR=:9090", "-e", "DEBUG_ADDR=:6060"}
 	c := p.start(t, image, append(pod,
-		"-p", admin+":9090", "-p", debug+":6060",
+		"-p", "127.0.0.1::9090", "-p", "127.0.0.1::6060",
 		"-v", tokenFile+":/run/secrets/consumerkit/admin-token:ro",
 		"-e", "ADMIN_TOKEN_FILE=/run/secrets/consumerkit/admin-token",
 	))
+	admin, debug := c.published(t, 9090), c.published(t, 6060)
 	c.waitReady(t, admin)
 
 	profileURL := "http://" + debug + "/debug/pprof/profile?seconds=1"

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -184,19 +183,6 @@ func logValues(logs, msg, field string) []string {
 	return values
 }
 
-// freePort is a port on 127.0.0.1 nothing listens on now. With the host
-// network the container binds it; the moment between closing it here
-// and the container binding it is the only window another process has.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // get requests url once (with a bearer token when given) and returns the
 // status and body; no connection outlives it.
 func get(url, token string) (int, []byte, error) {
@@ -218,6 +204,41 @@ func get(url, token string) (int, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
+}
+
+// published is the host address podman published the container's TCP
+// port on (`-p 127.0.0.1::PORT` lets podman pick a free one, which it
+// holds).
+func (c *container) published(t *testing.T, port int) string {
+	t.Helper()
+	return strings.TrimSpace(c.p.run(t, "port", c.name, strconv.Itoa(port)+"/tcp"))
+}
+
+// adminAddr is the address of the admin server of a container on the
+// host network listening on port 0: of the addresses its log says it
+// listens on, the one serving /metrics.
+func (c *container) adminAddr(t *testing.T) string {
+	t.Helper()
+	var addr string
+	consumertest.Eventually(t, "the admin server's address in the log of "+c.name, func() bool {
+		c.running(t)
+		logs := c.logs(t)
+		for line := range strings.Lines(logs) {
+			var entry struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal([]byte(line), &entry) != nil || !strings.HasSuffix(entry.Msg, "listening") || entry.Addr == "" {
+				continue
+			}
+			if code, _, err := get("http://"+entry.Addr+"/metrics", ""); err == nil && code == http.StatusOK {
+				addr = entry.Addr
+				return true
+			}
+		}
+		return false
+	})
+	return addr
 }
 
 // waitReady waits until the container's admin server says /readyz 200.

@@ -47,12 +47,13 @@ func TestContainerRunsReadOnlyAsNonrootAgainstTheBroker(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// On the host network the listeners take ports the kernel picks.
 	c := p.start(t, image, []string{
 		"--read-only", "--user", "65532:65532", "--network", "host", "--tmpfs", diagDir,
 		"-v", cfg + ":/etc/consumerkit/config.yaml:ro",
-		"-e", "KAFKA_BROKERS=" + e.brokers, "-e", "ADMIN_ADDR=" + admin, "-e", "COMMIT_INTERVAL=1h",
+		"-e", "KAFKA_BROKERS=" + e.brokers, "-e", "ADMIN_ADDR=127.0.0.1:0", "-e", "DEBUG_ADDR=127.0.0.1:0", "-e", "COMMIT_INTERVAL=1h",
 	}, "run", "--config", "/etc/consumerkit/config.yaml")
+	admin := c.adminAddr(t)
 	c.waitReady(t, admin)
 
 	orders := func(metrics string, outcome string) float64 {
