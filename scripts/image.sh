@@ -20,7 +20,8 @@
 #                Both variants end in the Dockerfile's one final stage.
 #   GO_IMAGE, RUNTIME_IMAGE  base images of the registry variant (defaults in
 #                the Dockerfile)
-#   ENGINE       podman or docker (default: podman if installed, else docker)
+#   ENGINE       podman or docker (default: podman if installed, else docker,
+#                with BuildKit: docker's legacy builder would build every stage)
 #
 # Podman: where the system has no containers.conf, podman here runs with
 # scripts/containers.conf (runtime runc, no default ulimits), through
@@ -123,11 +124,16 @@ build() {
       ;;
     *) die "IMAGE_BUILD=$IMAGE_BUILD: use local (the binary built here, no registry) or registry (built in GO_IMAGE)" ;;
   esac
-  if [ "$eng" = podman ]; then
-    local conf
-    conf=$(podman_conf)
-    [ -n "$conf" ] && export CONTAINERS_CONF=$conf
-  fi
+  case "$eng" in
+    podman)
+      local conf
+      conf=$(podman_conf)
+      [ -n "$conf" ] && export CONTAINERS_CONF=$conf
+      ;;
+    # The variant's other stages must be skipped, not built: BuildKit (and
+    # buildah, podman's builder) skip them; docker's legacy builder would not.
+    docker) export DOCKER_BUILDKIT=1 ;;
+  esac
   say "building $IMAGE ($IMAGE_BUILD variant, $(version)) with $eng"
   "$eng" "${args[@]}" "$REPO"
 }
