@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE   ?= consumerkit:dev
 
 .DEFAULT_GOAL := help
 
@@ -35,6 +36,15 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \
 	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
 
+.PHONY: image
+image: ## container image IMAGE (consumerkit:dev) with podman, else docker: IMAGE_BUILD=local (default: binary built here, FROM scratch, no registry) or registry (built in golang, FROM distroless), one final stage
+	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build
+
+.PHONY: test-container
+test-container: ## the image, built by the test with `make image`, run read-only as 65532 with podman against the real broker of KAFKA_BROKERS
+	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \
+	  $(GO) test -race -count=1 -timeout 15m -tags 'e2e container' -run 'Container' ./e2e/
+
 .PHONY: bench
 bench: ## benchmarks with ratios against peers measured in the same run (real broker when KAFKA_BROKERS is set)
 	$(GO) test -run '^$$' -bench 'FetchToCommittable' -benchmem -count 6 ./pkg/kafka/
@@ -55,6 +65,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
+	$(GO) vet -tags 'e2e container' ./e2e/
 	$(GO) tool wire diff $(PKGS)
 
 .PHONY: remove-example

@@ -4,4 +4,9 @@
 // the e2e build tag and need KAFKA_BROKERS, KAFKA_CLASSPATH and kcat; run
 // them with `make test-e2e` after `make kafka-up`. Missing any of these
 // fails the tests: they never skip.
+//
+// The container tests (the e2e and container tags: `make test-container`)
+// build the image with `make image` and run it with podman, read-only as
+// 65532, against the same broker; they also need podman (and runc where
+// scripts/containers.conf applies).
 package e2e

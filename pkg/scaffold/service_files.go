@@ -27,6 +27,13 @@ var serviceTrees = []string{"cmd", "internal", "deploy/k8s", "deploy/monitoring"
 // others (the Kafka launcher, mutation testing) stay behind.
 var serviceScripts = []string{"scripts/remove-example.sh"}
 
+// serviceImageFiles build a new service's container image (`make image`):
+// the Dockerfile, its context's ignore list, the script that stages and
+// builds it, and podman's configuration for machines that have none.
+// Renamed like every text file, the image is tagged and its DIAG_DIR
+// named after the service, as its Deployment's is.
+var serviceImageFiles = []string{"Dockerfile", ".dockerignore", "scripts/image.sh", "scripts/containers.conf"}
+
 // serviceRootTests are the root package's tests that test the service
 // (the Wire-built app, the demo faults, its stop order) and the helpers
 // they share, which a new service gets. The root's other tests check the
@@ -47,8 +54,8 @@ var serviceRootTests = []string{
 }
 
 // serviceFiles reads every file of src that a new service gets: the trees
-// above, the root package (its non-test files, and serviceRootTests) and
-// the scripts. Hidden files, binaries (a command built in place, a test
+// above, the root package (its non-test files, and serviceRootTests), the
+// scripts and the image's files. Hidden files, binaries (a command built in place, a test
 // binary) and coverage profiles are build output, not sources: skipped.
 func serviceFiles(src *serviceSource) ([]sourceFile, error) {
 	var files []sourceFile
@@ -109,7 +116,7 @@ func serviceFiles(src *serviceSource) ([]sourceFile, error) {
 			return nil, err
 		}
 	}
-	for _, s := range serviceScripts {
+	for _, s := range slices.Concat(serviceScripts, serviceImageFiles) {
 		if err := add(s); err != nil {
 			return nil, err
 		}

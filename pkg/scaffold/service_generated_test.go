@@ -38,7 +38,8 @@ func TestServiceGoModRequiresTheFrameworkAsChosen(t *testing.T) {
 
 // TestServiceFilesSayHowToRunTestAndGrow: the README's first block is the
 // two commands, run and test; it says how to add a handler and how the
-// framework is required; the Makefile's test is the race-checked suite.
+// framework is required; the Makefile's test is the race-checked suite,
+// and its image is tagged with the service's name.
 func TestServiceFilesSayHowToRunTestAndGrow(t *testing.T) {
 	for _, d := range []serviceTemplateData{
 		{Name: "payments-consumer", Module: "github.com/acme/payments-consumer", Go: "1.26", Example: true, Replace: "/src/consumerkit", Version: replacedVersion},
@@ -78,7 +79,8 @@ func TestServiceFilesSayHowToRunTestAndGrow(t *testing.T) {
 		if strings.Contains(readme, "make remove-example") != d.Example {
 			t.Errorf("README mentions the example (make remove-example) %t, want %t", !d.Example, d.Example)
 		}
-		for _, want := range []string{"\t$(GO) test -race -count=1", "\t$(GO) tool wire gen .", "\t$(GO) tool wire diff .", "\tscripts/remove-example.sh", "\t$(GO) run ./cmd/consumer run"} {
+		for _, want := range []string{"\t$(GO) test -race -count=1", "\t$(GO) tool wire gen .", "\t$(GO) tool wire diff .", "\tscripts/remove-example.sh", "\t$(GO) run ./cmd/consumer run",
+			"\nIMAGE   ?= payments-consumer:dev\n", "\nimage: ## ", "\tIMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build\n"} {
 			if !strings.Contains(got["Makefile"], want) {
 				t.Errorf("Makefile has no %q", want)
 			}

@@ -182,7 +182,7 @@ func TestNewServiceNamesTheFailedStepAndLeavesTheDirectory(t *testing.T) {
 	if !strings.Contains(string(goMod), "require "+FrameworkModule+" v1.0.0") || strings.Contains(string(goMod), "replace") {
 		t.Errorf("go.mod should require the framework at v1.0.0 without a replace:\n%s", goMod)
 	}
-	for _, f := range []string{"wire.go", "internal/service/handlers.go", "Makefile", ".ci/run", "deploy/k8s/kustomization.yaml"} {
+	for _, f := range []string{"wire.go", "internal/service/handlers.go", "Makefile", ".ci/run", "deploy/k8s/kustomization.yaml", "Dockerfile", ".dockerignore", "scripts/image.sh", "scripts/containers.conf"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
