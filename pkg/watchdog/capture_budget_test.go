@@ -107,3 +107,21 @@ func TestCaptureMakesRoomBeforeWriting(t *testing.T) {
 		t.Errorf("after it, %d captures; want %d", len(entries), keep)
 	}
 }
+
+// TestBudgetWriterFillsTheBudgetExactly: a write that uses the budget up
+// to its last byte is whole, not cut; the next byte is refused.
+func TestBudgetWriterFillsTheBudgetExactly(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	left := int64(4)
+	w := &budgetWriter{f: f, left: &left}
+	if n, err := w.Write([]byte("abcd")); n != 4 || err != nil || w.cut {
+		t.Fatalf("a write of exactly the budget: %d, %v, cut %t; want 4, nil, not cut", n, err, w.cut)
+	}
+	if n, err := w.Write([]byte("e")); n != 0 || err == nil || !w.cut {
+		t.Fatalf("a write past the budget: %d, %v, cut %t; want 0, an error, cut", n, err, w.cut)
+	}
+}
