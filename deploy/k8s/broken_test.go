@@ -252,8 +252,8 @@ data:
     patch: |-
       - op: replace
         path: /spec/triggers/0/metadata/topic
-        value: payments
-`, `topic "payments" is not one the service subscribes`},
+        value: topic-nobody-consumes
+`, `topic "topic-nobody-consumes" is not one the service subscribes`},
 		{"ScaledObject on another group", "one autoscaler, on the consumer group", `patches:
   - target: {kind: ScaledObject, name: consumerkit}
     patch: |-
