@@ -59,6 +59,18 @@ kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) o
 kafka-down: ## stop the broker kafka-up started and delete its data
 	scripts/kafka.sh down
 
+.PHONY: k8s-up
+k8s-up: ## start kube-apiserver 1.37.2 on etcd at 127.0.0.1:16443 with the ServiceMonitor and ScaledObject CRDs (built once, cached)
+	scripts/k8s.sh up
+
+.PHONY: k8s-down
+k8s-down: ## stop the API server and etcd that k8s-up started and delete their data
+	scripts/k8s.sh down
+
+.PHONY: deploy-check
+deploy-check: ## render deploy/k8s and every overlay, check them against the service, and dry-run them (strict) on the k8s-up API server
+	eval "$$(scripts/k8s.sh env)" && $(GO) test -count=1 -tags deploycheck -v ./deploy/k8s/
+
 .PHONY: lint
 lint: ## gofmt, go vet, and wire diff must all be clean
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -66,6 +78,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
 	$(GO) vet -tags 'e2e container' ./e2e/
+	$(GO) vet -tags deploycheck ./deploy/k8s/
 	$(GO) tool wire diff $(PKGS)
 
 .PHONY: remove-example

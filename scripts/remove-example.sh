@@ -21,6 +21,8 @@
 #   cmd/consumer/example_run_test.go, e2e/*_test.go but main_test.go
 #   deploy/k8s/config.yaml        loses the example's subscription and
 #                                 service section
+#   deploy/k8s/scaledobject.yaml  its Kafka trigger loses the example's topic
+#                                 (then KEDA counts every topic of the group)
 #
 # Run it from a checkout (make remove-example); commit the result. README.md
 # still describes the example afterwards: edit it.
@@ -229,6 +231,16 @@ kafka:
 EOF
 } > "$cfg.new"
 mv "$cfg.new" "$cfg"
+
+echo "== removing the example's topic from deploy/k8s/scaledobject.yaml"
+# Without a topic, KEDA's Kafka scaler sums the lag of every topic the
+# consumer group consumes, whatever handlers are added later.
+so=deploy/k8s/scaledobject.yaml
+if ! grep -q '^        topic: orders$' "$so"; then
+  echo "remove-example: $so has no trigger on the example's topic (topic: orders)" >&2
+  exit 1
+fi
+sed -i '/^        topic: orders$/d' "$so"
 
 # The module path decides where its imports sort among the framework's:
 # gofmt puts them in order.

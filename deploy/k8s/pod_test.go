@@ -1,183 +1,181 @@
 package k8s_test
 
 import (
-	"os"
-	"strconv"
-	"testing"
-	"time"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/consumerkit/consumerkit"
+	"github.com/consumerkit/consumerkit/pkg/config"
 )
 
-func TestKustomizationListsExistingFiles(t *testing.T) {
-	k := loadKustomization(t)
-	name := k.CommonLabels["app.kubernetes.io/name"]
-	for _, l := range k.Labels {
-		if v, ok := l.Pairs["app.kubernetes.io/name"]; ok {
-			name = v
-		}
+// secretValue stands for a value the kubelet takes from a Secret.
+const secretValue = "<secret>"
+
+// pod is what the rendered Deployment's pods run with: the one container,
+// its environment as the kubelet builds it, and the configuration the
+// binary loads from that environment and the mounted configuration file,
+// with the topics its handlers subscribe.
+type pod struct {
+	r *rendered
+	c corev1.Container
+	// env maps each variable to its value; one taken from a Secret is
+	// secretValue, and its reference is in secrets.
+	env     map[string]string
+	secrets map[string]*corev1.SecretKeySelector
+	// configFile is the --config path and configMap the ConfigMap mounted
+	// there.
+	configFile, configMap string
+	cfg                   config.Config
+	topics                []string
+}
+
+// analyze derives the pod of r, or says why the binary could not start
+// in it (no single container, a reference that resolves to nothing, a
+// configuration that does not load).
+func analyze(r *rendered) (*pod, error) {
+	cs := r.Deployment.Spec.Template.Spec.Containers
+	if len(cs) != 1 {
+		return nil, fmt.Errorf("Deployment %s: want one container in the pod, found %d", r.Deployment.Name, len(cs))
 	}
-	if name != "consumerkit" {
-		t.Errorf("kustomization.yaml: label app.kubernetes.io/name = %q, want consumerkit", name)
+	p := &pod{r: r, c: cs[0], env: map[string]string{}, secrets: map[string]*corev1.SecretKeySelector{}}
+	if err := p.buildEnv(); err != nil {
+		return nil, err
 	}
-	for _, file := range k.Resources {
-		if _, err := os.Stat(file); err != nil {
-			t.Errorf("resource %s: %v", file, err)
-			continue
-		}
-		objs, err := decodeAll(file)
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		if len(objs) == 0 {
-			t.Errorf("%s holds no object", file)
-		}
-		for i, o := range objs {
-			if o.APIVersion == "" || o.Kind == "" || o.Metadata.Name == "" {
-				t.Errorf("%s document %d: apiVersion %q, kind %q, metadata.name %q: all are required",
-					file, i, o.APIVersion, o.Kind, o.Metadata.Name)
+	if err := p.loadConfig(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// buildEnv applies envFrom, then env on top, as the kubelet does.
+func (p *pod) buildEnv() error {
+	for _, ef := range p.c.EnvFrom {
+		switch {
+		case ef.ConfigMapRef != nil:
+			cm, ok := p.r.ConfigMaps[ef.ConfigMapRef.Name]
+			if !ok {
+				return fmt.Errorf("envFrom names ConfigMap %q, which the manifests do not define", ef.ConfigMapRef.Name)
 			}
+			for k, v := range cm.Data {
+				p.env[ef.Prefix+k] = v
+			}
+		case ef.SecretRef != nil:
+			return fmt.Errorf("envFrom Secret %q: its variable names cannot be checked; bind each key with env[].valueFrom", ef.SecretRef.Name)
 		}
 	}
+	for _, e := range p.c.Env {
+		switch {
+		case e.ValueFrom == nil:
+			p.env[e.Name] = e.Value
+		case e.ValueFrom.SecretKeyRef != nil:
+			p.env[e.Name] = secretValue
+			p.secrets[e.Name] = e.ValueFrom.SecretKeyRef
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			ref := e.ValueFrom.ConfigMapKeyRef
+			cm, ok := p.r.ConfigMaps[ref.Name]
+			if !ok {
+				return fmt.Errorf("env %s: ConfigMap %q is not in the manifests", e.Name, ref.Name)
+			}
+			v, ok := cm.Data[ref.Key]
+			if !ok {
+				return fmt.Errorf("env %s: ConfigMap %q has no key %q", e.Name, ref.Name, ref.Key)
+			}
+			p.env[e.Name] = v
+		default: // the downward API: known only in the running pod
+			p.env[e.Name] = ""
+		}
+	}
+	return nil
 }
 
-func TestProbesUseAdminEndpoints(t *testing.T) {
-	c := mainContainer(loadDeployment(t, loadObjects(t)))
-	for _, p := range []struct {
-		kind  string
-		probe *probe
-		path  string
-	}{
-		{"startupProbe", c.StartupProbe, "/healthz"},
-		{"livenessProbe", c.LivenessProbe, "/healthz"},
-		{"readinessProbe", c.ReadinessProbe, "/readyz"},
-	} {
-		if p.probe == nil || p.probe.HTTPGet == nil {
-			t.Errorf("%s: want an httpGet probe on %s", p.kind, p.path)
-			continue
-		}
-		if got := p.probe.HTTPGet.Path; got != p.path {
-			t.Errorf("%s: path %q, want %q", p.kind, got, p.path)
-		}
-		name, number := resolvePort(t, c, p.probe.HTTPGet.Port)
-		if name != adminPortName || number != adminPort {
-			t.Errorf("%s: port %q reaches %s/%d, want the admin port %s/%d",
-				p.kind, p.probe.HTTPGet.Port, name, number, adminPortName, adminPort)
+// loadConfig loads the configuration as the binary does at start, from
+// its arguments, the pod's environment and the file mounted where
+// --config points, and asks the service's handlers for the subscriptions
+// it runs (their registered ones, as the file overrides them), as
+// `consumer config` prints them.
+func (p *pod) loadConfig() error {
+	args := p.c.Args
+	if len(args) == 0 || args[0] != "run" {
+		return fmt.Errorf("container args %q: want the run command first", args)
+	}
+	i := slices.Index(args, "--config")
+	if i < 0 || i+1 >= len(args) {
+		return fmt.Errorf("container args %q do not pass --config PATH", args)
+	}
+	p.configFile = args[i+1]
+	dir, key := path.Split(p.configFile)
+	var volume string
+	for _, m := range p.c.VolumeMounts {
+		if path.Clean(m.MountPath) == path.Clean(dir) {
+			volume = m.Name
 		}
 	}
-	if c.LivenessProbe != nil && (c.LivenessProbe.PeriodSeconds != 10 || c.LivenessProbe.FailureThreshold != 3) {
-		t.Errorf("livenessProbe: period %ds, threshold %d; want 10s and 3",
-			c.LivenessProbe.PeriodSeconds, c.LivenessProbe.FailureThreshold)
+	if volume == "" {
+		return fmt.Errorf("no volume is mounted at %s, where --config points", dir)
 	}
-}
-
-func TestAdminListensOnAllInterfacesInCluster(t *testing.T) {
-	objs := loadObjects(t)
-	env := effectiveEnv(t, mainContainer(loadDeployment(t, objs)), configMaps(t, objs))
-	addr, ok := env["ADMIN_ADDR"]
+	for _, v := range p.r.Deployment.Spec.Template.Spec.Volumes {
+		if v.Name == volume && v.ConfigMap != nil {
+			p.configMap = v.ConfigMap.Name
+		}
+	}
+	cm, ok := p.r.ConfigMaps[p.configMap]
 	if !ok {
-		t.Fatal("ADMIN_ADDR is not set: the default 127.0.0.1:9090 is unreachable for probes and Prometheus")
+		return fmt.Errorf("volume %s, mounted at %s, is not one of the manifests' ConfigMaps", volume, dir)
 	}
-	if addr != ":9090" {
-		t.Errorf("ADMIN_ADDR = %q, want \":9090\"", addr)
-	}
-}
-
-func TestGracePeriodExceedsShutdownTimeout(t *testing.T) {
-	objs := loadObjects(t)
-	d := loadDeployment(t, objs)
-	env := effectiveEnv(t, mainContainer(d), configMaps(t, objs))
-	raw, ok := env["SHUTDOWN_TIMEOUT"]
+	content, ok := cm.Data[key]
 	if !ok {
-		t.Fatal("SHUTDOWN_TIMEOUT is not set in the manifests; set it so the grace period can be checked against it")
+		return fmt.Errorf("ConfigMap %s has no key %s, which --config reads", cm.Name, key)
 	}
-	shutdown, err := time.ParseDuration(raw)
+	svc := consumerkit.ServiceSettings()
+	cfg, err := config.Load("consumer", config.Source{
+		Args:      args[1:],
+		LookupEnv: func(k string) (string, bool) { v, ok := p.env[k]; return v, ok },
+		ReadFile: func(name string) ([]byte, error) {
+			if name != p.configFile {
+				return nil, fmt.Errorf("%s is not mounted in the pod", name)
+			}
+			return []byte(content), nil
+		},
+	}, svc)
 	if err != nil {
-		t.Fatalf("SHUTDOWN_TIMEOUT %q: %v", raw, err)
+		return fmt.Errorf("the binary would not start: %s (ConfigMap %s) with the pod's environment does not load:\n%w", key, cm.Name, err)
 	}
-	grace := 30 * time.Second // the Kubernetes default
-	if g := d.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
-		grace = time.Duration(*g) * time.Second
-	}
-	if grace <= shutdown {
-		t.Errorf("terminationGracePeriodSeconds %v must exceed SHUTDOWN_TIMEOUT %v, or SIGKILL lands mid-drain", grace, shutdown)
-	}
-}
-
-func TestMemoryLimitIsSet(t *testing.T) {
-	c := mainContainer(loadDeployment(t, loadObjects(t)))
-	raw, ok := c.Resources.Limits["memory"]
-	if !ok {
-		t.Fatal("no memory limit: GOMEMLIMIT is derived from it, and without one the pod can grow until the node evicts it")
-	}
-	limit, err := parseQuantity(raw)
+	handlers, cleanup, err := consumerkit.InitializeRegistry(cfg, svc)
 	if err != nil {
-		t.Fatalf("limits.memory: %v", err)
+		return fmt.Errorf("the service's handlers: %w", err)
 	}
-	if req, ok := c.Resources.Requests["memory"]; ok {
-		request, err := parseQuantity(req)
-		if err != nil {
-			t.Fatalf("requests.memory: %v", err)
-		}
-		if request > limit {
-			t.Errorf("requests.memory %s exceeds limits.memory %s", req, raw)
+	defer cleanup()
+	for _, s := range handlers.Subscriptions(cfg.Kafka.Subscriptions) {
+		if !slices.Contains(p.topics, s.Topic) {
+			p.topics = append(p.topics, s.Topic)
 		}
 	}
+	p.cfg = cfg
+	return nil
 }
 
-func TestServiceSelectsPods(t *testing.T) {
-	objs := loadObjects(t)
-	d := loadDeployment(t, objs)
-	c := mainContainer(d)
-	var svc service
-	svcObj := only(t, objs, "Service", &svc)
-
-	podLabels := d.Spec.Template.Metadata.Labels
-	if len(svc.Spec.Selector) == 0 {
-		t.Error("Service has no selector")
-	}
-	for k, v := range svc.Spec.Selector {
-		if podLabels[k] != v {
-			t.Errorf("Service selector %s=%s does not match pod label %s=%q", k, v, k, podLabels[k])
+// containerPort resolves a port given by name or number to the
+// container's port of that name or number.
+func (p *pod) containerPort(name string, number int32) (corev1.ContainerPort, error) {
+	for _, cp := range p.c.Ports {
+		if name != "" && cp.Name == name || name == "" && cp.ContainerPort == number {
+			return cp, nil
 		}
 	}
-	for k, v := range d.Spec.Selector.MatchLabels {
-		if podLabels[k] != v {
-			t.Errorf("Deployment selector %s=%s does not match pod label %s=%q", k, v, k, podLabels[k])
-		}
+	if name != "" {
+		return corev1.ContainerPort{}, fmt.Errorf("port %q is not a port of container %s", name, p.c.Name)
 	}
-
-	if svc.Spec.Type != "" && svc.Spec.Type != "ClusterIP" {
-		t.Errorf("Service type %s, want ClusterIP", svc.Spec.Type)
-	}
-	found := false
-	for _, p := range svc.Spec.Ports {
-		if p.Port != adminPort {
-			continue
-		}
-		found = true
-		target := p.TargetPort
-		if target == "" {
-			target = intOrString(strconv.Itoa(p.Port))
-		}
-		if _, number := resolvePort(t, c, target); number != adminPort {
-			t.Errorf("Service port %d targets container port %d, want %d", p.Port, number, adminPort)
-		}
-		if p.Name != adminPortName {
-			t.Errorf("Service port %d is named %q, want %q", p.Port, p.Name, adminPortName)
-		}
-	}
-	if !found {
-		t.Errorf("Service exposes no port %d", adminPort)
-	}
-
-	ann := svcObj.Metadata.Annotations
-	for k, want := range map[string]string{
-		"prometheus.io/scrape": "true",
-		"prometheus.io/port":   strconv.Itoa(adminPort),
-		"prometheus.io/path":   "/metrics",
-	} {
-		if ann[k] != want {
-			t.Errorf("Service annotation %s = %q, want %q", k, ann[k], want)
-		}
-	}
+	return corev1.ContainerPort{}, fmt.Errorf("port %d is not a port of container %s", number, p.c.Name)
 }
+
+// errs collects the problems one check finds.
+type errs []error
+
+func (e *errs) add(format string, args ...any) { *e = append(*e, fmt.Errorf(format, args...)) }
+
+// joined is the problems as one error, or nil.
+func (e errs) joined() error { return errors.Join(e...) }

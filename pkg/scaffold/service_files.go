@@ -20,12 +20,15 @@ type sourceFile struct {
 
 // serviceTrees are the directories a new service gets whole: the command,
 // the service's own packages (internal/ holds only the service's: the
-// framework's internal packages are under pkg/), and its manifests.
-var serviceTrees = []string{"cmd", "internal", "deploy/k8s", "deploy/monitoring"}
+// framework's internal packages are under pkg/), and its manifests (the
+// kustomize base, its overlays and components, the monitoring).
+var serviceTrees = []string{"cmd", "internal", "deploy/k8s", "deploy/overlays", "deploy/components", "deploy/monitoring"}
 
-// serviceScripts are the scripts a new service gets; the framework's
-// others (the Kafka launcher, mutation testing) stay behind.
-var serviceScripts = []string{"scripts/remove-example.sh"}
+// serviceScripts are the scripts a new service gets: removing the
+// example, and the API server its manifests are checked against (make
+// k8s-up, make deploy-check); the framework's others (the Kafka launcher,
+// mutation testing) stay behind.
+var serviceScripts = []string{"scripts/remove-example.sh", "scripts/k8s.sh"}
 
 // serviceImageFiles build a new service's container image (`make image`):
 // the Dockerfile, its context's ignore list, the script that stages and

@@ -14,6 +14,11 @@ type Config struct {
 	DiagDir string `yaml:"diag_dir"`
 	// Keep is how many captures are kept; older ones are deleted.
 	Keep int `yaml:"keep"`
+	// MaxCaptureBytes bounds the bytes one capture writes; a capture that
+	// reaches it is cut there. DiagDir never holds more than Keep times
+	// this (a Kubernetes emptyDir's sizeLimit must allow that, or the
+	// kubelet evicts the pod for its own evidence).
+	MaxCaptureBytes int64 `yaml:"max_capture_bytes"`
 	// Interval is how often liveness is checked.
 	Interval time.Duration `yaml:"interval"`
 	// LeakInterval is how often goroutines are counted per handler; a
@@ -24,11 +29,15 @@ type Config struct {
 	LeakGrowth   int           `yaml:"leak_growth"`
 }
 
-// DefaultConfig keeps 5 captures under the temp directory, checking every
-// second.
+// minCaptureBytes is the least MaxCaptureBytes: room for the reason, the
+// state and a dump of a few goroutines.
+const minCaptureBytes = 64 << 10
+
+// DefaultConfig keeps 5 captures of at most 32 MiB each under the temp
+// directory, checking every second.
 func DefaultConfig() Config {
-	return Config{DiagDir: filepath.Join(os.TempDir(), "consumerkit-diag"), Keep: 5, Interval: time.Second,
-		LeakInterval: 10 * time.Second, LeakSamples: 3, LeakGrowth: 50}
+	return Config{DiagDir: filepath.Join(os.TempDir(), "consumerkit-diag"), Keep: 5, MaxCaptureBytes: 32 << 20,
+		Interval: time.Second, LeakInterval: 10 * time.Second, LeakSamples: 3, LeakGrowth: 50}
 }
 
 // Validate returns every problem with the configuration.
@@ -39,6 +48,9 @@ func (c Config) Validate() []error {
 	}
 	if c.Keep < 1 {
 		errs = append(errs, fmt.Errorf("watchdog.keep must be >= 1, got %d", c.Keep))
+	}
+	if c.MaxCaptureBytes < minCaptureBytes {
+		errs = append(errs, fmt.Errorf("watchdog.max_capture_bytes must be >= %d, got %d", minCaptureBytes, c.MaxCaptureBytes))
 	}
 	if c.Interval <= 0 {
 		errs = append(errs, fmt.Errorf("watchdog.interval must be > 0, got %s", c.Interval))

@@ -83,7 +83,7 @@ func ExampleCapture() {
 	defer func() { _ = os.RemoveAll(dir) }()
 	var last string
 	for i := range 3 {
-		if last, err = watchdog.Capture(dir, 2, fmt.Sprintf("probe %d", i), map[string]string{"state": "stuck"}); err != nil {
+		if last, err = watchdog.Capture(dir, 2, 1<<20, fmt.Sprintf("probe %d", i), map[string]string{"state": "stuck"}); err != nil {
 			fmt.Println(err)
 			return
 		}

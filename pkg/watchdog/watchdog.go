@@ -111,9 +111,11 @@ func (w *Watchdog) watch(ctx context.Context) error {
 			w.log.Info("liveness recovered")
 		} else if err != nil && !failing {
 			failing = true
-			path, cerr := Capture(w.cfg.DiagDir, w.cfg.Keep, err.Error(), w.subject.Inspect())
+			path, cerr := Capture(w.cfg.DiagDir, w.cfg.Keep, w.cfg.MaxCaptureBytes, err.Error(), w.subject.Inspect())
 			if cerr != nil {
-				w.log.Error("liveness failed; evidence capture failed", zap.String("reason", err.Error()), zap.Error(cerr))
+				// A cut capture still holds what it wrote: say where.
+				w.log.Error("liveness failed; evidence capture failed", zap.String("reason", err.Error()),
+					zap.String("path", path), zap.Error(cerr))
 				continue
 			}
 			w.log.Error("liveness failed; evidence captured (goroutine dump, consumer state, heap profile)",

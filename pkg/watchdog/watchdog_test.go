@@ -44,7 +44,7 @@ func TestCaptureSavesTheDeadlockScene(t *testing.T) {
 	consumertest.Eventually(t, "the nested reader to wait", func() bool { return strings.Contains(goroutineDump(), "sync.(*RWMutex).RLock") })
 
 	dir := t.TempDir()
-	path, err := Capture(dir, 3, "orders/0 stalled at offset 42: handler h completed nothing for 5s", map[string]any{"group": "g"})
+	path, err := Capture(dir, 3, 1<<20, "orders/0 stalled at offset 42: handler h completed nothing for 5s", map[string]any{"group": "g"})
 	mu.RUnlock() // end the deadlock so nothing leaks
 	done.Wait()
 	if err != nil {
@@ -71,7 +71,7 @@ func TestCaptureKeepsTheNewest(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	for range 5 {
-		p, err := Capture(dir, 2, "r", nil)
+		p, err := Capture(dir, 2, 1<<20, "r", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ const (
 func startWatching(t *testing.T, s *subject, dir string) *observer.ObservedLogs {
 	t.Helper()
 	core, logs := observer.New(zap.InfoLevel)
-	w, err := New(Config{DiagDir: dir, Keep: 5, Interval: 5 * time.Millisecond, LeakInterval: time.Hour, LeakSamples: 3, LeakGrowth: 1},
+	w, err := New(Config{DiagDir: dir, Keep: 5, MaxCaptureBytes: 1 << 20, Interval: 5 * time.Millisecond, LeakInterval: time.Hour, LeakSamples: 3, LeakGrowth: 1},
 		s, prometheus.NewRegistry(), zap.New(core))
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestLeakSuspectedForAHandlerWhoseGoroutinesKeepGrowing(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	s := &subject{}
 	s.err.Store(liveErr{})
-	w, err := New(Config{DiagDir: t.TempDir(), Keep: 1, Interval: time.Hour, LeakInterval: 10 * time.Millisecond, LeakSamples: 3, LeakGrowth: 3},
+	w, err := New(Config{DiagDir: t.TempDir(), Keep: 1, MaxCaptureBytes: 1 << 20, Interval: time.Hour, LeakInterval: 10 * time.Millisecond, LeakSamples: 3, LeakGrowth: 3},
 		s, reg, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
