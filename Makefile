@@ -24,8 +24,12 @@ run: ## run the example service on the embedded broker (metrics: http://127.0.0.
 	$(GO) run ./cmd/consumer run
 
 .PHONY: test
-test: ## all tests with -race: unit, and integration on the embedded broker (or KAFKA_BROKERS)
+test: test-tools ## all tests with -race: unit, and integration on the embedded broker (or KAFKA_BROKERS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+.PHONY: test-tools
+test-tools: ## what the tests need besides Go: kcat, podman, runc, etcd (apt-get when missing), kube-apiserver and kubectl (built once, ~10 min, cached)
+	scripts/test-tools.sh
 
 .PHONY: mutation
 mutation: ## mutation testing (gremlins) of message, middleware, lifecycle, cache, config, watchdog, scaffold, the engine's broker-free units: efficacy >= 90% each

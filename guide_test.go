@@ -120,10 +120,14 @@ done
 // TestTheGuideRunsAsWritten runs docs/writing-a-consumer.md, every shell
 // block verbatim and in order, in a copy of this checkout: a new service
 // beside it, a handler scaffolded into it, its tests, the service on the
-// embedded broker consuming what kcat produces, its dead letter, and the
-// monitoring checks. A guide command that stops working fails here.
+// embedded broker consuming what kcat produces, its dead letter, the
+// monitoring checks, its image run read-only with podman, and its manifests
+// applied to a real API server (make k8s-up) and dry-run by deploy-check.
+// A guide command that stops working fails here.
 func TestTheGuideRunsAsWritten(t *testing.T) {
-	for _, port := range []int{9090, 6060, 19092} {
+	// The service's ports, the container's published admin port, and
+	// the API server's and etcd's (client and peer) of make k8s-up.
+	for _, port := range []int{9090, 6060, 19092, 19090, 16443, 23790, 23800} {
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
 			t.Fatalf("the guide uses 127.0.0.1:%d, which is taken: %v", port, err)
@@ -132,6 +136,10 @@ func TestTheGuideRunsAsWritten(t *testing.T) {
 	}
 	blocks := guideBlocks(t, guidePath)
 	dir := copyRepo(t)
+	// Whatever happened, no container, image or API server the guide
+	// started outlives the test (each is already gone after a clean run
+	// but for the image, which the next run would otherwise reuse).
+	t.Cleanup(func() { cleanUpAfterTheGuide(t, filepath.Join(filepath.Dir(dir), "payments-consumer")) })
 	logs := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*commandGuard)
 	defer cancel()
@@ -165,5 +173,28 @@ func TestTheGuideRunsAsWritten(t *testing.T) {
 		if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"shutdown complete"`) {
 			t.Errorf("%s: the last line after Ctrl-C is %s, want shutdown complete", filepath.Base(file), last)
 		}
+	}
+}
+
+// cleanUpAfterTheGuide removes the container and image the guide's step 6
+// made and stops the API server of its step 7, in the service's directory
+// svc. Their absence is not an error; a failure to remove what is there
+// is reported.
+func cleanUpAfterTheGuide(t *testing.T, svc string) {
+	t.Helper()
+	podman := exec.Command("bash", "-c", `
+[ -f /etc/containers/containers.conf ] || export CONTAINERS_CONF="$1/scripts/containers.conf"
+podman rm -f --ignore payments-consumer >/dev/null
+if podman image exists payments-consumer:dev; then podman rmi -f payments-consumer:dev >/dev/null; fi`, "cleanup", svc)
+	if out, err := podman.CombinedOutput(); err != nil {
+		t.Errorf("removing the guide's container and image: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(svc, "scripts", "k8s.sh")); err != nil {
+		return // the guide stopped before the service existed
+	}
+	down := exec.Command(filepath.Join(svc, "scripts", "k8s.sh"), "down")
+	down.Dir = svc
+	if out, err := down.CombinedOutput(); err != nil {
+		t.Errorf("stopping the guide's API server: %v\n%s", err, out)
 	}
 }
