@@ -152,7 +152,7 @@ PROPS
 # Java, Go and librdkafka (kcat) all take them.
 write_tls() {
   need openssl "install OpenSSL (e.g. apt-get install openssl); it makes the run's certificates"
-  mkdir -p "$TLS_DIR"
+  mkdir -p -m 700 "$TLS_DIR"
   (
     umask 077
     cd "$TLS_DIR"

@@ -24,7 +24,6 @@ func (c Settings) tlsFailure(ctx context.Context, addr string, err error) error 
 		hostname  x509.HostnameError
 		invalid   x509.CertificateInvalidError
 		verify    *tls.CertificateVerificationError
-		alert     tls.AlertError
 	)
 	switch {
 	case errors.As(err, &unknownCA):
@@ -35,7 +34,7 @@ func (c Settings) tlsFailure(ctx context.Context, addr string, err error) error 
 		return rejected(addr, "the broker's TLS certificate has expired or is not yet valid", "renew the broker's certificate, or check this machine's clock", err)
 	case errors.As(err, &verify):
 		return rejected(addr, "the broker's TLS certificate was refused", "check kafka.tls.ca_file", err)
-	case errors.As(err, &alert):
+	case remoteAlert(err):
 		return rejected(addr, "the broker ended the TLS handshake with an alert", "a listener that requires a client certificate needs kafka.tls.cert_file and kafka.tls.key_file; check kafka.tls", err)
 	case cutShort(err) && speaksPlainKafka(ctx, addr):
 		return rejected(addr, "the broker's listener speaks plain text, but kafka.tls.enabled is true", "check the port in kafka.brokers, or set kafka.tls.enabled false", err)
@@ -50,13 +49,12 @@ func (c Settings) tlsFailure(ctx context.Context, addr string, err error) error 
 // certificate's that way), and a plain-text client at a TLS listener are
 // rejections.
 func (c Settings) connectedFailure(ctx context.Context, addr, stage string, err error) error {
-	var alert tls.AlertError
 	switch {
 	case errors.Is(err, kafkago.SASLAuthenticationFailed):
 		return rejected(addr, "SASL "+c.mechanism()+" authentication failed: the broker refused the credentials", "check kafka.sasl.username and kafka.sasl.password", err)
 	case errors.Is(err, kafkago.UnsupportedSASLMechanism), errors.Is(err, kafkago.IllegalSASLState):
 		return rejected(addr, "the broker's listener does not accept SASL mechanism "+c.mechanism(), "check kafka.sasl.mechanism", err)
-	case errors.As(err, &alert):
+	case remoteAlert(err):
 		return rejected(addr, "the broker ended the TLS session with an alert", "a listener that requires a client certificate needs kafka.tls.cert_file and kafka.tls.key_file; check kafka.tls", err)
 	case c.tls == nil && cutShort(err) && speaksTLS(ctx, addr):
 		return rejected(addr, "the broker's listener speaks TLS, but kafka.tls.enabled is false", "set kafka.tls.enabled (KAFKA_TLS_ENABLED=true) and kafka.tls.ca_file", err)
@@ -93,8 +91,15 @@ func speaksTLS(ctx context.Context, addr string) bool {
 	}
 	//nolint:gosec // a probe of the protocol only: no data is exchanged over it
 	err = tls.Client(raw, &tls.Config{InsecureSkipVerify: true, ServerName: host, MinVersion: tls.VersionTLS12}).HandshakeContext(ctx)
-	var alert tls.AlertError
-	return err == nil || errors.As(err, &alert)
+	return err == nil || remoteAlert(err)
+}
+
+// remoteAlert reports whether err is a TLS alert the peer sent ("remote
+// error: tls: bad certificate"): crypto/tls reports those as a
+// net.OpError whose Op says so (its alert type is not exported).
+func remoteAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // speaksPlainKafka reports whether the listener at addr answers a Kafka

@@ -18,15 +18,20 @@ import (
 
 // listener starts an in-process broker (kfake) for the test: with TLS
 // when cert is given, with SASL user consumer/secret (SCRAM-SHA-512)
-// when sasl is true. It returns the broker's address. In plain text,
+// when sasl is true; clientCert makes the TLS listener require a client
+// certificate. It returns the broker's address. In plain text,
 // like Kafka, it closes a connection whose first request is too large to
 // be one: the first bytes of a TLS handshake read as a size of hundreds
 // of megabytes (kfake on its own would wait for them).
-func listener(t *testing.T, cert *tls.Certificate, sasl bool) string {
+func listener(t *testing.T, cert *tls.Certificate, sasl bool, clientCert ...bool) string {
 	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(1)}
 	if cert != nil {
-		opts = append(opts, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}))
+		tc := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+		if len(clientCert) > 0 && clientCert[0] {
+			tc.ClientAuth = tls.RequireAnyClientCert
+		}
+		opts = append(opts, kfake.TLS(tc))
 	} else {
 		opts = append(opts, kfake.ListenFn(func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
@@ -99,6 +104,8 @@ func TestCheckNamesWhyTheBrokerCannotBeUsed(t *testing.T) {
 			[]string{"the broker's listener speaks TLS, but kafka.tls.enabled is false"}},
 		{"plain text without SASL to TLS", secured, conn.TLSConfig{}, conn.SASLConfig{},
 			[]string{"the broker's listener speaks TLS, but kafka.tls.enabled is false"}},
+		{"no client certificate where one is required", listener(t, &good, true, true), trusted, scram,
+			[]string{"the broker ended the TLS", "kafka.tls.cert_file", "remote error: tls: certificate required"}},
 		{"TLS to plain text", listener(t, nil, false), trusted, conn.SASLConfig{},
 			[]string{"the broker's listener speaks plain text, but kafka.tls.enabled is true"}},
 	} {
