@@ -42,7 +42,7 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 
 .PHONY: test-secure
 test-secure: ## against the SASL_SSL broker of `KAFKA_SECURITY=sasl_ssl make kafka-up` (its client.env): the ledger tests, the binary's end-to-end test, refused credentials and certificates; KAFKA_SASL_MECHANISM=PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 picks the mechanism
-	mech=$${KAFKA_SASL_MECHANISM:-}; set -a && . "$$(scripts/kafka.sh env)" && set +a && \
+	mech=$${KAFKA_SASL_MECHANISM:-}; env=$$(scripts/kafka.sh env) && set -a && . "$$env" && set +a && \
 	  export KAFKA_SASL_MECHANISM=$${mech:-$$KAFKA_SASL_MECHANISM} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" && \
 	  echo "test-secure: $$KAFKA_BROKERS, TLS, SASL $$KAFKA_SASL_MECHANISM" && \
 	  $(GO) test -race -count=1 -timeout 10m -run '^TestLedger' ./pkg/kafka/ && \
