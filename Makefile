@@ -40,6 +40,14 @@ test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked 
 	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" \
 	  $(GO) test -race -count=1 -timeout 10m -tags e2e ./e2e/
 
+.PHONY: test-secure
+test-secure: ## against the SASL_SSL broker of `KAFKA_SECURITY=sasl_ssl make kafka-up` (its client.env): the ledger tests, the binary's end-to-end test, refused credentials and certificates; KAFKA_SASL_MECHANISM=PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 picks the mechanism
+	mech=$${KAFKA_SASL_MECHANISM:-}; env=$$(scripts/kafka.sh env) && set -a && . "$$env" && set +a && \
+	  export KAFKA_SASL_MECHANISM=$${mech:-$$KAFKA_SASL_MECHANISM} KAFKA_CLASSPATH="$$(scripts/kafka.sh classpath)" && \
+	  echo "test-secure: $$KAFKA_BROKERS, TLS, SASL $$KAFKA_SASL_MECHANISM" && \
+	  $(GO) test -race -count=1 -timeout 10m -run '^TestLedger' ./pkg/kafka/ && \
+	  $(GO) test -race -count=1 -timeout 10m -tags 'e2e secured' -run '^(TestBinaryConsumesKcatOrdersAndLeavesNoLag|TestSecured)' ./e2e/
+
 .PHONY: image
 image: ## container image IMAGE (consumerkit:dev) with podman, else docker: IMAGE_BUILD=local (default: binary built here, FROM scratch, no registry) or registry (built in golang, FROM distroless), one final stage
 	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build
@@ -56,7 +64,7 @@ bench: ## benchmarks with ratios against peers measured in the same run (real br
 	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./pkg/kafka/
 
 .PHONY: kafka-up
-kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached)
+kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached); KAFKA_SECURITY=sasl_ssl: TLS and SASL, client settings in .cache/kafka/client.env
 	scripts/kafka.sh up
 
 .PHONY: kafka-down
@@ -82,6 +90,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
 	$(GO) vet -tags 'e2e container' ./e2e/
+	$(GO) vet -tags 'e2e secured' ./e2e/
 	$(GO) vet -tags deploycheck ./deploy/k8s/
 	$(GO) tool wire diff $(PKGS)
 

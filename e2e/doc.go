@@ -9,4 +9,11 @@
 // build the image with `make image` and run it with podman, read-only as
 // 65532, against the same broker; they also need podman (and runc where
 // scripts/containers.conf applies).
+//
+// Every test connects kcat and Kafka's tools as the environment's
+// KAFKA_TLS_* and KAFKA_SASL_* connect the binary, so the same tests run
+// against a broker that requires TLS and SASL. The tests of refused
+// connections and of secrets (the e2e and secured tags: `make
+// test-secure`) need that broker: `KAFKA_SECURITY=sasl_ssl make
+// kafka-up`.
 package e2e

@@ -18,6 +18,10 @@ type env struct {
 	brokers   string
 	classpath string
 	kcat      string
+	// kcatSecurity and toolSecurity are the arguments that connect kcat
+	// and Kafka's tools as the environment's KAFKA_TLS_* and KAFKA_SASL_*
+	// connect the binary (see clientSecurity); none in plain text.
+	kcatSecurity, toolSecurity []string
 }
 
 func requireEnv(t *testing.T) env {
@@ -34,7 +38,14 @@ func requireEnv(t *testing.T) env {
 		t.Fatal("kcat not found: apt-get install kcat (.ci/run installs it)")
 	}
 	e.kcat = k
+	e.kcatSecurity, e.toolSecurity = clientSecurity(t)
 	return e
+}
+
+// kcatArgs are kcat's first arguments: the brokers, and the security
+// configuration when there is one.
+func (e env) kcatArgs() []string {
+	return append([]string{"-b", e.brokers}, e.kcatSecurity...)
 }
 
 func buildBinary(t *testing.T) string {
@@ -58,7 +69,7 @@ type order struct {
 // produceWithKcat writes lines "key|value" to topic with kcat (acks=all).
 func produceWithKcat(t *testing.T, e env, topic string, lines []string) {
 	t.Helper()
-	cmd := exec.Command(e.kcat, "-b", e.brokers, "-P", "-t", topic, "-K", "|", "-X", "acks=all")
+	cmd := exec.Command(e.kcat, append(e.kcatArgs(), "-P", "-t", topic, "-K", "|", "-X", "acks=all")...)
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kcat produce: %v\n%s", err, out)
@@ -68,7 +79,7 @@ func produceWithKcat(t *testing.T, e env, topic string, lines []string) {
 // consumeWithKcat reads topic from the beginning to its end: key, value.
 func consumeWithKcat(t *testing.T, e env, topic string) [][2]string {
 	t.Helper()
-	cmd := exec.Command(e.kcat, "-b", e.brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")
+	cmd := exec.Command(e.kcat, append(e.kcatArgs(), "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")...)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("kcat consume %s: %v", topic, err)
@@ -86,7 +97,7 @@ func consumeWithKcat(t *testing.T, e env, topic string) [][2]string {
 // its headers.
 func consumeWithKcatHeaders(t *testing.T, e env, topic string) []string {
 	t.Helper()
-	cmd := exec.Command(e.kcat, "-b", e.brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%h\n")
+	cmd := exec.Command(e.kcat, append(e.kcatArgs(), "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%h\n")...)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("kcat consume %s: %v", topic, err)
@@ -98,8 +109,9 @@ func consumeWithKcatHeaders(t *testing.T, e env, topic string) []string {
 // partition of topic.
 func groupLag(t *testing.T, e env, group, topic string) (map[int]int64, string) {
 	t.Helper()
-	cmd := exec.Command("java", "-cp", e.classpath, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
-		"--bootstrap-server", e.brokers, "--describe", "--group", group)
+	args := append([]string{"-cp", e.classpath, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+		"--bootstrap-server", e.brokers, "--describe", "--group", group}, e.toolSecurity...)
+	cmd := exec.Command("java", args...)
 	out, _ := cmd.CombinedOutput() // a group being rebalanced exits non-zero; the caller polls
 	lags := map[int]int64{}
 	sc := bufio.NewScanner(bytes.NewReader(out))

@@ -2,6 +2,7 @@ package consumertest
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -82,5 +83,53 @@ func TestStacksHasOneEntryPerGoroutine(t *testing.T) {
 	})
 	if all := Stacks(); len(all) < 2 || !strings.HasPrefix(all[0], "goroutine ") {
 		t.Fatalf("%d stacks, first %.40q", len(all), all[0])
+	}
+}
+
+// TestForwardRelaysBothWaysUntilTheTestEnds: what a client writes to the
+// forwarder reaches the target and the target's answer comes back; the
+// test's cleanup closes everything (goleak checks the goroutines).
+func TestForwardRelaysBothWaysUntilTheTestEnds(t *testing.T) {
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	served := make(chan error, 1)
+	go func() {
+		c, err := echo.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer c.Close()
+		_, err = io.Copy(c, c)
+		served <- err
+	}()
+	addr := Forward(t, "127.0.0.1:0", echo.Addr().String())
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetDeadline(time.Now().Add(Patience)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 4)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "ping" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("echo: %v", err)
+		}
+	case <-time.After(Patience):
+		t.Fatal("the target's connection stayed open after the client closed its end")
 	}
 }

@@ -56,7 +56,7 @@ func (s *stopwatch) elapsed() time.Duration { return time.Duration(s.last.Load()
 
 func kafkaGoLoop(tb testing.TB, b *testBroker, topic, group string, n int) time.Duration {
 	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: b.addrs, GroupID: group, Topic: topic,
+		Brokers: b.addrs, Dialer: b.conn.Dialer(), GroupID: group, Topic: topic,
 		MinBytes: 1, MaxBytes: 1 << 20, MaxWait: time.Second,
 		CommitInterval: benchCommitInterval, StartOffset: kafkago.FirstOffset,
 		HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 10 * time.Second,

@@ -106,9 +106,10 @@ func (e *Engine) topics(writes []string) []string {
 // Name identifies the engine in lifecycle logs.
 func (e *Engine) Name() string { return "consumer" }
 
-// Start opens the letter writer, creates missing retry topics and joins
-// the consumer group in the background. It gives up when ctx ends (a
-// signal during start).
+// Start checks that the brokers take the TLS and SASL settings (see
+// conn.Settings.Check: it fails when they are rejected), opens the letter
+// writer, creates missing retry topics and joins the consumer group in
+// the background. It gives up when ctx ends (a signal during start).
 func (e *Engine) Start(ctx context.Context) error {
 	if len(e.subs) == 0 {
 		// A group cannot be joined without topics. A service with no
@@ -120,6 +121,15 @@ func (e *Engine) Start(ctx context.Context) error {
 	settings, err := conn.New(e.cfg.TLS, e.cfg.SASL)
 	if err != nil {
 		return err
+	}
+	// Refused credentials or certificates never get better: the service
+	// stops, naming the cause, rather than retry joining forever. A broker
+	// that is only not there yet may come: the group keeps trying.
+	if err := settings.Check(ctx, e.brokers.Addrs()); err != nil {
+		if errors.Is(err, conn.ErrRejected) {
+			return err
+		}
+		e.log.Warn("brokers not reachable at start; the consumer group keeps trying", zap.Error(err))
 	}
 	topics := make([]string, 0, len(e.subs))
 	for topic := range e.subs {

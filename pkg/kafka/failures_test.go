@@ -32,7 +32,7 @@ func (b *testBroker) readAll(topic string, partitions int) []kafkago.Message {
 		if end[p] == 0 {
 			continue
 		}
-		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: b.addrs, Topic: topic, Partition: p, MaxWait: time.Second, MaxBytes: 4 << 20})
+		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: b.addrs, Dialer: b.conn.Dialer(), Topic: topic, Partition: p, MaxWait: time.Second, MaxBytes: 4 << 20})
 		ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
 		for {
 			m, err := r.FetchMessage(ctx)

@@ -20,7 +20,7 @@ import (
 func (b *testBroker) startPublisher() *publish.Publisher {
 	b.t.Helper()
 	cfg := testConfig(nil)
-	cfg.Brokers = b.addrs
+	cfg.Brokers, cfg.TLS, cfg.SASL = b.addrs, b.tls, b.sasl
 	pub := NewPublisher(cfg, NewCluster(cfg, zap.NewNop()))
 	if err := pub.Start(context.Background()); err != nil {
 		b.t.Fatal(err)
@@ -51,7 +51,7 @@ func (b *testBroker) startEngine(cfg Config, handlers *registry.Registry) *engin
 // it starts.
 func (b *testBroker) startEngineWith(cfg Config, handlers *registry.Registry, prepare func(*Engine)) *engineUnderTest {
 	b.t.Helper()
-	cfg.Brokers = b.addrs
+	cfg.Brokers, cfg.TLS, cfg.SASL = b.addrs, b.tls, b.sasl
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {

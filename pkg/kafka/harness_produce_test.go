@@ -25,7 +25,7 @@ func (b *testBroker) produceValues(topic string, n int, kv func(i int) (key, val
 
 func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (key, value string)) {
 	b.t.Helper()
-	tr := &kafkago.Transport{}
+	tr := b.transport()
 	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Topic: topic, Balancer: kafkago.Murmur2Balancer{},
 		RequiredAcks: kafkago.RequireAll, BatchTimeout: time.Millisecond, BatchSize: 500, Transport: tr}
 	defer tr.CloseIdleConnections()
@@ -46,7 +46,7 @@ func (b *testBroker) produceRange(topic string, from, to int, kv func(i int) (ke
 // produceMessages writes msgs, each to its own Topic, with their headers.
 func (b *testBroker) produceMessages(msgs ...message.Message) {
 	b.t.Helper()
-	tr := &kafkago.Transport{}
+	tr := b.transport()
 	defer tr.CloseIdleConnections()
 	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Balancer: kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll,
 		BatchTimeout: time.Millisecond, Transport: tr}

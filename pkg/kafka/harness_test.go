@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -15,6 +14,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/consumertest"
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn/conntest"
 	"github.com/consumerkit/consumerkit/pkg/kafka/embedded"
 	"github.com/consumerkit/consumerkit/pkg/registry"
 )
@@ -22,12 +23,19 @@ import (
 var topicSeq atomic.Int64
 
 // testBroker is the cluster integration tests run against: the real one
-// named by KAFKA_BROKERS, or an embedded broker private to the test. A real
-// broker that cannot be reached fails the test; nothing is skipped.
+// named by KAFKA_BROKERS, reached with the TLS and SASL settings of the
+// environment (KAFKA_TLS_*, KAFKA_SASL_*, as the binary reads them), or
+// an embedded broker private to the test. A real broker that cannot be
+// reached, or refuses the settings, fails the test; nothing is skipped.
 type testBroker struct {
 	t       testing.TB
 	cluster *embedded.Cluster
 	addrs   []string
+	// tls and sasl are what every client of the test connects with:
+	// the engines and publishers it starts, and its own (conn).
+	tls  conn.TLSConfig
+	sasl conn.SASLConfig
+	conn conn.Settings
 }
 
 func newTestBroker(t testing.TB) *testBroker {
@@ -38,6 +46,14 @@ func newTestBroker(t testing.TB) *testBroker {
 	cfg := testConfig(nil)
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
 		cfg.Brokers = strings.Split(env, ",")
+		var err error
+		if cfg.TLS, cfg.SASL, err = conntest.FromEnv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings, err := conn.New(cfg.TLS, cfg.SASL)
+	if err != nil {
+		t.Fatal(err)
 	}
 	c := NewCluster(cfg, zap.NewNop())
 	if err := c.Start(context.Background()); err != nil {
@@ -48,14 +64,16 @@ func newTestBroker(t testing.TB) *testBroker {
 			t.Errorf("stop broker: %v", err)
 		}
 	})
-	b := &testBroker{t: t, cluster: c, addrs: c.Addrs()}
-	conn, err := net.DialTimeout("tcp", b.addrs[0], 10*time.Second)
-	if err != nil {
+	b := &testBroker{t: t, cluster: c, addrs: c.Addrs(), tls: cfg.TLS, sasl: cfg.SASL, conn: settings}
+	if err := settings.Check(context.Background(), b.addrs); err != nil {
 		t.Fatalf("broker %v unreachable (set KAFKA_BROKERS to a running cluster, or unset it for the embedded one): %v", b.addrs, err)
 	}
-	_ = conn.Close()
 	return b
 }
+
+// transport is a Transport for one of the test's own clients; the
+// caller closes its idle connections.
+func (b *testBroker) transport() *kafkago.Transport { return b.conn.Transport("test") }
 
 // fake returns the embedded broker, for tests that observe or steer
 // the requests it receives; nil when the tests run against KAFKA_BROKERS.
@@ -103,7 +121,7 @@ func (b *testBroker) createExactTopic(topic string, partitions int) {
 // createTopicWithConfig makes topic as named, with topic configs.
 func (b *testBroker) createTopicWithConfig(topic string, partitions int, configs map[string]string) {
 	b.t.Helper()
-	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: b.transport()}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
 	tc := kafkago.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}
 	for k, v := range configs {
@@ -122,7 +140,7 @@ func (b *testBroker) createTopicWithConfig(topic string, partitions int, configs
 // alterTopicConfig sets topic configs, as an operator would.
 func (b *testBroker) alterTopicConfig(topic string, configs map[string]string) {
 	b.t.Helper()
-	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: b.transport()}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
 	res := kafkago.IncrementalAlterConfigsRequestResource{ResourceType: kafkago.ResourceTypeTopic, ResourceName: topic}
 	for k, v := range configs {
@@ -152,7 +170,7 @@ func (b *testBroker) waitForTopic(client *kafkago.Client, topic string, partitio
 // the partition's end offset as the broker reports them.
 func (b *testBroker) committedAndEnd(group, topic string, partitions int) (committed, end map[int]int64) {
 	b.t.Helper()
-	tr := &kafkago.Transport{}
+	tr := b.transport()
 	defer tr.CloseIdleConnections()
 	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: tr}
 	ids := make([]int, partitions)

@@ -34,7 +34,7 @@ func TestStartCreatesRetryTopicsWithTheTopicsPartitions(t *testing.T) {
 	})
 	b.startEngine(cfg, registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })))
 
-	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: &kafkago.Transport{}}
+	client := &kafkago.Client{Addr: kafkago.TCP(b.addrs...), Timeout: 30 * time.Second, Transport: b.transport()}
 	defer client.Transport.(*kafkago.Transport).CloseIdleConnections()
 	for topic, want := range map[string]int{three + ".retry": 3, named: 5, existing + ".retry": 2} {
 		md, err := client.Metadata(context.Background(), &kafkago.MetadataRequest{Topics: []string{topic}})

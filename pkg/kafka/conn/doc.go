@@ -8,6 +8,14 @@
 // client takes its Dialer (readers, the consumer group) or its own
 // Transport (writers, admin requests).
 //
+// Settings.Check connects as every client will (TCP, TLS, SASL, a first
+// request) and names why the brokers cannot be used: refused credentials,
+// a broker certificate from an unknown authority, expired or issued for
+// another name, a client certificate the listener requires, or TLS on one
+// side only. Those wrap ErrRejected: retrying cannot fix them, so the
+// engine stops at start rather than retry joining forever. conntest reads
+// the same settings from the environment for tests.
+//
 // Brokers says where the brokers are. It is asked at a client's Start,
 // never at construction: the embedded broker's address exists only once it
 // started.

@@ -69,7 +69,9 @@ var ErrNoOrigin = errors.New("letters without an original topic were not replaye
 // at-least-once: a letter is counted as replayed only once the write is
 // acknowledged, and running it again replays again (handlers are
 // idempotent). Dead letters are not deleted. progress, when not nil, is
-// called after every write batch.
+// called after every write batch. It first checks that the brokers take
+// the TLS and SASL settings (conn.Settings.Check), so a refused credential
+// or certificate is reported as such.
 //
 // A matching letter without a dlq.original.topic header (written by hand,
 // or by another tool) is never written anywhere unless opts.To names the
@@ -87,6 +89,11 @@ func Replay(ctx context.Context, c Cluster, opts ReplayOptions, progress func(Re
 	s, err := conn.New(c.TLS, c.SASL)
 	if err != nil {
 		return sum, err
+	}
+	// A refused credential or certificate is named as such, not as the
+	// metadata request's EOF.
+	if err := s.Check(ctx, c.Brokers); err != nil {
+		return sum, fmt.Errorf("dlq replay: %w", err)
 	}
 	tr := s.Transport(c.ClientID)
 	defer tr.CloseIdleConnections()
