@@ -49,6 +49,10 @@ func FuzzRetryHeaderDecode(f *testing.F) {
 	f.Add(all, "9223372036854775808", "yesterday", "orders", "2147483648", "9223372036854775807")
 	f.Add(all, " 3", "2026-13-01T12:00:00Z", "bad topic", "0x3", "4e3")
 	f.Add(all, "1", strings.Repeat("x", 4096), "..", "1", "1")
+	// Topics at the edges of what Kafka accepts, and just beyond.
+	for _, topic := range []string{"azAZ09._-", strings.Repeat("z", 249), strings.Repeat("Z", 250), ".", "a/b", "a b", "`", "{", "@", "[", "/", ":", "é"} {
+		f.Add(uint8(hasTopic|hasPartition|hasOffset), "", "", topic, "1", "2")
+	}
 	f.Add(uint8(hasTopic|hasPartition), "", "", "orders", "3", "")
 	f.Add(uint8(0), "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, present uint8, round, due, topic, partition, offset string) {
