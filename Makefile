@@ -4,6 +4,7 @@ GO    ?= go
 PKGS  ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 IMAGE   ?= consumerkit:dev
+FUZZTIME ?= 20s
 
 .DEFAULT_GOAL := help
 
@@ -34,6 +35,10 @@ test-tools: ## what the tests need besides Go: kcat, podman, runc, etcd (apt-get
 .PHONY: mutation
 mutation: ## mutation testing (gremlins) of message, middleware, lifecycle, cache, config, watchdog, scaffold, the engine's broker-free units: efficacy >= 90% each
 	scripts/mutation.sh
+
+.PHONY: fuzz
+fuzz: ## every fuzz target (config loader, letter headers, replay filter, PUT /loglevel, order decoding) for FUZZTIME (20s) each, one after another
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 .PHONY: test-e2e
 test-e2e: ## the built binary against the real broker of KAFKA_BROKERS, checked with kcat and Kafka's own tools

@@ -17,7 +17,8 @@ import (
 func TestRemoveExampleLeavesAServiceThatBuildsTestsAndRuns(t *testing.T) {
 	dir := copyRepo(t)
 	runIn(t, dir, "make", "remove-example")
-	for _, gone := range []string{"internal/service/enricher.go", "internal/service/demo_feed.go", "app_test.go", "cmd/consumer/example_run_test.go"} {
+	for _, gone := range []string{"internal/service/enricher.go", "internal/service/demo_feed.go", "app_test.go", "cmd/consumer/example_run_test.go",
+		"internal/service/enricher_fuzz_test.go", "internal/service/testdata"} {
 		if _, err := os.Stat(filepath.Join(dir, gone)); !os.IsNotExist(err) {
 			t.Errorf("%s is still there (%v)", gone, err)
 		}

@@ -9,7 +9,8 @@
 # What goes:
 #   internal/service/*            the example; replaced by an empty service:
 #                                 handlers.go (the registration point),
-#                                 settings.go (its own config sections), wire.go
+#                                 settings.go (its own config sections), wire.go;
+#                                 and its fuzz corpus (testdata/fuzz/FuzzOrders*)
 #   wire.go, components.go        rewritten without the example's providers and
 #                                 components; wire_gen.go regenerated
 #   demofault.go                  the demo faults' pacing of the watchdog
@@ -52,6 +53,8 @@ fi
 
 echo "== deleting the example"
 rm -f internal/service/*.go
+rm -rf internal/service/testdata/fuzz/FuzzOrders*
+rmdir internal/service/testdata/fuzz internal/service/testdata 2>/dev/null || true
 rm -f demofault.go
 rm -f app_test.go cluster_test.go demofault_test.go demofault_process_test.go stoporder_test.go harness_test.go \
   logs_test.go goroutines_test.go removeexample_test.go addhandler_test.go newservice_test.go newservice_checks_test.go guide_test.go

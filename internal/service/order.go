@@ -2,7 +2,9 @@ package service
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -25,14 +27,21 @@ type EnrichedOrder struct {
 	CustomerTier string `json:"customer_tier"`
 }
 
-// decodeOrder parses and checks an order. Every failure is permanent: the
-// same bytes never decode differently on a retry.
+// decodeOrder parses and checks an order: one JSON object, nothing after
+// it. Every failure is permanent: the same bytes never decode differently
+// on a retry.
 func decodeOrder(value []byte) (Order, error) {
 	var o Order
 	dec := json.NewDecoder(strings.NewReader(string(value)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
 		return Order{}, message.Permanent(fmt.Errorf("decode order: %w", err))
+	}
+	// One order is one JSON object: what follows it, a second order or
+	// garbage, would otherwise be dropped without a trace.
+	end := dec.InputOffset()
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Order{}, message.Permanent(fmt.Errorf("decode order: data after the order's end at byte %d", end))
 	}
 	var problems []string
 	if o.ID == "" {

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,51 +31,77 @@ const (
 const MaxErrorHeader = 512
 
 // origin is where a message was first consumed: its retry.original.*
-// headers when it comes from a retry topic, else its own coordinates.
+// headers when it comes from a retry topic and they are Kafka coordinates
+// (a legal topic name, a partition and an offset that are not negative),
+// else its own coordinates. A hand-made or corrupted header never makes a
+// letter name a place no message came from (a partition of -1, a topic
+// that a replay could not write to).
 func origin(m *message.Message) (topic string, partition int, offset int64) {
 	t, okT := m.Header(HeaderRetryTopic)
 	p, okP := m.Header(HeaderRetryPartition)
 	o, okO := m.Header(HeaderRetryOffset)
-	if okT && okP && okO {
-		pn, errP := strconv.Atoi(string(p))
+	if okT && okP && okO && legalTopic(string(t)) {
+		pn, errP := strconv.ParseInt(string(p), 10, 32)
 		on, errO := strconv.ParseInt(string(o), 10, 64)
-		if errP == nil && errO == nil {
-			return string(t), pn, on
+		if errP == nil && errO == nil && pn >= 0 && on >= 0 {
+			return string(t), int(pn), on
 		}
 	}
 	return m.Topic, m.Partition, m.Offset
 }
 
-// withoutRetryHeaders copies headers, leaving out the retry.* ones.
-func withoutRetryHeaders(headers []message.Header, extra int) []message.Header {
-	out := make([]message.Header, 0, len(headers)+extra)
-	for _, h := range headers {
-		if !strings.HasPrefix(h.Key, "retry.") {
-			out = append(out, h)
+// legalTopic reports whether Kafka accepts name as a topic: 1 to 249 ASCII
+// letters, digits, '.', '_' and '-', but not "." or "..".
+func legalTopic(name string) bool {
+	if name == "" || len(name) > 249 || name == "." || name == ".." {
+		return false
+	}
+	for i := range len(name) {
+		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
 		}
 	}
-	return out
+	return true
+}
+
+// letterHeaders returns the headers of a letter of a message with
+// headers: the message's own without the retry.* ones (a letter starts its
+// rounds afresh) and without any of a name the letter writes, then
+// written. So each header the letter writes is there once, and a reader
+// that takes the first of a name (message.Message.Header, most tools)
+// reads the letter's own, never one the message came with (as the dead
+// letters of a handler that consumes a dead-letter topic would).
+func letterHeaders(headers, written []message.Header) []message.Header {
+	out := make([]message.Header, 0, len(headers)+len(written))
+	for _, h := range headers {
+		if strings.HasPrefix(h.Key, "retry.") || slices.ContainsFunc(written, func(w message.Header) bool { return w.Key == h.Key }) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return append(out, written...)
 }
 
 // deadLetter builds the dead letter of m for topic: the same key and value,
-// the original headers (without retry.* ones: a replayed letter starts
-// afresh), and headers saying where it was first consumed, why it failed
-// (capped at MaxErrorHeader), how often it was tried and when.
+// the original headers (see letterHeaders: without retry.* ones, a
+// replayed letter starts afresh), and headers saying where it was first
+// consumed, why it failed (capped at MaxErrorHeader), how often it was
+// tried and when.
 func deadLetter(m *message.Message, cause error, topic string, now time.Time) message.Message {
 	first, last := m.FirstFailure, m.LastFailure
 	if first.IsZero() {
 		first, last = now, now
 	}
 	t, p, o := origin(m)
-	headers := append(withoutRetryHeaders(m.Headers, 7),
-		message.Header{Key: dlq.HeaderTopic, Value: []byte(t)},
-		message.Header{Key: dlq.HeaderPartition, Value: []byte(strconv.Itoa(p))},
-		message.Header{Key: dlq.HeaderOffset, Value: []byte(strconv.FormatInt(o, 10))},
-		message.Header{Key: dlq.HeaderError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
-		message.Header{Key: dlq.HeaderAttempts, Value: []byte(strconv.Itoa(max(m.Attempts, 1)))},
-		message.Header{Key: dlq.HeaderFirstFailure, Value: []byte(first.UTC().Format(time.RFC3339Nano))},
-		message.Header{Key: dlq.HeaderLastFailure, Value: []byte(last.UTC().Format(time.RFC3339Nano))},
-	)
+	headers := letterHeaders(m.Headers, []message.Header{
+		{Key: dlq.HeaderTopic, Value: []byte(t)},
+		{Key: dlq.HeaderPartition, Value: []byte(strconv.Itoa(p))},
+		{Key: dlq.HeaderOffset, Value: []byte(strconv.FormatInt(o, 10))},
+		{Key: dlq.HeaderError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
+		{Key: dlq.HeaderAttempts, Value: []byte(strconv.Itoa(max(m.Attempts, 1)))},
+		{Key: dlq.HeaderFirstFailure, Value: []byte(first.UTC().Format(time.RFC3339Nano))},
+		{Key: dlq.HeaderLastFailure, Value: []byte(last.UTC().Format(time.RFC3339Nano))},
+	})
 	return message.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers}
 }
 
@@ -82,14 +109,14 @@ func deadLetter(m *message.Message, cause error, topic string, now time.Time) me
 // due at due.
 func retryLetter(m *message.Message, cause error, topic string, due time.Time) message.Message {
 	t, p, o := origin(m)
-	headers := append(withoutRetryHeaders(m.Headers, 6),
-		message.Header{Key: HeaderRetryRound, Value: []byte(strconv.Itoa(retryRound(m) + 1))},
-		message.Header{Key: HeaderRetryDue, Value: []byte(due.UTC().Format(time.RFC3339Nano))},
-		message.Header{Key: HeaderRetryError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
-		message.Header{Key: HeaderRetryTopic, Value: []byte(t)},
-		message.Header{Key: HeaderRetryPartition, Value: []byte(strconv.Itoa(p))},
-		message.Header{Key: HeaderRetryOffset, Value: []byte(strconv.FormatInt(o, 10))},
-	)
+	headers := letterHeaders(m.Headers, []message.Header{
+		{Key: HeaderRetryRound, Value: []byte(strconv.Itoa(retryRound(m) + 1))},
+		{Key: HeaderRetryDue, Value: []byte(due.UTC().Format(time.RFC3339Nano))},
+		{Key: HeaderRetryError, Value: []byte(capText(cause.Error(), MaxErrorHeader))},
+		{Key: HeaderRetryTopic, Value: []byte(t)},
+		{Key: HeaderRetryPartition, Value: []byte(strconv.Itoa(p))},
+		{Key: HeaderRetryOffset, Value: []byte(strconv.FormatInt(o, 10))},
+	})
 	return message.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers}
 }
 
@@ -137,7 +164,10 @@ func retryDue(m *message.Message) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(v))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s header %q is not an RFC 3339 time: %w", HeaderRetryDue, capText(string(v), 64), err)
+		// time's error quotes the whole value, as long as a message may
+		// be, into a warning logged for every such message: the cut value
+		// says enough.
+		return time.Time{}, fmt.Errorf("%s header %q is not an RFC 3339 time such as 2026-11-01T12:00:00Z", HeaderRetryDue, capText(string(v), 64))
 	}
 	return t, nil
 }

@@ -38,7 +38,8 @@ type ReplayOptions struct {
 	To string
 	// FilterError keeps only letters whose dlq.error header contains it.
 	FilterError string
-	// Limit stops after this many replays; 0 means no limit.
+	// Limit stops after this many replays; 0 means no limit. Replay
+	// refuses a negative one.
 	Limit int
 	// DryRun reports what would be replayed and writes nothing.
 	DryRun bool
@@ -85,6 +86,11 @@ func Replay(ctx context.Context, c Cluster, opts ReplayOptions, progress func(Re
 	}
 	if opts.Topic == "" {
 		return sum, errors.New("dlq replay needs --topic, the dead-letter topic to read")
+	}
+	if opts.Limit < 0 {
+		// Read as "no limit" it would replay everything to whoever meant a
+		// small number.
+		return sum, fmt.Errorf("dlq replay: --limit %d: give how many letters to replay at most, or 0 for all", opts.Limit)
 	}
 	s, err := conn.New(c.TLS, c.SASL)
 	if err != nil {

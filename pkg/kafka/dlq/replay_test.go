@@ -69,8 +69,9 @@ func TestReplayMovesMatchingDeadLettersBack(t *testing.T) {
 }
 
 // TestReplayRefusesWhatItCannotDo: no brokers (the embedded broker lives
-// only inside a running service) and no dead-letter topic are usage
-// errors, reported before any connection, naming what to set.
+// only inside a running service), no dead-letter topic and a negative
+// limit are usage errors, reported before any connection, naming what to
+// set.
 func TestReplayRefusesWhatItCannotDo(t *testing.T) {
 	ctx := context.Background()
 	if _, err := Replay(ctx, Cluster{}, ReplayOptions{Topic: "orders.dlq"}, nil); err == nil || !strings.Contains(err.Error(), "KAFKA_BROKERS") {
@@ -78,6 +79,9 @@ func TestReplayRefusesWhatItCannotDo(t *testing.T) {
 	}
 	if _, err := Replay(ctx, Cluster{Brokers: []string{"127.0.0.1:1"}}, ReplayOptions{}, nil); err == nil || !strings.Contains(err.Error(), "--topic") {
 		t.Fatalf("replay without a topic: %v", err)
+	}
+	if _, err := Replay(ctx, Cluster{Brokers: []string{"127.0.0.1:1"}}, ReplayOptions{Topic: "orders.dlq", Limit: -1}, nil); err == nil || !strings.Contains(err.Error(), "--limit -1") {
+		t.Fatalf("replay with a negative limit: %v", err)
 	}
 }
 
