@@ -182,15 +182,16 @@ func TestTheGuideRunsAsWritten(t *testing.T) {
 // is reported.
 func cleanUpAfterTheGuide(t *testing.T, svc string) {
 	t.Helper()
+	if _, err := os.Stat(filepath.Join(svc, "scripts")); err != nil {
+		return // the guide stopped before the service existed
+	}
 	podman := exec.Command("bash", "-c", `
-[ -f /etc/containers/containers.conf ] || export CONTAINERS_CONF="$1/scripts/containers.conf"
+conf=$("$1/scripts/image.sh" conf) # the configuration make image ran podman with
+if [ -n "$conf" ]; then export CONTAINERS_CONF=$conf; fi
 podman rm -f --ignore payments-consumer >/dev/null
 if podman image exists payments-consumer:dev; then podman rmi -f payments-consumer:dev >/dev/null; fi`, "cleanup", svc)
 	if out, err := podman.CombinedOutput(); err != nil {
 		t.Errorf("removing the guide's container and image: %v\n%s", err, out)
-	}
-	if _, err := os.Stat(filepath.Join(svc, "scripts", "k8s.sh")); err != nil {
-		return // the guide stopped before the service existed
 	}
 	down := exec.Command(filepath.Join(svc, "scripts", "k8s.sh"), "down")
 	down.Dir = svc
