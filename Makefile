@@ -53,6 +53,12 @@ test-secure: ## against the SASL_SSL broker of `KAFKA_SECURITY=sasl_ssl make kaf
 	  $(GO) test -race -count=1 -timeout 10m -run '^TestLedger' ./pkg/kafka/ && \
 	  $(GO) test -race -count=1 -timeout 10m -tags 'e2e secured' -run '^(TestBinaryConsumesKcatOrdersAndLeavesNoLag|TestSecured)' ./e2e/
 
+.PHONY: test-network
+test-network: ## ledgers through a misbehaving network (in-process toxiproxy on KAFKA_ADVERTISED_PORT, 9192, in front of the broker on KAFKA_PORT, 9092): latency, resets, bandwidth, a 30s black hole, the broker SIGKILLed and restarted; start the broker with `KAFKA_ADVERTISED_PORT=9192 make kafka-up`
+	export KAFKA_PORT=$${KAFKA_PORT:-9092} KAFKA_ADVERTISED_PORT=$${KAFKA_ADVERTISED_PORT:-9192} && \
+	  KAFKA_BROKERS=127.0.0.1:$$KAFKA_ADVERTISED_PORT KAFKA_UPSTREAM=127.0.0.1:$$KAFKA_PORT \
+	  $(GO) test -race -count=1 -timeout 9m -tags network -run '^TestNetwork' -v ./pkg/kafka/
+
 .PHONY: image
 image: ## container image IMAGE (consumerkit:dev) with podman, else docker: IMAGE_BUILD=local (default: binary built here, FROM scratch, no registry) or registry (built in golang, FROM distroless), one final stage
 	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build
@@ -69,7 +75,7 @@ bench: ## benchmarks with ratios against peers measured in the same run (real br
 	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./pkg/kafka/
 
 .PHONY: kafka-up
-kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached); KAFKA_SECURITY=sasl_ssl: TLS and SASL, client settings in .cache/kafka/client.env
+kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached); KAFKA_SECURITY=sasl_ssl: TLS and SASL, client settings in .cache/kafka/client.env; KAFKA_ADVERTISED_PORT: advertise another port (a proxy, make test-network)
 	scripts/kafka.sh up
 
 .PHONY: kafka-down
@@ -97,6 +103,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet -tags 'e2e container' ./e2e/
 	$(GO) vet -tags 'e2e secured' ./e2e/
 	$(GO) vet -tags deploycheck ./deploy/k8s/
+	$(GO) vet -tags network ./pkg/kafka/
 	$(GO) tool wire diff $(PKGS)
 
 .PHONY: remove-example

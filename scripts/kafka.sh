@@ -3,6 +3,9 @@
 #
 #   scripts/kafka.sh up      fetch the jars (cached), format storage, start, wait until it answers
 #   scripts/kafka.sh down    stop exactly the recorded PID and remove its data
+#   scripts/kafka.sh kill    SIGKILL the recorded broker (a crash) and keep its data
+#   scripts/kafka.sh start   start the broker again on the data and settings `up` left,
+#                            after `kill`, and wait until it answers
 #   scripts/kafka.sh status  say whether the recorded broker runs
 #   scripts/kafka.sh env     print the path of the client settings of the running broker
 #                            (set -a; . "$(scripts/kafka.sh env)"; set +a)
@@ -12,6 +15,12 @@
 # Settings (environment):
 #   KAFKA_VERSION    4.1.1 (default) or 3.9.1
 #   KAFKA_PORT       client port on 127.0.0.1 (default 9092); the controller uses KAFKA_PORT+1
+#   KAFKA_ADVERTISED_PORT  the port the broker tells clients to connect to (default KAFKA_PORT):
+#                    it listens on 127.0.0.1:KAFKA_PORT but advertises 127.0.0.1:KAFKA_ADVERTISED_PORT,
+#                    so that a proxy there (the network tests' toxiproxy, make test-network)
+#                    carries every connection after the first; the broker's own traffic
+#                    then uses a listener of its own on KAFKA_PORT+2. Clients bootstrap
+#                    through the advertised port as well (client.env names it).
 #   KAFKA_CACHE_DIR  where jars are cached across runs (default ~/.cache/consumerkit/kafka)
 #   KAFKA_STATE_DIR  config, data, log and PID of the running broker (default <repo>/.cache/kafka)
 #   KAFKA_SECURITY   plaintext (default) or sasl_ssl: the client listener on KAFKA_PORT then
@@ -29,6 +38,7 @@ set -euo pipefail
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 KAFKA_PORT=${KAFKA_PORT:-9092}
 CONTROLLER_PORT=$((KAFKA_PORT + 1))
+KAFKA_ADVERTISED_PORT=${KAFKA_ADVERTISED_PORT:-$KAFKA_PORT}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KAFKA_CACHE_DIR=${KAFKA_CACHE_DIR:-$HOME/.cache/consumerkit/kafka}
 KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-$REPO/.cache/kafka}
@@ -36,6 +46,11 @@ LIBS="$KAFKA_CACHE_DIR/$KAFKA_VERSION/libs"
 TOOLS="$KAFKA_CACHE_DIR/$KAFKA_VERSION/tools"
 PIDFILE="$KAFKA_STATE_DIR/kafka.pid"
 LOG="$KAFKA_STATE_DIR/kafka.log"
+if [ "${KAFKA_VERSION%%.*}" = 4 ]; then
+  LOGOPT="-Dlog4j2.configurationFile=$KAFKA_STATE_DIR/log4j2.yaml"
+else
+  LOGOPT="-Dlog4j.configuration=file:$KAFKA_STATE_DIR/log4j.properties"
+fi
 KAFKA_SECURITY=${KAFKA_SECURITY:-plaintext}
 KAFKA_MTLS=${KAFKA_MTLS:-false}
 INTERNAL_PORT=$((KAFKA_PORT + 2))
@@ -116,6 +131,17 @@ POM
 # and the three mechanisms; SCRAM users are in the metadata log (format
 # --add-scram), the PLAIN user in the listener's JAAS configuration.
 listener_config() {
+  if [ "$KAFKA_SECURITY" = plaintext ] && [ "$KAFKA_ADVERTISED_PORT" != "$KAFKA_PORT" ]; then
+    # The broker must not reach itself through the proxy it advertises:
+    # its own traffic has a listener of its own.
+    cat <<PROPS
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,INTERNAL://127.0.0.1:$INTERNAL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_ADVERTISED_PORT,INTERNAL://127.0.0.1:$INTERNAL_PORT
+inter.broker.listener.name=INTERNAL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,PLAINTEXT:PLAINTEXT
+PROPS
+    return 0
+  fi
   if [ "$KAFKA_SECURITY" = plaintext ]; then
     cat <<PROPS
 listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
@@ -129,7 +155,7 @@ PROPS
   [ "$KAFKA_MTLS" = true ] && auth=required
   cat <<PROPS
 listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,INTERNAL://127.0.0.1:$INTERNAL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,INTERNAL://127.0.0.1:$INTERNAL_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_ADVERTISED_PORT,INTERNAL://127.0.0.1:$INTERNAL_PORT
 inter.broker.listener.name=INTERNAL
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL
 listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
@@ -178,7 +204,7 @@ write_client_settings() {
   local pw; pw=$(cat "$KAFKA_STATE_DIR/client.password")
   {
     echo "# Written by scripts/kafka.sh for the broker it started; load with: set -a; . $CLIENT_ENV; set +a"
-    echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+    echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_ADVERTISED_PORT"
     echo "KAFKA_TLS_ENABLED=true"
     echo "KAFKA_TLS_CA_FILE=$TLS_DIR/ca.pem"
     if [ "$KAFKA_MTLS" = true ]; then
@@ -248,7 +274,6 @@ Configuration:
     Root: {level: WARN, AppenderRef: [{ref: STDOUT}]}
     Logger: [{name: kafka.server.KafkaRaftServer, level: INFO}, {name: kafka.server.BrokerServer, level: INFO}]
 YAML
-    LOGOPT="-Dlog4j2.configurationFile=$KAFKA_STATE_DIR/log4j2.yaml"
   else
     cat >"$KAFKA_STATE_DIR/log4j.properties" <<'L4J'
 log4j.rootLogger=WARN, stdout
@@ -258,15 +283,15 @@ log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 L4J
-    LOGOPT="-Dlog4j.configuration=file:$KAFKA_STATE_DIR/log4j.properties"
   fi
 }
 
 up() {
   if running; then
     if [ "$(cat "$KAFKA_STATE_DIR/version" 2>/dev/null)" != "$KAFKA_VERSION" ] ||
-       [ "$(cat "$KAFKA_STATE_DIR/security" 2>/dev/null || echo plaintext)" != "$KAFKA_SECURITY" ]; then
-      die "a broker of version $(cat "$KAFKA_STATE_DIR/version" 2>/dev/null || echo '?'), $(cat "$KAFKA_STATE_DIR/security" 2>/dev/null || echo plaintext), runs (PID $(cat "$PIDFILE")); run 'make kafka-down' first"
+       [ "$(cat "$KAFKA_STATE_DIR/security" 2>/dev/null || echo plaintext)" != "$KAFKA_SECURITY" ] ||
+       [ "$(cat "$KAFKA_STATE_DIR/advertised" 2>/dev/null || echo "$KAFKA_PORT")" != "$KAFKA_ADVERTISED_PORT" ]; then
+      die "a broker of version $(cat "$KAFKA_STATE_DIR/version" 2>/dev/null || echo '?'), $(cat "$KAFKA_STATE_DIR/security" 2>/dev/null || echo plaintext), advertising port $(cat "$KAFKA_STATE_DIR/advertised" 2>/dev/null || echo "$KAFKA_PORT"), runs (PID $(cat "$PIDFILE")); run 'make kafka-down' first"
     fi
     say "reusing the running Kafka $KAFKA_VERSION (PID $(cat "$PIDFILE")) on 127.0.0.1:$KAFKA_PORT"
     announce
@@ -276,8 +301,10 @@ up() {
   fetch_jars
   rm -rf "$KAFKA_STATE_DIR"; mkdir -p "$KAFKA_STATE_DIR"
   local scram=()
-  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+  if [ "$KAFKA_SECURITY" = sasl_ssl ] || [ "$KAFKA_ADVERTISED_PORT" != "$KAFKA_PORT" ]; then
     (exec 3<>"/dev/tcp/127.0.0.1/$INTERNAL_PORT") 2>/dev/null && die "port $INTERNAL_PORT (the broker's own listener, KAFKA_PORT+2) is taken; set KAFKA_PORT"
+  fi
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
     write_tls
     local pw; pw=$(cat "$KAFKA_STATE_DIR/client.password")
     scram=(--add-scram "SCRAM-SHA-256=[name=consumer,password=$pw]" --add-scram "SCRAM-SHA-512=[name=consumer,password=$pw]")
@@ -285,27 +312,65 @@ up() {
   # The configuration holds the PLAIN user's password when secured.
   local mask; mask=$(umask); umask 077; write_config; umask "$mask"
   echo "$KAFKA_SECURITY" >"$KAFKA_STATE_DIR/security"
+  echo "$KAFKA_ADVERTISED_PORT" >"$KAFKA_STATE_DIR/advertised"
   local cp="$LIBS/*" cid
   cid=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
   [ -n "$cid" ] || die "could not generate a cluster id"
   java -Xmx256m $LOGOPT -cp "$cp" kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_STATE_DIR/server.properties" -g "${scram[@]}" \
     >"$KAFKA_STATE_DIR/format.log" 2>&1 || { cat "$KAFKA_STATE_DIR/format.log" >&2; die "formatting storage failed"; }
-  nohup java -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true $LOGOPT -cp "$cp" kafka.Kafka \
-    "$KAFKA_STATE_DIR/server.properties" >"$LOG" 2>&1 </dev/null &
-  echo $! >"$PIDFILE"
   echo "$KAFKA_VERSION" >"$KAFKA_STATE_DIR/version"
-  say "started Kafka $KAFKA_VERSION (PID $!), waiting until 127.0.0.1:$KAFKA_PORT answers"
-  local waited=0
-  until grep -q "Kafka Server started" "$LOG" 2>/dev/null && answers; do
-    if ! running; then tail -n 40 "$LOG" >&2; die "Kafka exited during start-up; log above"; fi
-    if [ "$waited" -ge 120 ]; then tail -n 40 "$LOG" >&2; down; die "Kafka did not start within 120s"; fi
-    sleep 1; waited=$((waited + 1))
-  done
-  say "Kafka $KAFKA_VERSION is up on 127.0.0.1:$KAFKA_PORT after ${waited}s (log: $LOG)"
+  launch
   if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
     write_client_settings
   fi
   announce
+}
+
+# launch starts the broker on the configuration and data in
+# KAFKA_STATE_DIR, records its PID, and waits until it has started and
+# answers on KAFKA_PORT (at most 120s).
+launch() {
+  local cp="$LIBS/*" before
+  # A restart appends to the log: wait for one more start line than it holds.
+  before=$(starts_logged)
+  nohup java -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true $LOGOPT -cp "$cp" kafka.Kafka \
+    "$KAFKA_STATE_DIR/server.properties" >>"$LOG" 2>&1 </dev/null &
+  echo $! >"$PIDFILE"
+  say "started Kafka $KAFKA_VERSION (PID $!), waiting until 127.0.0.1:$KAFKA_PORT answers"
+  local waited=0
+  until [ "$(starts_logged)" -gt "$before" ] && answers; do
+    if ! running; then tail -n 40 "$LOG" >&2; die "Kafka exited during start-up; log above"; fi
+    if [ "$waited" -ge 120 ]; then tail -n 40 "$LOG" >&2; down; die "Kafka did not start within 120s"; fi
+    sleep 1; waited=$((waited + 1))
+  done
+  say "Kafka $KAFKA_VERSION is up on 127.0.0.1:$KAFKA_PORT (advertised 127.0.0.1:$KAFKA_ADVERTISED_PORT) after ${waited}s (log: $LOG)"
+}
+
+# starts_logged prints how many times the broker's log says it started.
+starts_logged() {
+  local n; n=$(grep -c "Kafka Server started" "$LOG" 2>/dev/null || true)
+  echo "${n:-0}"
+}
+
+# kill_broker SIGKILLs the recorded broker, as a crash would, and waits
+# until it is gone; its data and settings stay for `start`.
+kill_broker() {
+  running || die "no broker recorded in $KAFKA_STATE_DIR runs"
+  local pid; pid=$(cat "$PIDFILE")
+  kill -KILL "$pid"
+  for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && die "PID $pid survived SIGKILL"
+  say "killed Kafka (PID $pid) with SIGKILL; data kept in $KAFKA_STATE_DIR/data"
+}
+
+# start starts the broker `up` configured, on its data, after `kill`.
+start() {
+  running && die "the broker runs (PID $(cat "$PIDFILE")); kill it first"
+  [ -f "$KAFKA_STATE_DIR/server.properties" ] || die "no broker was set up in $KAFKA_STATE_DIR: run 'scripts/kafka.sh up'"
+  [ "$(cat "$KAFKA_STATE_DIR/version")" = "$KAFKA_VERSION" ] || die "the data in $KAFKA_STATE_DIR is of Kafka $(cat "$KAFKA_STATE_DIR/version"), not $KAFKA_VERSION"
+  KAFKA_ADVERTISED_PORT=$(cat "$KAFKA_STATE_DIR/advertised")
+  answers && die "port $KAFKA_PORT is taken by something this script did not start"
+  launch
 }
 
 # announce prints, secured, where the client settings are: the path on
@@ -332,8 +397,10 @@ down() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  kill) kill_broker ;;
+  start) start ;;
   status) if running; then echo "Kafka $(cat "$KAFKA_STATE_DIR/version") running, PID $(cat "$PIDFILE"), 127.0.0.1:$KAFKA_PORT"; else echo "not running"; exit 1; fi ;;
   classpath) fetch_jars; echo "$LIBS/*:$TOOLS/*" ;;
   env) running && [ -f "$CLIENT_ENV" ] || die "no secured broker runs here (KAFKA_SECURITY=sasl_ssl scripts/kafka.sh up starts one)"; echo "$CLIENT_ENV" ;;
-  *) die "usage: kafka.sh up|down|status|env|classpath" ;;
+  *) die "usage: kafka.sh up|down|kill|start|status|env|classpath" ;;
 esac

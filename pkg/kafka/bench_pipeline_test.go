@@ -86,7 +86,7 @@ func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 				keys[i] = []byte{byte('a' + i%26), byte('0' + i/26)}
 			}
 			value := make([]byte, 100)
-			e.openReader = func(topic string, _ int) partitionReader {
+			e.openReader = func(topic string, _ int, _ func(string)) partitionReader {
 				return &keyedMemoryReader{memoryReader: memoryReader{topic: topic, end: int64(b.N), value: value, at: time.Now()}, keys: keys}
 			}
 			g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}

@@ -37,8 +37,12 @@ type Engine struct {
 	group *lifecycle.Group
 	// letters writes dead letters and retry-topic letters.
 	letters letterWriter
-	// openReader opens a partition's reader; tests replace it.
-	openReader func(topic string, partition int) partitionReader
+	// openReader opens a partition's reader, which hands the errors it
+	// retries to report; tests replace it.
+	openReader func(topic string, partition int, report func(line string)) partitionReader
+	// groupNet is the group's trouble reaching the brokers: joining,
+	// heartbeats, commits (see NetworkState).
+	groupNet netTrouble
 
 	mu       sync.Mutex
 	cg       *kafkago.ConsumerGroup
@@ -153,7 +157,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		RebalanceTimeout:  e.cfg.RebalanceTimeout,
 		JoinGroupBackoff:  e.cfg.JoinGroupBackoff,
 		StartOffset:       start,
-		ErrorLogger:       kafkaLogger(e.log.Named("group")),
+		ErrorLogger:       kafkaLogger(e.log.Named("group"), e.groupTrouble),
 		Timeout:           10 * time.Second,
 	})
 	if err != nil {
@@ -182,9 +186,13 @@ func (e *Engine) run(ctx context.Context, cg *kafkago.ConsumerGroup) error {
 			// kafka-go retries joining by itself, backing off; each failed
 			// attempt surfaces here once.
 			e.log.Warn("consumer group join failed; retrying", zap.String("group", e.cfg.GroupID), zap.Error(err))
+			e.groupTrouble(err.Error())
 		}
 	}
 }
+
+// groupTrouble records an error of the group's clients (see NetworkState).
+func (e *Engine) groupTrouble(line string) { e.groupNet.failed(e.brokers.Addrs(), line, time.Now()) }
 
 // Stop drains and leaves the group within ctx: the drain is shortened so
 // that it, the abandonment of calls that ignore their context

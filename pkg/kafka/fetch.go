@@ -21,8 +21,10 @@ type partitionReader interface {
 }
 
 // openKafkaReader opens a reader of one partition, outside any group: the
-// engine tracks and commits offsets itself.
-func (e *Engine) openKafkaReader(topic string, partition int) partitionReader {
+// engine tracks and commits offsets itself. The reader retries by itself
+// when the broker cannot be reached or does not answer; report receives
+// each error it reports meanwhile.
+func (e *Engine) openKafkaReader(topic string, partition int, report func(line string)) partitionReader {
 	return kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers:       e.brokers.Addrs(),
 		Topic:         topic,
@@ -32,7 +34,7 @@ func (e *Engine) openKafkaReader(topic string, partition int) partitionReader {
 		MaxBytes:      int(min(e.cfg.MaxInflightBytes, 1<<20)),
 		MaxWait:       e.cfg.FetchMaxWait,
 		QueueCapacity: min(e.cfg.MaxInflight, 100),
-		ErrorLogger:   kafkaLogger(e.log.With(zap.String("topic", topic), zap.Int("partition", partition))),
+		ErrorLogger:   kafkaLogger(e.log.With(zap.String("topic", topic), zap.Int("partition", partition)), report),
 	})
 }
 
@@ -59,11 +61,13 @@ func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionRead
 				continue
 			}
 			p.log.Warn("fetch failed; retrying", zap.Error(err))
+			p.net.failed(p.gen.engine.brokers.Addrs(), err.Error(), time.Now())
 			if !sleep(ctx, time.Second) {
 				return
 			}
 			continue
 		}
+		p.net.succeeded()
 		msg := toMessage(km)
 		size, now := delivery.Size(msg), time.Now().UnixNano()
 		if !p.window.tryAdmit(msg.Offset, size, now) {
@@ -138,9 +142,11 @@ func toMessage(km kafkago.Message) *message.Message {
 }
 
 // kafkaLogger routes kafka-go's error log to zap, so its errors are never
-// silent. Lines caused by our own cancellation (at revoke or stop) are
-// expected and dropped.
-func kafkaLogger(log *zap.Logger) kafkago.LoggerFunc {
+// silent, and hands each line to report (when not nil): kafka-go's
+// clients retry network errors internally and tell of them only here.
+// Lines caused by our own cancellation (at revoke or stop) are expected
+// and dropped.
+func kafkaLogger(log *zap.Logger, report func(line string)) kafkago.LoggerFunc {
 	sugar := log.Sugar()
 	return func(format string, args ...any) {
 		line := fmt.Sprintf(format, args...)
@@ -148,5 +154,8 @@ func kafkaLogger(log *zap.Logger) kafkago.LoggerFunc {
 			return
 		}
 		sugar.Warn(line)
+		if report != nil {
+			report(line)
+		}
 	}
 }

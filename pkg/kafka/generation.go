@@ -41,6 +41,7 @@ func (e *Engine) startGeneration(gen *kafkago.Generation) {
 	sort.Strings(assigned)
 	g.log.Info("generation started", zap.String("member", gen.MemberID), zap.Strings("assigned", assigned))
 	e.joined.Store(true)
+	e.groupNet.succeeded()
 	g.running.Add(len(g.partitions))
 	for _, p := range g.partitions {
 		gen.Start(func(ctx context.Context) {
@@ -92,11 +93,13 @@ func (g *generationRun) commit(last map[*partitionRun]int64) {
 	}
 	if err := g.gen.CommitOffsets(offsets); err != nil {
 		g.engine.metrics.commits.WithLabelValues("error").Inc()
+		g.engine.groupTrouble(fmt.Sprintf("commit generation %d: %v", g.gen.ID, err))
 		g.log.Error("offset commit failed; will retry, uncommitted messages are redelivered after a rebalance",
 			zap.Any("offsets", offsets), zap.Error(fmt.Errorf("commit generation %d: %w", g.gen.ID, err)))
 		return
 	}
 	g.engine.metrics.commits.WithLabelValues("success").Inc()
+	g.engine.groupNet.succeeded()
 	for _, p := range moved {
 		off := offsets[p.topic][p.partition]
 		last[p] = off

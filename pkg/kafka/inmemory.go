@@ -71,7 +71,7 @@ func RunInMemory(ctx context.Context, cfg Config, handlers *registry.Registry, s
 	for i, m := range msgs {
 		reader.msgs[i] = toKafkaMessage(sub.Topic, int64(i), int64(len(msgs)), m)
 	}
-	e.openReader = func(string, int) partitionReader { return reader }
+	e.openReader = func(string, int, func(string)) partitionReader { return reader }
 	s.call = mem.observe(s.call)
 	for o, c := range s.metrics.outcomes {
 		s.metrics.outcomes[o] = countedOutcome{Counter: c, outcome: o, run: mem}

@@ -14,9 +14,12 @@ type State struct {
 	Stopping bool   `json:"stopping"`
 	// Live is "ok" or the liveness failure; Blocked is "" or what blocks
 	// partitions (which does not fail liveness).
-	Live       string           `json:"live"`
-	Blocked    string           `json:"blocked,omitempty"`
-	Abandoned  int32            `json:"abandoned_calls_running"`
+	Live      string `json:"live"`
+	Blocked   string `json:"blocked,omitempty"`
+	Abandoned int32  `json:"abandoned_calls_running"`
+	// Network is the group's trouble reaching the brokers (joining,
+	// heartbeats, commits) since it last joined or committed, if any.
+	Network    *NetworkState    `json:"network,omitempty"`
 	Partitions []PartitionState `json:"partitions"`
 }
 
@@ -44,8 +47,11 @@ type PartitionState struct {
 	Stalled     bool          `json:"stalled"`
 	Blocked     *BlockedState `json:"blocked,omitempty"`
 	Unusable    string        `json:"unusable,omitempty"`
-	Zombies     int32         `json:"zombies"`
-	Calls       []CallState   `json:"running_calls"`
+	// Network is the fetch's trouble reaching the brokers since it last
+	// fetched a message, if any: a partition waiting on the network.
+	Network *NetworkState `json:"network,omitempty"`
+	Zombies int32         `json:"zombies"`
+	Calls   []CallState   `json:"running_calls"`
 }
 
 // BlockedState is a letter write that holds a partition's commit point.
@@ -75,7 +81,7 @@ func (e *Engine) Inspect() any { return e.State() }
 // State returns a snapshot of the engine.
 func (e *Engine) State() State {
 	now := time.Now()
-	st := State{Group: e.cfg.GroupID, Stopping: e.stopping.Load(), Live: "ok", Abandoned: e.abandoned.Load()}
+	st := State{Group: e.cfg.GroupID, Stopping: e.stopping.Load(), Live: "ok", Abandoned: e.abandoned.Load(), Network: e.groupNet.state(now)}
 	if err := e.Live(); err != nil {
 		st.Live = err.Error()
 	}
@@ -99,6 +105,7 @@ func (p *partitionRun) state(now time.Time) PartitionState {
 		Topic: p.topic, Partition: p.partition, Handler: p.sub.Handler, Ordering: p.sub.Ordering,
 		Generation: p.gen.gen.ID, CommittedOffset: s.committed, HighWater: s.highWater, Lag: s.lag,
 		InFlight: s.inFlight, OldestOffset: -1, Stalled: s.stalled, Unusable: s.unusable, Zombies: p.zombies.Load(),
+		Network: p.net.state(now),
 	}
 	ps.WindowEntries, ps.WindowBytes = p.window.size()
 	if s.holds {

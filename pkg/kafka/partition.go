@@ -49,6 +49,9 @@ type partitionRun struct {
 	blocks atomic.Pointer[blockSlots]
 	// unusable says why the partition cannot be consumed this generation.
 	unusable atomic.Pointer[string]
+	// net is the reader's trouble reaching the brokers since it last
+	// fetched a message (see NetworkState).
+	net netTrouble
 }
 
 func newPartitionRun(g *generationRun, sub *subscription, partition int, start int64) *partitionRun {
@@ -73,7 +76,7 @@ func newPartitionRun(g *generationRun, sub *subscription, partition int, start i
 func (p *partitionRun) run(genCtx context.Context) {
 	e := p.gen.engine
 	cfg := e.cfg
-	reader := e.openReader(p.topic, p.partition)
+	reader := e.openReader(p.topic, p.partition, func(line string) { p.net.failed(e.brokers.Addrs(), line, time.Now()) })
 	defer func() {
 		if err := conn.CloseWithin(cfg.CloseTimeout, "partition reader", reader.Close); err != nil {
 			p.log.Warn("partition reader did not close cleanly", zap.Error(err))

@@ -25,8 +25,8 @@ func TestUnpositionablePartitionFailsLiveness(t *testing.T) {
 	e := b.startEngineWith(cfg, registry.Empty().Add("h", message.HandlerFunc(func(context.Context, *message.Message) error { return nil })),
 		func(e *Engine) {
 			open := e.openReader
-			e.openReader = func(topic string, partition int) partitionReader {
-				r := open(topic, partition)
+			e.openReader = func(topic string, partition int, report func(string)) partitionReader {
+				r := open(topic, partition, report)
 				if partition == 1 {
 					return unpositionable{r}
 				}

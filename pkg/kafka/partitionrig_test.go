@@ -15,10 +15,14 @@ import (
 )
 
 // fakeReader serves a partition's messages from a channel, as kafka-go's
-// reader serves them from the broker, and counts what was fetched.
+// reader serves them from the broker, and counts what was fetched. An
+// error sent on fail is returned by the next fetch; report is what the
+// engine gave the reader for the errors it retries by itself.
 type fakeReader struct {
 	msgs    chan kafkago.Message
+	fail    chan error
 	fetched atomic.Int64
+	report  atomic.Pointer[func(line string)]
 }
 
 func (f *fakeReader) SetOffset(int64) error { return nil }
@@ -29,6 +33,8 @@ func (f *fakeReader) FetchMessage(ctx context.Context) (kafkago.Message, error) 
 	case m := <-f.msgs:
 		f.fetched.Add(1)
 		return m, nil
+	case err := <-f.fail:
+		return kafkago.Message{}, err
 	case <-ctx.Done():
 		return kafkago.Message{}, ctx.Err()
 	}
@@ -67,8 +73,11 @@ func runPartition(t testing.TB, cfg Config, sub registry.Subscription, handlers 
 		topic = sub.Topic
 	}
 	e, letters, _, logs := newRigEngine(t, cfg, sub, handlers)
-	reader := &fakeReader{msgs: make(chan kafkago.Message, 1024)}
-	e.openReader = func(string, int) partitionReader { return reader }
+	reader := &fakeReader{msgs: make(chan kafkago.Message, 1024), fail: make(chan error, 16)}
+	e.openReader = func(_ string, _ int, report func(string)) partitionReader {
+		reader.report.Store(&report)
+		return reader
+	}
 	g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
 	p := newPartitionRun(g, e.subs[topic], 0, 0)
 	genCtx, end := context.WithCancel(context.Background())
