@@ -37,8 +37,9 @@ const deadLetterRecovery = 90 * time.Second
 // Once the network is healthy, no partition is blocked by a dead-letter
 // write after unblockedWithin, and within deadLetterRecovery every id is
 // in the dead-letter topic, the commit point is the end of every
-// partition, and the ledger holds (every id handled, one
-// outcome per call, partition order). A reset connection does not keep
+// partition, and the ledger holds (every id handled, one outcome per
+// call or its release when a generation's end cut its letter's write
+// short, partition order). A reset connection does not keep
 // the letter producer failing, so a blocked partition resumes by itself.
 // Bound on duplicates: as TestNetworkConnectionReset's.
 func TestNetworkDeadLettersThroughResets(t *testing.T) {

@@ -72,12 +72,16 @@ func startNetworkRunWith(t *testing.T, handler func(r *networkRun, sub *registry
 }
 
 // produce writes ids [from, to), keyed by keyOf, through the proxy, and
-// returns when all are acknowledged. kafka-go's writer does not retry a
-// reset connection, so a failed write is written again, as an
-// at-least-once producer would, with a new client: a kafka-go Transport
-// whose connection was reset kept failing with that reset in our runs.
-// An acknowledgement lost with the connection makes ids the log holds
-// twice (counted as produced twice).
+// returns when all are acknowledged. A write that fails (kafka-go's writer
+// gives up on a batch after a few attempts) is written again, as an
+// at-least-once producer would, each time with a new client: a new
+// Transport whose first metadata request meets a reset returns that error
+// to every write until its next metadata refresh (see conn.MetadataTTL),
+// longer than these retries wait; a new one asks again at once. (A
+// Transport that has had metadata keeps working through resets:
+// TestNetworkPublisherWritesAgainAfterResets.) An acknowledgement lost
+// with the connection makes ids the log holds twice (counted as produced
+// twice).
 func (r *networkRun) produce(from, to int, keyOf func(i int) string) {
 	r.t.Helper()
 	msgs := make([]kafkago.Message, 0, to-from)
