@@ -54,7 +54,7 @@ test-secure: ## against the SASL_SSL broker of `KAFKA_SECURITY=sasl_ssl make kaf
 	  $(GO) test -race -count=1 -timeout 10m -tags 'e2e secured' -run '^(TestBinaryConsumesKcatOrdersAndLeavesNoLag|TestSecured)' ./e2e/
 
 .PHONY: test-network
-test-network: ## ledgers through a misbehaving network (in-process toxiproxy on KAFKA_ADVERTISED_PORT, 9192, in front of the broker on KAFKA_PORT, 9092): latency, resets, bandwidth, a 30s black hole, the broker SIGKILLed and restarted; start the broker with `KAFKA_ADVERTISED_PORT=9192 make kafka-up`
+test-network: ## ledgers through a misbehaving network (in-process toxiproxy on KAFKA_ADVERTISED_PORT, 9192, in front of the broker on KAFKA_PORT, 9092): latency, resets, bandwidth, a 30s black hole, the broker SIGKILLed and restarted, a publisher and dead letters through resets; start the broker with `KAFKA_ADVERTISED_PORT=9192 make kafka-up`
 	export KAFKA_PORT=$${KAFKA_PORT:-9092} KAFKA_ADVERTISED_PORT=$${KAFKA_ADVERTISED_PORT:-9192} && \
 	  KAFKA_BROKERS=127.0.0.1:$$KAFKA_ADVERTISED_PORT KAFKA_UPSTREAM=127.0.0.1:$$KAFKA_PORT \
 	  $(GO) test -race -count=1 -timeout 9m -tags network -run '^TestNetwork' -v ./pkg/kafka/

@@ -58,6 +58,24 @@ func (c Settings) Dialer() *kafkago.Dialer {
 // leaves no pool goroutines behind (the shared kafkago.DefaultTransport
 // keeps them for the life of the process). The caller closes its idle
 // connections when done with it.
+//
+// A connection the network resets costs the requests on it, never the
+// Transport: kafka-go drops a connection whose request failed and dials
+// a new one for the next. What lasts is a failed first metadata request
+// (see MetadataTTL).
 func (c Settings) Transport(clientID string) *kafkago.Transport {
-	return &kafkago.Transport{ClientID: clientID, TLS: c.tls, SASL: c.sasl, DialTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second}
+	return &kafkago.Transport{ClientID: clientID, TLS: c.tls, SASL: c.sasl, DialTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second, MetadataTTL: MetadataTTL}
 }
+
+// MetadataTTL is how often a Transport asks the brokers for metadata
+// again, and so the longest its writes keep failing after a network that
+// broke its first metadata request has healed. kafka-go (v0.4.51,
+// transport.go: connPool.update and discover) keeps the error of a pool's
+// first metadata request, a reset or a refused connection, and hands it
+// to every write without dialling, until its next refresh at a random time
+// within MetadataTTL; once a request has succeeded, a failed one is
+// ignored. A dead-letter writer opens its pool on its first letter, which
+// a broken network may well meet: its partition is blocked for at most
+// this long after the network is back. It is kafka-go's default; a longer
+// one would keep such a partition blocked that much longer.
+const MetadataTTL = 6 * time.Second
