@@ -28,9 +28,34 @@ func soakStatus(url string) int {
 	return resp.StatusCode
 }
 
+// soakSettle is how long after a join or leave the soak takes no sample:
+// the group rebalances and the first instance's partitions change hands
+// over a few seconds, and a sample taken meanwhile belongs to neither
+// phase.
+const soakSettle = 15 * time.Second
+
+// soakPhase is whether the second instance is in the group, and since
+// when.
+type soakPhase struct {
+	paired atomic.Bool
+	since  atomic.Int64 // UnixNano of the last join or leave
+}
+
+func (p *soakPhase) set(paired bool) {
+	p.paired.Store(paired)
+	p.since.Store(time.Now().UnixNano())
+}
+
+// settled reports the phase, and false while it changed less than
+// soakSettle ago.
+func (p *soakPhase) settled() (paired, ok bool) {
+	return p.paired.Load(), time.Since(time.Unix(0, p.since.Load())) >= soakSettle
+}
+
 // sampleSoak samples in at once and then every interval until ctx ends;
 // each sample records whether the second instance was in the group.
-func sampleSoak(ctx context.Context, in *soakInstance, every time.Duration, paired *atomic.Bool) ([]soak.Sample, []error) {
+// Samples within soakSettle of a join or leave are not kept.
+func sampleSoak(ctx context.Context, in *soakInstance, every time.Duration, phase *soakPhase) ([]soak.Sample, []error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
 	probe := soak.Probe{PID: in.cmd.Process.Pid, MetricsURL: in.metricsURL(), Client: client}
@@ -42,12 +67,16 @@ func sampleSoak(ctx context.Context, in *soakInstance, every time.Duration, pair
 	)
 	start := time.Now()
 	for {
-		at, p := time.Since(start), paired.Load()
-		v, err := probe.Take(ctx)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("sample at %v: %w", at.Round(time.Second), err))
-		} else if p == paired.Load() { // a sample taken across a join or leave belongs to neither phase
-			samples = append(samples, soak.Sample{Elapsed: at, Paired: p, Values: v})
+		at, p, ok := time.Since(start), false, false
+		if p, ok = phase.settled(); ok {
+			v, err := probe.Take(ctx)
+			after, still := phase.settled()
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("sample at %v: %w", at.Round(time.Second), err))
+			case still && after == p: // not taken across a join or leave
+				samples = append(samples, soak.Sample{Elapsed: at, Paired: p, Values: v})
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -62,7 +91,7 @@ func sampleSoak(ctx context.Context, in *soakInstance, every time.Duration, pair
 // next, and returns how many times one joined or left. A second instance
 // that does not exit 0 on SIGTERM fails the test; so does the first
 // instance exiting.
-func rebalanceSoak(t *testing.T, s soakSettings, bin, cfg string, first *soakInstance, paired *atomic.Bool) int {
+func rebalanceSoak(t *testing.T, s soakSettings, bin, cfg string, first *soakInstance, phase *soakPhase) int {
 	t.Helper()
 	end := time.After(s.duration)
 	tick := time.NewTicker(s.rebalanceEvery)
@@ -73,7 +102,7 @@ func rebalanceSoak(t *testing.T, s soakSettings, bin, cfg string, first *soakIns
 		select {
 		case <-end:
 			if second != nil {
-				paired.Store(false)
+				phase.set(false)
 				if err := second.stop(); err != nil {
 					t.Error(err)
 				}
@@ -87,11 +116,11 @@ func rebalanceSoak(t *testing.T, s soakSettings, bin, cfg string, first *soakIns
 		toggles++
 		if second == nil {
 			second = startSoakInstance(t, "instance-2", bin, cfg, s.brokers, s.admin[1], filepath.Join(s.out, fmt.Sprintf("instance-2-%d.log", toggles)))
-			paired.Store(true)
+			phase.set(true)
 			t.Logf("%v: instance-2 joined", time.Now().Format(time.TimeOnly))
 			continue
 		}
-		paired.Store(false)
+		phase.set(false)
 		if err := second.stop(); err != nil {
 			t.Error(err)
 		}

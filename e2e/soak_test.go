@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,11 +116,11 @@ func TestSoak(t *testing.T) {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { stopAll(); wg.Wait() }) // when a phase fails the test
 	wg.Go(func() { feed.run(ctx) })
-	var paired atomic.Bool
+	var phase soakPhase
 	var samples []soak.Sample
 	var sampleErrs []error
-	wg.Go(func() { samples, sampleErrs = sampleSoak(ctx, first, s.sampleEvery, &paired) })
-	toggles := rebalanceSoak(t, s, bin, cfg, first, &paired)
+	wg.Go(func() { samples, sampleErrs = sampleSoak(ctx, first, s.sampleEvery, &phase) })
+	toggles := rebalanceSoak(t, s, bin, cfg, first, &phase)
 	stopAll()
 	wg.Wait()
 	if err := feed.close(); err != nil {

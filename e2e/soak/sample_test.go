@@ -3,6 +3,8 @@ package soak
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,13 +52,16 @@ func TestProbeFailsWithoutEverySeries(t *testing.T) {
 }
 
 // TestCSVAndChartAreWritten: the CSV has a header and a row per sample;
-// the chart is a PNG of one panel per series.
+// the chart is a PNG of one panel per series, framed in red when the
+// series grows (here the heap, rising 20% a minute), else in grey.
 func TestCSVAndChartAreWritten(t *testing.T) {
-	samples := series(5, 0.05, func(t float64, _ bool) float64 { return 1e6 + t }, everyMinute)
+	samples := series(5, 0.01, func(t float64, _ bool) float64 { return 1e6 * (1 + 0.2*t/60) }, everyMinute)
 	var trends [NumSeries]Trend
 	for i := range NumSeries {
 		for j := range samples {
-			samples[j].Values[i] = samples[j].Values[Heap]
+			if i != Heap {
+				samples[j].Values[i] = 1e6
+			}
 		}
 		tr, err := LastHalfTrend(samples, i)
 		if err != nil {
@@ -76,8 +81,25 @@ func TestCSVAndChartAreWritten(t *testing.T) {
 	if err := WritePNG(dir+"/s.png", samples, trends); err != nil {
 		t.Fatal(err)
 	}
-	png, _ := os.ReadFile(dir + "/s.png")
-	if !strings.HasPrefix(string(png), "\x89PNG") {
-		t.Fatal("the chart is not a PNG")
+	f, err := os.Open(dir + "/s.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("the chart is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != chartWidth || b.Dy() != NumSeries*panelHeight {
+		t.Fatalf("chart of %v, want %dx%d", b, chartWidth, NumSeries*panelHeight)
+	}
+	for i := range NumSeries {
+		want := colFrame
+		if i == Heap {
+			want = colFails
+		}
+		if got := color.RGBAModel.Convert(img.At(margin-1, i*panelHeight+margin+panelHeight/2)); got != want {
+			t.Errorf("panel %d (%s): frame %v, want %v", i, SeriesName(i), got, want)
+		}
 	}
 }
