@@ -29,13 +29,26 @@ const (
 	soakPanic           // the panic demo fault panics on its first attempt
 )
 
+// soakKindOf is what order number seq is: 1% poison (seq%100 == 50),
+// 0.1% chosen by the panic fault (seq%1000 == 0: its id ends in a
+// multiple of 1,000), the rest good.
+func soakKindOf(seq uint64) soakKind {
+	switch {
+	case seq%100 == 50:
+		return soakPoison
+	case seq%1000 == 0:
+		return soakPanic
+	}
+	return soakGood
+}
+
 // soakOrder is order number seq of the run, keyed by its customer: every
 // other one of 1,000 regulars (their lookups hit the cache), the others
 // spread over all 99,999 customers, far more than the cache holds (their
-// lookups miss, and evict); 1% poison (seq%100 == 50: the
-// value cut after its amount's key, so it does not decode); 0.1% chosen
-// by the panic fault (seq%1000 == 0, which service.PanicsOn confirms).
-func soakOrder(run string, seq uint64) (kafkago.Message, soakKind) {
+// lookups miss, and evict). A poison order's value is cut after its
+// amount's key, so it does not decode. It returns an error if the panic
+// fault's own choice (service.PanicsOn) disagrees with soakKindOf.
+func soakOrder(run string, seq uint64) (kafkago.Message, error) {
 	id := fmt.Sprintf("soak-%s-%d", run, seq)
 	n := seq*7919%99999 + 1
 	if seq%2 == 0 {
@@ -45,17 +58,16 @@ func soakOrder(run string, seq uint64) (kafkago.Message, soakKind) {
 	v, err := json.Marshal(order{ID: id, CustomerID: customer, AmountCents: int64(seq%50_000) + 100,
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)})
 	if err != nil {
-		panic(err) // a struct of strings and an int always encodes
+		return kafkago.Message{}, fmt.Errorf("order %d: %w", seq, err)
 	}
-	kind := soakGood
-	switch {
-	case seq%100 == 50:
-		kind = soakPoison
+	kind := soakKindOf(seq)
+	if kind == soakPoison {
 		v = v[:strings.Index(string(v), `"amount_cents":`)+len(`"amount_cents":`)]
-	case service.PanicsOn(v):
-		kind = soakPanic
 	}
-	return kafkago.Message{Key: []byte(customer), Value: v, Headers: []kafkago.Header{{Key: soakIDHeader, Value: []byte(id)}}}, kind
+	if service.PanicsOn(v) != (kind == soakPanic) {
+		return kafkago.Message{}, fmt.Errorf("order %d (%s): the panic fault's choice is %v", seq, v, service.PanicsOn(v))
+	}
+	return kafkago.Message{Key: []byte(customer), Value: v, Headers: []kafkago.Header{{Key: soakIDHeader, Value: []byte(id)}}}, nil
 }
 
 // soakSeq reads the sequence number back from an id of run.
@@ -118,10 +130,15 @@ func (f *soakFeed) run(ctx context.Context) {
 			continue
 		}
 		msgs := make([]kafkago.Message, n)
+		var err error
 		for i := range msgs {
-			msgs[i], _ = soakOrder(f.id, seq+uint64(i))
+			if msgs[i], err = soakOrder(f.id, seq+uint64(i)); err != nil {
+				break
+			}
 		}
-		err := f.w.WriteMessages(context.WithoutCancel(ctx), msgs...)
+		if err == nil {
+			err = f.w.WriteMessages(context.WithoutCancel(ctx), msgs...)
+		}
 		f.mu.Lock()
 		if err != nil {
 			for i := range n {

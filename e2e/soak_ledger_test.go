@@ -181,7 +181,7 @@ func (l *soakLedger) account() soakAccount {
 		if l.unsure[seq] {
 			continue
 		}
-		_, kind := soakOrder(l.run, seq)
+		kind := soakKindOf(seq)
 		where, wrong := l.out[seq], l.dlq[seq]
 		if kind == soakPoison {
 			where, wrong = l.dlq[seq], l.out[seq]

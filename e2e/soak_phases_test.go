@@ -72,6 +72,7 @@ func sampleSoak(ctx context.Context, in *soakInstance, every time.Duration, phas
 			v, err := probe.Take(ctx)
 			after, still := phase.settled()
 			switch {
+			case err != nil && ctx.Err() != nil: // the run ended during the scrape
 			case err != nil:
 				errs = append(errs, fmt.Errorf("sample at %v: %w", at.Round(time.Second), err))
 			case still && after == p: // not taken across a join or leave
@@ -233,7 +234,7 @@ func accountSoak(t *testing.T, broker, run, topic string, produced uint64, unsur
 	a := l.account()
 	var poison, panics int
 	for seq := range produced {
-		if _, kind := soakOrder(run, seq); !unsure[seq] && kind == soakPoison {
+		if kind := soakKindOf(seq); !unsure[seq] && kind == soakPoison {
 			poison++
 		} else if !unsure[seq] && kind == soakPanic {
 			panics++
