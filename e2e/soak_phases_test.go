@@ -165,7 +165,8 @@ func judgeSoakSamples(t *testing.T, out string, samples []soak.Sample, errs []er
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	t.Logf("samples: %s\nchart:   %s (panels top to bottom: RSS, heap in use, goroutines, open descriptors)", abs(csvPath), abs(pngPath))
 	if len(growing) > 0 {
-		t.Errorf("growing over the last half (t > %.1f and more than %.0f%% of the mean): %v", soak.TCritical, 100*soak.MinRelativeGrowth, growing)
+		t.Errorf("growing over the last half (t > %.1f, more than %.0f%% of the mean and more than 20 goroutines or 8 descriptors): %v",
+			soak.TCritical, 100*soak.MinRelativeGrowth, growing)
 	}
 }
 

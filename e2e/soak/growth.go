@@ -21,6 +21,18 @@ const (
 	minPoints = 6
 )
 
+// minGrowth is, per series, the least growth over the last half that can
+// fail, beside MinRelativeGrowth: counts that move by a handful for
+// reasons that are no leak (kafka-go opens and idles out connections,
+// each with its goroutines, as partitions change hands) would otherwise
+// trip 10% of a level of 25 descriptors or 75 goroutines. The memory
+// series need none: 10% of tens of MiB is already megabytes.
+var minGrowth = [NumSeries]float64{RSS: 0, Heap: 0, Goroutines: 20, FDs: 8}
+
+// MinGrowth returns the least growth over the last half that can fail
+// series i: 20 goroutines, 8 descriptors, 0 for RSS and heap.
+func MinGrowth(i int) float64 { return minGrowth[i] }
+
 // Trend is a series' least-squares trend over the last half of a run.
 type Trend struct {
 	// From is the index of the first sample of the last half.
@@ -33,6 +45,8 @@ type Trend struct {
 	// Growth is Slope times the last half's span, and Relative that as a
 	// share of the series' mean over it.
 	Growth, Relative float64
+	// Floor is the series' MinGrowth.
+	Floor float64
 	// PhaseAdjusted is true when the fit gave the samples taken while a
 	// second instance shared the group a level of their own.
 	PhaseAdjusted bool
@@ -42,8 +56,10 @@ type Trend struct {
 
 // Grows is the rule: a series grows when its slope over the last half is
 // significantly above zero (T > TCritical) and it grew by more than
-// MinRelativeGrowth of its mean there.
-func (t Trend) Grows() bool { return t.T > TCritical && t.Relative > MinRelativeGrowth }
+// MinRelativeGrowth of its mean there and by more than its MinGrowth.
+func (t Trend) Grows() bool {
+	return t.T > TCritical && t.Relative > MinRelativeGrowth && t.Growth > t.Floor
+}
 
 // String reports the trend with the rule's verdict.
 func (t Trend) String() string {
@@ -51,8 +67,8 @@ func (t Trend) String() string {
 	if t.Grows() {
 		verdict = "GROWS"
 	}
-	return fmt.Sprintf("%s: slope %.4g/s, t %.2f, %+.1f%% over the last half (phase-adjusted %v)",
-		verdict, t.Slope, t.T, 100*t.Relative, t.PhaseAdjusted)
+	return fmt.Sprintf("%s: slope %.4g/s, t %.2f, %+.4g (%+.1f%%) over the last half (phase-adjusted %v)",
+		verdict, t.Slope, t.T, t.Growth, 100*t.Relative, t.PhaseAdjusted)
 }
 
 // LastHalfTrend fits series i of samples (in time order) over the last
@@ -132,7 +148,7 @@ func LastHalfTrend(samples []Sample, i int) (Trend, error) {
 			beta[r] += inv[r][c] * xty[c]
 		}
 	}
-	tr := Trend{From: from, Slope: beta[1], PhaseAdjusted: phased, Fitted: make([]float64, len(window))}
+	tr := Trend{From: from, Slope: beta[1], Floor: minGrowth[i], PhaseAdjusted: phased, Fitted: make([]float64, len(window))}
 	var sse float64
 	for j, s := range window {
 		x := row(s)

@@ -91,6 +91,38 @@ func TestGrowthRule(t *testing.T) {
 	}
 }
 
+// TestGrowthRuleCountsNeedAbsoluteGrowth: descriptors and goroutines
+// must also grow by more than their MinGrowth (8 and 20): 5 more
+// descriptors at a level of 25, or 15 more goroutines at 75, pass however
+// steady; 12 descriptors or 30 goroutines fail. The memory series have
+// no such floor.
+func TestGrowthRuleCountsNeedAbsoluteGrowth(t *testing.T) {
+	for _, tt := range []struct {
+		series      int
+		level, rise float64
+		grows       bool
+	}{
+		{FDs, 25, 5, false},
+		{FDs, 25, 12, true},
+		{Goroutines, 75, 15, false},
+		{Goroutines, 75, 30, true},
+		{RSS, 45e6, 9e6, true},
+		{Heap, 25e6, 5e6, true},
+	} {
+		s := series(5, 0, func(t float64, _ bool) float64 { return tt.level + tt.rise*max(t-150, 0)/150 }, nil)
+		for j := range s {
+			s[j].Values[tt.series] = math.Round(s[j].Values[Heap])
+		}
+		tr, err := LastHalfTrend(s, tt.series)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Grows() != tt.grows {
+			t.Errorf("%s at %v rising by %v over the last half: %v; want grows=%v", SeriesName(tt.series), tt.level, tt.rise, tr, tt.grows)
+		}
+	}
+}
+
 // TestGrowthRuleFitsExactly: on an exact line the slope, growth and fit
 // are the line's, T is infinite, and the last half starts at half time.
 func TestGrowthRuleFitsExactly(t *testing.T) {
