@@ -5,6 +5,9 @@ PKGS  ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 IMAGE   ?= consumerkit:dev
 FUZZTIME ?= 20s
+SOAK_DURATION ?= 60m
+SOAK_REBALANCE_EVERY ?= 5m
+SOAK_TIMEOUT ?= 3h
 
 .DEFAULT_GOAL := help
 
@@ -59,6 +62,12 @@ test-network: ## ledgers through a misbehaving network (in-process toxiproxy on 
 	  KAFKA_BROKERS=127.0.0.1:$$KAFKA_ADVERTISED_PORT KAFKA_UPSTREAM=127.0.0.1:$$KAFKA_PORT \
 	  $(GO) test -race -count=1 -timeout 9m -tags network -run '^TestNetwork' -v ./pkg/kafka/
 
+.PHONY: soak
+soak: ## SOAK_DURATION (60m) of the binary against the real broker of KAFKA_BROKERS: 2,000 orders/s, 1% poison, 0.1% panics, a rebalance every SOAK_REBALANCE_EVERY (5m), the cache churning; fails if RSS, heap, goroutines or descriptors grow, or an order is lost; CSV and PNG in SOAK_OUT (.cache/soak/<time>)
+	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:9092} SOAK_DURATION=$(SOAK_DURATION) SOAK_REBALANCE_EVERY=$(SOAK_REBALANCE_EVERY) \
+	  SOAK_OUT=$(if $(SOAK_OUT),$(abspath $(SOAK_OUT))) \
+	  $(GO) test -race -count=1 -timeout $(SOAK_TIMEOUT) -v -tags 'e2e soak' -run '^TestSoak$$' ./e2e/
+
 .PHONY: image
 image: ## container image IMAGE (consumerkit:dev) with podman, else docker: IMAGE_BUILD=local (default: binary built here, FROM scratch, no registry) or registry (built in golang, FROM distroless), one final stage
 	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh build
@@ -102,6 +111,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet -tags e2e ./e2e/
 	$(GO) vet -tags 'e2e container' ./e2e/
 	$(GO) vet -tags 'e2e secured' ./e2e/
+	$(GO) vet -tags 'e2e soak' ./e2e/
 	$(GO) vet -tags deploycheck ./deploy/k8s/
 	$(GO) vet -tags network ./pkg/kafka/
 	$(GO) tool wire diff $(PKGS)

@@ -212,6 +212,13 @@ func TestDemoFaultsShowWithinTenSecondsInTheBinary(t *testing.T) {
 			code, _ := get(p.base + "/healthz")
 			return consumertest.Sum(t, p.metrics(), "kafka_consumer_lag", map[string]string{"topic": "orders"}) > 500 && code == http.StatusOK
 		}},
+		{"panic", `kafka_consumer_handler_panics_total above 0, outcome="retried" above 0, "dead_lettered" at 0, /healthz 200`, func(p *consumerProcess) bool {
+			m := p.metrics()
+			code, _ := get(p.base + "/healthz")
+			return code == http.StatusOK && consumertest.Sum(t, m, "kafka_consumer_handler_panics_total", enricher) > 0 &&
+				consumertest.CounterValue(t, m, "kafka_consumer_messages_total", orders("retried")) > 0 &&
+				consumertest.CounterValue(t, m, "kafka_consumer_messages_total", orders("dead_lettered")) == 0
+		}},
 	} {
 		t.Run(tt.fault, func(t *testing.T) {
 			p := runConsumer(t, bin, tt.fault)

@@ -209,6 +209,40 @@ func TestDemoFaultErrorPathStillRecordsEveryOutcome(t *testing.T) {
 	}
 }
 
+// TestDemoFaultPanicIsRecoveredCountedAndRetried: the handler panics, deep
+// in a call stack, on the first attempt of every batch holding an order
+// whose number is a multiple of 1,000. With the demo producer off and
+// exactly n orders produced, each such panic is recovered and counted
+// once (kafka_consumer_handler_panics_total), its batch retried, and
+// every order ends in success or retried: none dead-lettered, none
+// failed.
+func TestDemoFaultPanicIsRecoveredCountedAndRetried(t *testing.T) {
+	const n = 3000
+	s := runWithFault(t, "panic", "", "--demo-rate", "0")
+	orders, chosen := service.NewDemoOrders(s.cfg.Service), 0
+	for seq := range uint64(n) {
+		if _, v := orders.Next(seq); service.PanicsOn(v) {
+			chosen++
+		}
+	}
+	if chosen != n/1000 {
+		t.Fatalf("%d of %d demo orders chosen to panic, want %d", chosen, n, n/1000)
+	}
+	if bad := s.produceOrders(n); bad != 0 {
+		t.Fatalf("%d malformed orders: the demo share must be 0 under the panic fault", bad)
+	}
+	consumertest.Eventually(t, "an outcome for every order", func() bool { return s.outcome("success")+s.outcome("retried") >= n })
+	panics := consumertest.Sum(t, s.metrics(), "kafka_consumer_handler_panics_total", enricherLabel())
+	if panics != float64(chosen) || s.outcome("retried") < float64(chosen) || s.outcome("dead_lettered") != 0 || s.outcome("failed") != 0 ||
+		s.outcome("success")+s.outcome("retried") != n {
+		t.Fatalf("%v panics, outcomes success %v retried %v dead_lettered %v failed %v; want %d panics, every order success or retried (at least %d retried), none lost",
+			panics, s.outcome("success"), s.outcome("retried"), s.outcome("dead_lettered"), s.outcome("failed"), chosen, chosen)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // enricherLabel selects the example handler's series.
 func enricherLabel() map[string]string {
 	return map[string]string{"handler": service.OrdersEnricherName}

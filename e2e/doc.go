@@ -16,4 +16,8 @@
 // connections and of secrets (the e2e and secured tags: `make
 // test-secure`) need that broker: `KAFKA_SECURITY=sasl_ssl make
 // kafka-up`.
+//
+// The soak (the e2e and soak tags: `make soak`) runs the binary for
+// SOAK_DURATION against the broker of KAFKA_BROKERS and judges its
+// samples with package soak; it needs neither kcat nor Kafka's tools.
 package e2e

@@ -58,7 +58,8 @@ rmdir internal/service/testdata/fuzz internal/service/testdata 2>/dev/null || tr
 rm -f demofault.go
 rm -f app_test.go cluster_test.go demofault_test.go demofault_process_test.go stoporder_test.go harness_test.go \
   logs_test.go goroutines_test.go removeexample_test.go addhandler_test.go newservice_test.go newservice_checks_test.go guide_test.go
-rm -f cmd/consumer/example_run_test.go cmd/consumer/example_newhandler_test.go e2e/binary_test.go e2e/lag_test.go e2e/kcat_test.go e2e/process_test.go
+rm -f cmd/consumer/example_run_test.go cmd/consumer/example_newhandler_test.go e2e/binary_test.go e2e/lag_test.go e2e/kcat_test.go e2e/process_test.go \
+  e2e/soak_test.go e2e/soak_feed_test.go e2e/soak_ledger_test.go e2e/soak_phases_test.go e2e/soak_process_test.go
 
 echo "== writing the empty service"
 cat > internal/service/doc.go <<'EOF'

@@ -17,14 +17,15 @@ type Config struct {
 	Customers int `yaml:"customers"`
 	// DemoFault makes the example misbehave like one of the production
 	// failures the framework exists for: batchstall (F1), leak (F2),
-	// errorpath (F3), deadlock (F4), slow (F5). Empty is off.
+	// errorpath (F3), deadlock (F4), slow (F5); or panic, a handler that
+	// panics on the first attempt of 0.1% of the orders. Empty is off.
 	DemoFault string `yaml:"demo_fault"`
 	// AllowDemoFault permits DemoFault on real brokers (Settings.Validate).
 	AllowDemoFault bool `yaml:"allow_demo_fault"`
 }
 
 // DemoFaults lists the faults DemoFault accepts.
-var demoFaults = []string{"batchstall", "leak", "errorpath", "deadlock", "slow"}
+var demoFaults = []string{"batchstall", "leak", "errorpath", "deadlock", "slow", "panic"}
 
 // DefaultConfig reads orders and writes orders.enriched.
 func DefaultConfig() Config {

@@ -16,6 +16,11 @@ const (
 	FaultErrorPath  Fault = "errorpath"  // F3: an early return skips a release
 	FaultDeadlock   Fault = "deadlock"   // F4: a nested read lock against a waiting writer
 	FaultSlow       Fault = "slow"       // F5: an 800ms downstream
+	// FaultPanic is no production failure of its own: the handler panics,
+	// deep in a call stack, on the first attempt of 0.1% of the orders,
+	// to watch panics recovered, counted and retried (and the soak run
+	// them for an hour).
+	FaultPanic Fault = "panic"
 )
 
 // Fault returns the configured demo fault.

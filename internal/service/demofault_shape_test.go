@@ -26,6 +26,7 @@ func TestFaultShapesTheInputSubscription(t *testing.T) {
 		{FaultErrorPath, 100, 3, 3},
 		{FaultDeadlock, 100, 1, 1},
 		{FaultSlow, 10, 3, 3},
+		{FaultPanic, 100, 3, 3},
 	} {
 		s := base
 		tt.fault.ShapeSubscription(&s)
@@ -51,7 +52,7 @@ func TestFaultShapesTheInputSubscription(t *testing.T) {
 // unless the operator chose a share; leak has goroutines counted every
 // second unless configured more often; nothing else changes either.
 func TestFaultShapesTheDemoTraffic(t *testing.T) {
-	for _, f := range []Fault{"", FaultBatchStall, FaultLeak, FaultErrorPath, FaultDeadlock, FaultSlow} {
+	for _, f := range []Fault{"", FaultBatchStall, FaultLeak, FaultErrorPath, FaultDeadlock, FaultSlow, FaultPanic} {
 		wantRate, wantEvery := 0.0, 10*time.Second
 		switch f {
 		case FaultErrorPath:

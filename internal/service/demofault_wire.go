@@ -8,19 +8,21 @@ import "github.com/consumerkit/consumerkit/pkg/message"
 // learns which it got.
 
 // OrdersHandler is the orders-enricher as registered: the OrdersEnricher
-// itself, or the deadlock or errorpath fault around it.
+// itself, or the deadlock, errorpath or panic fault around it.
 type OrdersHandler interface {
 	message.BatchHandler
 }
 
-// NewOrdersHandler returns h, decorated by the deadlock (F4) or errorpath
-// (F3) fault when one is configured.
+// NewOrdersHandler returns h, decorated by the deadlock (F4), errorpath
+// (F3) or panic fault when one is configured.
 func NewOrdersHandler(h *OrdersEnricher, f *DemoFaults) OrdersHandler {
 	switch {
 	case f.log != nil:
 		return deadlockHandler{next: h, log: f.log}
 	case f.requests != nil:
 		return errorPathHandler{next: h, requests: f.requests}
+	case f.fault == FaultPanic:
+		return panicHandler{next: h}
 	}
 	return h
 }

@@ -73,7 +73,7 @@ func handlerGoroutines() int {
 
 // TestDemoFaultProvidersDecorateOnlyTheFaultsPart: with no fault the
 // injector gets the plain parts themselves; each fault decorates its own
-// part (deadlock and errorpath the handler, slow the sink, leak the
+// part (deadlock, errorpath and panic the handler, slow the sink, leak the
 // cache) and leaves the others plain. batchstall decorates nothing: it
 // shapes the subscription.
 func TestDemoFaultProvidersDecorateOnlyTheFaultsPart(t *testing.T) {
@@ -87,6 +87,7 @@ func TestDemoFaultProvidersDecorateOnlyTheFaultsPart(t *testing.T) {
 		{FaultErrorPath, true, false, false},
 		{FaultDeadlock, true, false, false},
 		{FaultSlow, false, true, false},
+		{FaultPanic, true, false, false},
 	} {
 		t.Run("fault "+string(tt.fault), func(t *testing.T) {
 			e := buildExample(t, tt.fault)

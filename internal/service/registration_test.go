@@ -50,7 +50,7 @@ func TestEnricherRegistersItsDefaultSubscriptionAndOutput(t *testing.T) {
 // the default max_inflight); slow makes its batches small (at most 10); the others
 // leave it alone.
 func TestDemoFaultsShapeTheEnrichersSubscription(t *testing.T) {
-	for fault, want := range map[string]int{"": 100, "batchstall": 1000, "slow": 10, "errorpath": 100, "leak": 100, "deadlock": 100} {
+	for fault, want := range map[string]int{"": 100, "batchstall": 1000, "slow": 10, "errorpath": 100, "leak": 100, "deadlock": 100, "panic": 100} {
 		t.Run("fault "+fault, func(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.DemoFault = fault

@@ -26,7 +26,7 @@ func DefaultSettings() *Settings {
 // override. The names are a contract: the README documents them.
 func (s *Settings) Bind(bind func(env, flag, usage string, field any)) {
 	bind("DEMO_RATE", "demo-rate", "demo orders per second on the embedded broker; 0 turns the demo producer off", &s.Demo.Rate)
-	bind("DEMO_FAULT", "demo-fault", "make the example misbehave: batchstall (F1), leak (F2), errorpath (F3), deadlock (F4), slow (F5)", &s.Service.DemoFault)
+	bind("DEMO_FAULT", "demo-fault", "make the example misbehave: batchstall (F1), leak (F2), errorpath (F3), deadlock (F4), slow (F5), panic (0.1% of orders panic once)", &s.Service.DemoFault)
 	bind("ALLOW_DEMO_FAULT", "allow-demo-fault", "permit --demo-fault on real brokers (true/false)", &s.Service.AllowDemoFault)
 	bind("DEMO_BAD_RATE", "demo-bad-rate", "fraction of demo orders sent malformed (they go to orders.dlq)", &s.Demo.BadRate)
 }
