@@ -218,7 +218,10 @@ func TestLedgerFailures(t *testing.T) {
 			sub.Retry = registry.RetryPolicy{MaxAttempts: 3, InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 			sub.DeadLetter = registry.DeadLetterConfig{Enabled: true, Topic: dlqTopic}
 			cfg := testConfig([]registry.Subscription{sub})
-			cfg.HandlerTimeout = 200 * time.Millisecond
+			// Long enough that only the timeout ids meet it: on a starved
+			// machine an attempt whose deadline passed before its call began
+			// fails, and an exact count of retried ids would see one more.
+			cfg.HandlerTimeout = time.Second
 			e := b.startEngine(cfg, handlers)
 			b.produceValues(topic, total, func(i int) (string, string) { return "k" + strconv.Itoa(i%31), l.value(i) })
 
