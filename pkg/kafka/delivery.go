@@ -54,6 +54,9 @@ func (w *worker) deliver(msgs []*message.Message) {
 		// A call cut short by the drain deadline may have failed because of
 		// it, not because of its messages: no outcome for those.
 		cut := w.handlerCtx.Err() != nil
+		if !cut {
+			w.logPanic(err, pending, recs[0].attempts)
+		}
 		// again and its records reuse pending's and recs' arrays: writes
 		// never overtake reads.
 		again, againRecs := pending[:0], recs[:0]
@@ -86,6 +89,20 @@ func (w *worker) deliver(msgs []*message.Message) {
 			return
 		}
 	}
+}
+
+// logPanic logs a call's recovered panic, with its stack, once per call
+// and when it happens: a retry that then succeeds would leave no other
+// trace of where it panicked (settle logs the stack again if the message
+// finally fails).
+func (w *worker) logPanic(err error, msgs []*message.Message, attempt int) {
+	var pe *lifecycle.PanicError
+	if !errors.As(err, &pe) {
+		return
+	}
+	w.p.log.Warn("handler call panicked; recovered, the attempt failed",
+		zap.Int64("first_offset", msgs[0].Offset), zap.Int64("last_offset", msgs[len(msgs)-1].Offset),
+		zap.Int("attempt", attempt), zap.Error(err), zap.ByteString("stack", pe.Stack))
 }
 
 func (w *worker) succeeded(m *message.Message, attempts int, at time.Time) {
