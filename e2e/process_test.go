@@ -52,19 +52,26 @@ func (c *consumerProcess) adminAddr(t *testing.T) string {
 	var addr string
 	consumertest.Eventually(t, `the consumer's "admin listening" line`, func() bool {
 		c.running(t)
-		for line := range strings.Lines(c.logs.String()) {
-			var entry struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "admin listening" && entry.Addr != "" {
-				addr = entry.Addr
-				return true
-			}
-		}
-		return false
+		var ok bool
+		addr, ok = adminListening(c.logs.String())
+		return ok
 	})
 	return addr
+}
+
+// adminListening returns the address of the first "admin listening"
+// line in logs (the consumer's JSON log), if there is one yet.
+func adminListening(logs string) (addr string, ok bool) {
+	for line := range strings.Lines(logs) {
+		var entry struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "admin listening" && entry.Addr != "" {
+			return entry.Addr, true
+		}
+	}
+	return "", false
 }
 
 // running fails the test at once if the consumer has exited.

@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -58,14 +56,9 @@ func startSoakInstance(t *testing.T, name, bin, cfg, brokers, adminAddr, logPath
 			t.Fatalf("%s exited at start (%v); log %s:\n%s", name, in.cmd.ProcessState, logPath, in.tail())
 		}
 		data, _ := os.ReadFile(logPath)
-		for line := range strings.Lines(string(data)) {
-			var e struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "admin listening" && e.Addr != "" {
-				in.admin = e.Addr
-				return true
-			}
-		}
-		return false
+		var ok bool
+		in.admin, ok = adminListening(string(data))
+		return ok
 	})
 	return in
 }

@@ -23,10 +23,12 @@ import (
 // again within conn.MetadataTTL (6s) of the network's return, on the same
 // Producer: a dead-letter writer whose first letter meets a broken network
 // blocks its partition for at most that long after the network is back.
-// The bound is a literal, not the constant, so that a longer MetadataTTL
-// fails here. (`make test-network` shows the same through real resets.)
+// The test gives up after 30s, a literal, not the constant: room for a
+// loaded machine over the 6s, while a TTL of an hour refreshes that soon
+// less than once in a hundred runs. (`make test-network` shows the same
+// through real resets.)
 func TestProducerWritesAgainSoonAfterItsFirstConnectionFailed(t *testing.T) {
-	const writeAgainWithin = 6 * time.Second
+	const giveUpAfter = 30 * time.Second
 	c := embedded.NewCluster(nil, embedded.Config{Topics: []string{"orders.dlq"}, Partitions: 1}, 5*time.Second, zap.NewNop())
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func TestProducerWritesAgainSoonAfterItsFirstConnectionFailed(t *testing.T) {
 	healed := time.Now()
 	var err error
 	for err = write(); err != nil; err = write() {
-		if time.Since(healed) > writeAgainWithin+2*time.Second {
+		if time.Since(healed) > giveUpAfter {
 			t.Fatalf("writes still fail %s after the network came back: %v", time.Since(healed).Round(time.Millisecond), err)
 		}
 		time.Sleep(100 * time.Millisecond)
