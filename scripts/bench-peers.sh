@@ -8,7 +8,7 @@
 # 4.1.1) and stops it at the end — unless a broker was already running
 # there, which it uses and leaves running.
 #
-# Settings (environment): ROUNDS (5), BENCH_QUICK=1 (small topics, one
+# Settings (environment): ROUNDS (7), BENCH_QUICK=1 (small topics, one
 # round: a smoke test whose figures mean nothing), BENCH_OUT (default
 # bench/results/<UTC time>), BENCH_ONLY (comma-separated workloads).
 # Needs kcat (apt-get install kcat; make test-tools installs it).

@@ -6,7 +6,7 @@
 //	                      suite runs each contender so, in a process of its own)
 //
 // run's settings come from flags, defaulting to the environment:
-// KAFKA_BROKERS (required), ROUNDS (5), BENCH_QUICK=1 (small topics, for
+// KAFKA_BROKERS (required), ROUNDS (7), BENCH_QUICK=1 (small topics, for
 // a smoke test), BENCH_OUT, BENCH_ONLY (comma-separated workloads),
 // BENCH_COMMIT and KAFKA_VERSION (recorded with the results).
 package main
@@ -74,7 +74,7 @@ func consume(ctx context.Context, args []string) error {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	brokers := fs.String("brokers", os.Getenv("KAFKA_BROKERS"), "bootstrap brokers, comma-separated (KAFKA_BROKERS)")
-	rounds := fs.Int("rounds", envInt("ROUNDS", 5), "interleaved rounds (ROUNDS)")
+	rounds := fs.Int("rounds", envInt("ROUNDS", 7), "interleaved rounds (ROUNDS)")
 	quick := fs.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "small topics and one round: a smoke test whose figures mean nothing (BENCH_QUICK=1)")
 	out := fs.String("out", os.Getenv("BENCH_OUT"), "results directory (BENCH_OUT; default results/<UTC time>)")
 	only := fs.String("only", os.Getenv("BENCH_ONLY"), "comma-separated workloads to run, all when empty (BENCH_ONLY)")
@@ -126,7 +126,7 @@ func commandLine(quick bool, rounds int) string {
 	switch {
 	case quick:
 		return "BENCH_QUICK=1 make bench-peers"
-	case rounds != 5:
+	case rounds != 7:
 		return fmt.Sprintf("ROUNDS=%d make bench-peers", rounds)
 	}
 	return "make bench-peers"

@@ -44,7 +44,11 @@ var (
 // Chart draws every workload as a panel of horizontal bars, one per
 // contender: the bar is the median msgs/s, the black line across its end
 // the range (min–max) over the rounds, each panel scaled from zero to its
-// own highest value, its figures written beside it.
+// own highest value, its figures written beside it. Throughput workloads
+// show msgs/s from the first message to the last; scaling workloads
+// msgs/s from the process's start, since there a client that fetches
+// most of the topic before handing over its first message (franz-go, one
+// fetch for all partitions) would have no span to time.
 func Chart(res Results) *image.RGBA {
 	byName := map[string]Summary{}
 	for _, s := range res.Summaries {
@@ -68,11 +72,15 @@ func Chart(res Results) *image.RGBA {
 // panel draws workload w's rows from y down and returns where the next
 // panel starts.
 func panel(img *image.RGBA, y int, w plan.Workload, s Summary) int {
-	text(img, labelX, y+17, w.Title, colInk)
+	measure, title := func(r Row) stats.Summary { return r.Rate }, w.Title+": msgs/s, first message to last"
+	if w.Kind == "scaling" {
+		measure, title = func(r Row) stats.Summary { return r.StartRate }, w.Title+": msgs/s from the process's start"
+	}
+	text(img, labelX, y+17, title, colInk)
 	y += titleH
 	high := 0.0
 	for _, r := range s.Rows {
-		high = max(high, r.Rate.Max)
+		high = max(high, measure(r).Max)
 	}
 	if high <= 0 {
 		high = 1
@@ -82,14 +90,15 @@ func panel(img *image.RGBA, y int, w plan.Workload, s Summary) int {
 	for i, r := range s.Rows {
 		top := y + i*rowH + (rowH-barH)/2
 		text(img, labelX, top+10, clip(r.Label, (barX-labelX-8)/7), colInk)
-		if r.Rate.N > 0 {
-			fill(img, image.Rect(barX, top, x(r.Rate.Median), top+barH), barColour(w, r))
+		m := measure(r)
+		if m.N > 0 {
+			fill(img, image.Rect(barX, top, x(m.Median), top+barH), barColour(w, r))
 			mid := top + barH/2
-			fill(img, image.Rect(x(r.Rate.Min), mid-1, x(r.Rate.Max)+1, mid+1), colRange)
-			fill(img, image.Rect(x(r.Rate.Min), top-1, x(r.Rate.Min)+1, top+barH+1), colRange)
-			fill(img, image.Rect(x(r.Rate.Max), top-1, x(r.Rate.Max)+1, top+barH+1), colRange)
+			fill(img, image.Rect(x(m.Min), mid-1, x(m.Max)+1, mid+1), colRange)
+			fill(img, image.Rect(x(m.Min), top-1, x(m.Min)+1, top+barH+1), colRange)
+			fill(img, image.Rect(x(m.Max), top-1, x(m.Max)+1, top+barH+1), colRange)
 		}
-		text(img, figureX, top+10, rateRange(r.Rate), colInk)
+		text(img, figureX, top+10, rateRange(m), colInk)
 	}
 	return y + rowH*len(s.Rows) + panelGap
 }

@@ -54,8 +54,28 @@ func header(b *strings.Builder, res Results) {
 		parts = append(parts, k+" "+res.Versions[k])
 	}
 	fmt.Fprintf(b, "Versions: %s.\n\n", strings.Join(parts, ", "))
-	b.WriteString("Each cell: median over the rounds (min–max). Ratios are taken round by round against the baseline's run of the same round.\n")
+	b.WriteString(method)
 }
+
+// method says how every figure was measured.
+const method = `How: each contender runs in a process of its own as a fresh consumer group from the earliest offset,
+commits every second as it would in production, and stops after the topic's last message; after every run the
+group's committed offsets are checked equal to the end offsets of every partition (a run that is short fails the
+suite). The contenders run one after another, their order rotated each round.
+
+- msgs/s: from the first message handled to the last (start-up excluded, the same for all). kcat cannot time
+  itself: it prints each message's offset into a pipe, which stdio fills in pieces of about 580 lines, and the
+  runner times it from the first piece to the last piece before the one written at its exit.
+- msgs/s from process start: every message over the time from the process's start to its last message:
+  joining the group, connecting and the first fetches included. A client that fetches much of the topic before it
+  hands over its first message (franz-go sends one fetch for all partitions of a broker) has a short first-to-last
+  span; this column counts that fetch.
+- CPU µs/msg: utime+stime of the contender's process (/proc/<pid>/stat, 10 ms ticks) over the first-to-last span,
+  divided by the messages in it. Peak RSS: VmHWM at the last message. Goroutines, sockets (descriptors in
+  /proc/<pid>/fd that are sockets) and RSS in the scaling table: half way through the run.
+- Each cell: median over the rounds (min–max). Ratios are taken round by round against the baseline's run of the
+  same round, then summarised.
+`
 
 func loads(xs []float64) string {
 	parts := make([]string, len(xs))

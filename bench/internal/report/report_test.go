@@ -149,6 +149,14 @@ func TestChartBarsAreProportionalToTheMedians(t *testing.T) {
 	if long < barW-2 || math.Abs(float64(short)-float64(long)/2) > 2 {
 		t.Errorf("bars %d and %d pixels long, want %d and half of it", long, short, barW)
 	}
+	// A scaling workload charts the rate from the process's start.
+	res.Workloads[0].Kind = "scaling"
+	res.Summaries[0].Rows[0].StartRate = stats.Summary{Median: 100, Min: 100, Max: 100, N: 1}
+	res.Summaries[0].Rows[1].StartRate = stats.Summary{Median: 100, Min: 100, Max: 100, N: 1}
+	img = Chart(res)
+	if a, b := blueRun(img, top+(rowH-barH)/2+2), blueRun(img, top+rowH+(rowH-barH)/2+2); a != b || a < barW-2 {
+		t.Errorf("scaling bars %d and %d pixels long, want both %d (equal rates from start)", a, b, barW)
+	}
 }
 
 // blueRun counts consumerkit-blue pixels on row y of the bar area.
