@@ -94,7 +94,7 @@ func Plan(s Sizes) []Workload {
 	}
 	for _, p := range s.ScalingPartitions {
 		ws = append(ws, Workload{
-			Name: fmt.Sprintf("scale-%d", p), Title: fmt.Sprintf("%d partitions, %s × 200 B, no-op handler", p, Count(s.Scaling)), Kind: "scaling",
+			Name: fmt.Sprintf("scale-%d", p), Title: fmt.Sprintf("%s, %s × 200 B, no-op handler", partitions(p), Count(s.Scaling)), Kind: "scaling",
 			Shape: topics.Shape{Name: name("scale", p, s.Scaling), Partitions: p, N: s.Scaling, ValueBytes: 200, Keys: 1000},
 			Contenders: []Entry{
 				{Contender: "consumerkit-partition", Label: "consumerkit, partition ordering"},
@@ -116,6 +116,14 @@ func Rotated(entries []Entry, r int) []Entry {
 		out = append(out, entries[(i+r)%n])
 	}
 	return out
+}
+
+// partitions writes "1 partition", "12 partitions".
+func partitions(n int) string {
+	if n == 1 {
+		return "1 partition"
+	}
+	return fmt.Sprintf("%d partitions", n)
 }
 
 // Count writes n with thousands separators: 1,000,000.

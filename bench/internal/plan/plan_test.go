@@ -50,6 +50,9 @@ func TestPlanHasTheIssuesWorkloads(t *testing.T) {
 			t.Errorf("%s: shape %v, want %v", name, got, want)
 		}
 	}
+	if got := byName["scale-1"].Title; got != "1 partition, 200,000 × 200 B, no-op handler" {
+		t.Errorf("scale-1 title %q", got)
+	}
 	if k := byName["key-ordering"]; k.Shape.Keys != 500 || k.HandlerDelay.Milliseconds() != 2 || k.Contenders[0].Workers != 64 {
 		t.Errorf("key ordering: %+v", k)
 	}
