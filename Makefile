@@ -83,6 +83,10 @@ bench: ## benchmarks with ratios against peers measured in the same run (real br
 	$(GO) test -run '^$$' -bench 'NoopThroughputVsKafkaGo' -benchtime 6x ./pkg/kafka/
 	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./pkg/kafka/
 
+.PHONY: bench-peers
+bench-peers: ## consumerkit against kafka-go, franz-go, sarama, watermill-kafka and kcat (bench/, a module of its own), each in its own process with a fresh group, ROUNDS (7) interleaved rounds, committed offsets verified after every run; prints the table, writes markdown, JSON and a PNG chart to bench/results/<time>; against KAFKA_BROKERS, else a broker it starts on KAFKA_PORT (9092) and stops; BENCH_QUICK=1: a smoke test (~1 min)
+	scripts/bench-peers.sh
+
 .PHONY: kafka-up
 kafka-up: ## start Apache Kafka KAFKA_VERSION (default 4.1.1; 3.9.1 supported) on 127.0.0.1:9092 (jars cached); KAFKA_SECURITY=sasl_ssl: TLS and SASL, client settings in .cache/kafka/client.env; KAFKA_ADVERTISED_PORT: advertise another port (a proxy, make test-network)
 	scripts/kafka.sh up
@@ -114,6 +118,7 @@ lint: ## gofmt, go vet, and wire diff must all be clean
 	$(GO) vet -tags 'e2e soak' ./e2e/
 	$(GO) vet -tags deploycheck ./deploy/k8s/
 	$(GO) vet -tags network ./pkg/kafka/
+	cd bench && $(GO) vet ./...
 	$(GO) tool wire diff $(PKGS)
 
 .PHONY: remove-example
