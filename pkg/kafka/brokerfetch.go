@@ -47,20 +47,28 @@ type brokerFetchConfig struct {
 	maxWait           time.Duration
 	partitionMaxBytes int32
 	requestMaxBytes   int32
+	// requestTimeout bounds a request's answer beyond the time the broker
+	// may hold it (maxWait): a broker that stopped answering is given up
+	// on, and the connection with it, after this long.
+	requestTimeout time.Duration
 }
 
 const (
 	// fetchClientID names the sessions' connections in the brokers' logs.
 	fetchClientID = "consumerkit-fetch"
-	// requestTimeout bounds a request's answer beyond the time the broker
-	// may hold it (maxWait): a broker that stopped answering is given up
-	// on, and the connection with it, after this long.
+	// requestTimeout is brokerFetchConfig.requestTimeout: kafka-go's
+	// dial timeout, which conn.Settings gives every client.
 	requestTimeout = 10 * time.Second
 	// shortWait is how long a fetch waits for data while a partition it
 	// left out, because it holds unconsumed records, is being consumed:
 	// the next request will include it soon, and a broker holding an idle
 	// partition's request for maxWait would keep it waiting that long.
 	shortWait = 10 * time.Millisecond
+	// settleTime is how long after a partition was handed to a session
+	// its fetches wait at most shortWait: partitions come in waves (a new
+	// generation's, those whose leader moved), and one handed over while a
+	// fetch waits for data would wait with it.
+	settleTime = 100 * time.Millisecond
 	// maxRequestBytes is the most any one fetch response may hold (Kafka's
 	// fetch.max.bytes default).
 	maxRequestBytes = 50 << 20
@@ -162,6 +170,7 @@ func (f *brokerFetcher) assignLocked(r *sessionReader, id int32, addr string) {
 	r.ownerHint.Store(s)
 	r.needStart = true
 	s.parts = append(s.parts, r)
+	s.assigned = time.Now()
 	s.poke()
 }
 

@@ -45,7 +45,7 @@ func (s *brokerSession) listOffsets(ps []planned, at int64) (map[topicPartition]
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, listoffsets.RequestPartition{Partition: pl.r.partition, CurrentLeaderEpoch: -1, Timestamp: at})
 	}
 	c := s.connection()
-	if err := c.SetDeadline(time.Now().Add(requestTimeout)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(s.f.cfg.requestTimeout)); err != nil {
 		return nil, err
 	}
 	m, err := c.RoundTrip(req)

@@ -204,7 +204,7 @@ func (pl *placer) metadataFrom(addr string, topics []string) (*metadata.Response
 		return nil, errors.New("session fetcher stopped")
 	}
 	defer pl.release(c)
-	_ = c.SetDeadline(time.Now().Add(requestTimeout))
+	_ = c.SetDeadline(time.Now().Add(pl.f.cfg.requestTimeout))
 	res, err := c.RoundTrip(&metadata.Request{TopicNames: topics})
 	if err != nil {
 		return nil, fmt.Errorf("metadata from %s: %w", addr, err)

@@ -53,14 +53,15 @@ func completeBatches(raw []byte) (n int, next int64, err error) {
 	for rest := raw; len(rest) > batchMagicAt; {
 		length := int32(binary.BigEndian.Uint32(rest[batchLengthAt:]))
 		total := batchLogOverhead + int(length)
-		if length < 0 || (rest[batchMagicAt] == 2 && total < batchHeaderLen) {
+		magic := rest[batchMagicAt]
+		if length < 0 || total <= batchMagicAt || magic > 2 || (magic == 2 && total < batchHeaderLen) {
 			return n, next, fmt.Errorf("%w: length %d at offset %d", errCorruptBatch, length, int64(binary.BigEndian.Uint64(rest)))
 		}
 		if total > len(rest) {
 			break // cut short by the response's size bound
 		}
 		end := int64(binary.BigEndian.Uint64(rest))
-		if rest[batchMagicAt] == 2 {
+		if magic == 2 {
 			end += int64(int32(binary.BigEndian.Uint32(rest[batchLastDeltaAt:])))
 		}
 		n, next, rest = n+total, end+1, rest[total:]

@@ -47,18 +47,29 @@ func (s *brokerSession) plan(now time.Time) fetchPlan {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := fetchPlan{wait: time.Hour, maxWait: f.cfg.maxWait}
+	if now.Sub(s.assigned) < settleTime {
+		p.maxWait = min(p.maxWait, shortWait)
+	}
 	if len(s.parts) == 0 {
 		f.stopSessionLocked(s)
 		return fetchPlan{exit: true}
 	}
 	n := len(s.parts)
 	s.rotate = (s.rotate + 1) % n
+	// A partition read twice at once (two readers of it open, as a test
+	// may) goes once into a request: a broker refuses a partition asked
+	// twice. The other reader has its turn next round.
+	asked := make(map[topicPartition]bool, n)
 	for i := range n {
 		r := s.parts[(s.rotate+i)%n]
+		tp := topicPartition{r.topic, r.partition}
 		switch {
+		case asked[tp]:
+			continue
 		case r.retryAt.After(now):
 			p.wait = min(p.wait, r.retryAt.Sub(now))
 		case r.needStart || r.checkRange:
+			asked[tp] = true
 			p.resolve = append(p.resolve, planned{r: r, epoch: r.epoch, offset: r.next})
 		case len(r.slot) > 0:
 			// Its records wait to be taken. While they are being taken,
@@ -68,6 +79,7 @@ func (s *brokerSession) plan(now time.Time) fetchPlan {
 				p.maxWait = min(p.maxWait, shortWait)
 			}
 		default:
+			asked[tp] = true
 			p.add(planned{r: r, epoch: r.epoch, offset: r.next})
 		}
 	}
@@ -111,7 +123,7 @@ func (s *brokerSession) fetch(p fetchPlan) (*fetchResponse, error) {
 		})
 	}
 	s.correlation++
-	if err := c.SetDeadline(time.Now().Add(p.maxWait + requestTimeout)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(p.maxWait + cfg.requestTimeout)); err != nil {
 		return nil, err
 	}
 	if err := protocol.WriteRequest(c, version, s.correlation, fetchClientID, req); err != nil {
@@ -179,11 +191,12 @@ func (s *brokerSession) deliverLocked(pl planned, fp fetchedPartition, now time.
 		r.retryAt = now.Add(fetchBackoff(r.attempt))
 		return
 	}
+	r.attempt = 0 // the broker answered for it
 	if n == 0 || next <= pl.offset {
 		return // nothing new: fetched again next round
 	}
 	if handLocked(r, &fetchedChunk{records: fp.records[:n], from: pl.offset, highWater: fp.highWater}) {
-		r.next, r.attempt = next, 0
+		r.next = next
 	}
 }
 

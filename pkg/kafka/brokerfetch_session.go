@@ -36,6 +36,9 @@ type brokerSession struct {
 	// however large).
 	correlation int32
 	rotate      int
+	// assigned is when a partition was last handed to the session,
+	// guarded by f.mu.
+	assigned time.Time
 }
 
 func newBrokerSession(f *brokerFetcher, id int32, addr string) *brokerSession {

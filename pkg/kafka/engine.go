@@ -78,6 +78,7 @@ func NewEngine(cfg Config, brokers conn.Brokers, handlers *registry.Registry, me
 	e.sessions = newBrokerFetcher(brokerFetchConfig{
 		brokers: brokers.Addrs, settings: e.connSettings, maxWait: cfg.FetchMaxWait,
 		partitionMaxBytes: int32(min(cfg.MaxInflightBytes, 1<<20)), requestMaxBytes: maxRequestBytes,
+		requestTimeout: requestTimeout,
 	})
 	if cfg.Fetcher == FetcherSession {
 		e.openReader = e.openSessionReader
