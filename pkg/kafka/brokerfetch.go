@@ -47,18 +47,24 @@ type brokerFetchConfig struct {
 	maxWait           time.Duration
 	partitionMaxBytes int32
 	requestMaxBytes   int32
-	// requestTimeout bounds a request's answer beyond the time the broker
-	// may hold it (maxWait): a broker that stopped answering is given up
-	// on, and the connection with it, after this long.
+	// requestTimeout is how long a broker may stay silent while an answer
+	// is due: beyond the time it may hold a fetch (maxWait) before the
+	// first byte, then between reads of the response (a slow link that
+	// keeps delivering is not given up on), and for a whole metadata or
+	// ListOffsets answer. A broker that stopped answering is given up on,
+	// reported, and its connection closed, after that long.
 	requestTimeout time.Duration
 }
 
 const (
 	// fetchClientID names the sessions' connections in the brokers' logs.
 	fetchClientID = "consumerkit-fetch"
-	// requestTimeout is brokerFetchConfig.requestTimeout: kafka-go's
-	// dial timeout, which conn.Settings gives every client.
-	requestTimeout = 10 * time.Second
+	// requestTimeout is brokerFetchConfig.requestTimeout. The Reader
+	// gives up on a fetch after fetch_max_wait, and on a batch that stops
+	// arriving after 10s; this is in between, so that a silent broker is
+	// reported within seconds, as the Reader's is, while a link that is
+	// slow but delivering is not cut.
+	requestTimeout = 3 * time.Second
 	// shortWait is how long a fetch waits for data while a partition it
 	// left out, because it holds unconsumed records, is being consumed:
 	// the next request will include it soon, and a broker holding an idle

@@ -8,6 +8,8 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 	"github.com/segmentio/kafka-go/protocol/fetch"
+
+	"github.com/consumerkit/consumerkit/pkg/kafka/conn"
 )
 
 // fetchPlan is one round of a session: what it resolves, or fetches.
@@ -95,8 +97,9 @@ func (p *fetchPlan) add(pl planned) {
 	p.fetch = append(p.fetch, pl)
 }
 
-// fetch sends the plan's Fetch request and reads the response, within
-// the time the broker may hold it plus requestTimeout.
+// fetch sends the plan's Fetch request and reads the response: its first
+// bytes within the time the broker may hold it plus requestTimeout, the
+// rest with no gap longer than requestTimeout.
 func (s *brokerSession) fetch(p fetchPlan) (*fetchResponse, error) {
 	c := s.connection()
 	version := c.Versions[protocol.Fetch]
@@ -129,7 +132,7 @@ func (s *brokerSession) fetch(p fetchPlan) (*fetchResponse, error) {
 	if err := protocol.WriteRequest(c, version, s.correlation, fetchClientID, req); err != nil {
 		return nil, fmt.Errorf("fetch from broker %d (%s): %w", s.id, s.addr, err)
 	}
-	res, err := readFetchResponse(c, version, s.correlation, p.topics)
+	res, err := readFetchResponse(&progressReader{c: c, gap: cfg.requestTimeout}, version, s.correlation, p.topics)
 	if err != nil {
 		return nil, fmt.Errorf("fetch from broker %d (%s): %w", s.id, s.addr, err)
 	}
@@ -137,6 +140,26 @@ func (s *brokerSession) fetch(p fetchPlan) (*fetchResponse, error) {
 		return nil, fmt.Errorf("fetch from broker %d (%s): %w", s.id, s.addr, kafkago.Error(res.errorCode))
 	}
 	return res, nil
+}
+
+// progressReader reads a response from c, giving up when it stops
+// arriving for gap: the deadline set before the first read stands until
+// data comes, then each read has gap.
+type progressReader struct {
+	c       *conn.BrokerConn
+	gap     time.Duration
+	started bool
+}
+
+func (r *progressReader) Read(b []byte) (int, error) {
+	if r.started {
+		if err := r.c.SetReadDeadline(time.Now().Add(r.gap)); err != nil {
+			return 0, err
+		}
+	}
+	n, err := r.c.Read(b)
+	r.started = r.started || n > 0
+	return n, err
 }
 
 // dispatch hands each partition its share of res, as the Reader would
