@@ -4,6 +4,7 @@ package kafka
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -278,5 +279,17 @@ func TestSessionFetcherFetchesAPartitionOnlyWhileItHasRoom(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := fetches.Load(); n != 3 {
 		t.Fatalf("%d fetches after one more response was taken; want 3", n)
+	}
+}
+
+// TestEngineFetchesThroughTheConfiguredFetcher: kafka.fetcher picks what
+// each partition run reads through.
+func TestEngineFetchesThroughTheConfiguredFetcher(t *testing.T) {
+	for fetcher, want := range map[string]string{FetcherReader: "*kafka.Reader", FetcherSession: "*kafka.sessionReader"} {
+		rig := newFetchRig(t, fetcher, []string{"127.0.0.1:1"}, nil)
+		rd := rig.open("t", 0, 0)
+		if got := fmt.Sprintf("%T", rd); got != want {
+			t.Fatalf("kafka.fetcher %s reads through %s, want %s", fetcher, got, want)
+		}
 	}
 }
