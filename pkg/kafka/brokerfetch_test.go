@@ -194,37 +194,33 @@ func TestSessionFetcherReportsAFrozenBrokerAndCarriesOn(t *testing.T) {
 // most max_inflight_bytes (at most 1 MiB, as the Reader's MaxBytes) of
 // each partition, and at most that times the partitions in all.
 func TestSessionFetcherBoundsEachPartitionAndRequest(t *testing.T) {
-	const topic = "bounds"
-	c := fakeCluster(t, 1, topic, 2)
-	cl := fakeClient(t, c)
-	produceEach(t, cl, topic, 0, "v0")
-	produceEach(t, cl, topic, 1, "v0")
-	type seen struct{ request, partition int32 }
-	var mu sync.Mutex
-	var fetches []seen
-	c.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		f := req.(*kmsg.FetchRequest)
-		mu.Lock()
-		defer mu.Unlock()
-		for _, rt := range f.Topics {
-			for _, rp := range rt.Partitions {
-				fetches = append(fetches, seen{f.MaxBytes, rp.PartitionMaxBytes})
-			}
-		}
-		return nil, nil, false
-	})
 	for _, tc := range []struct {
 		inflight int64
 		want     int32
 	}{{4096, 4096}, {8 << 20, 1 << 20}} {
-		mu.Lock()
-		fetches = nil
-		mu.Unlock()
+		const topic = "bounds"
+		c := fakeCluster(t, 1, topic, 2) // each case its own: no fetch of the other's in flight
+		cl := fakeClient(t, c)
+		produceEach(t, cl, topic, 0, "v0")
+		produceEach(t, cl, topic, 1, "v0")
+		type seen struct{ request, partition int32 }
+		var mu sync.Mutex
+		var fetches []seen
+		c.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+			c.KeepControl()
+			f := req.(*kmsg.FetchRequest)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, rt := range f.Topics {
+				for _, rp := range rt.Partitions {
+					fetches = append(fetches, seen{f.MaxBytes, rp.PartitionMaxBytes})
+				}
+			}
+			return nil, nil, false
+		})
 		rig := newFetchRig(t, FetcherSession, c.ListenAddrs(), func(cfg *Config) { cfg.MaxInflightBytes = tc.inflight })
-		a, b := rig.open(topic, 0, 0), rig.open(topic, 1, 0)
-		read(t, a, 1)
-		read(t, b, 1)
+		read(t, rig.open(topic, 0, 0), 1)
+		read(t, rig.open(topic, 1, 0), 1)
 		mu.Lock()
 		got := slices.Clone(fetches)
 		mu.Unlock()
@@ -236,17 +232,9 @@ func TestSessionFetcherBoundsEachPartitionAndRequest(t *testing.T) {
 				t.Fatalf("max_inflight_bytes %d: a fetch asked %d per partition, %d in all; want %d, and at most %d", tc.inflight, s.partition, s.request, tc.want, 2*tc.want)
 			}
 		}
-		_ = a.Close()
-		_ = b.Close()
 	}
 }
 
-// waitCtx is a context ending with the test's patience.
-func waitCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // TestSessionFetcherFetchesAPartitionOnlyWhileItHasRoom: a partition
 // whose records are not taken is not fetched again: its memory is one
