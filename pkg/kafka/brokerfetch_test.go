@@ -3,7 +3,6 @@
 package kafka
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -234,7 +233,6 @@ func TestSessionFetcherBoundsEachPartitionAndRequest(t *testing.T) {
 		}
 	}
 }
-
 
 // TestSessionFetcherFetchesAPartitionOnlyWhileItHasRoom: a partition
 // whose records are not taken is not fetched again: its memory is one
