@@ -22,8 +22,9 @@ import (
 // handler in partition ordering fetching through the session fetcher
 // against the same engine fetching through kafka-go's Reader (see
 // kafka.fetcher), and each against a plain kafka-go group Reader loop, on
-// the same broker and topic in one run: 12 partitions of 200-byte
-// messages (BENCH_MESSAGES, default 300,000). Besides the ratios it
+// the same broker and topic in one run: 12 partitions of BENCH_MESSAGES
+// messages (default 300,000) of BENCH_VALUE_BYTES each (default 200).
+// Besides the ratios it
 // reports each side's CPU time per message (this process's: the broker's
 // is not counted). Run it with -benchtime Nx for N interleaved rounds.
 func BenchmarkFetcherSessionVsReader(b *testing.B) {
@@ -31,7 +32,7 @@ func BenchmarkFetcherSessionVsReader(b *testing.B) {
 	const partitions = 12
 	broker := newTestBroker(b)
 	topic := broker.createTopic("bench-fetcher", partitions)
-	value := strings.Repeat("v", 200)
+	value := strings.Repeat("v", benchEnv(b, "BENCH_VALUE_BYTES", 200))
 	broker.produceFast(topic, n, func(i int) (string, string) { return strconv.Itoa(i), value })
 	noop := message.HandlerFunc(func(context.Context, *message.Message) error { return nil })
 	sub := registry.Subscription{Ordering: registry.OrderingPartition}
@@ -49,11 +50,14 @@ func BenchmarkFetcherSessionVsReader(b *testing.B) {
 }
 
 // benchMessages is BENCH_MESSAGES, or def.
-func benchMessages(tb testing.TB, def int) int {
-	if s := os.Getenv("BENCH_MESSAGES"); s != "" {
+func benchMessages(tb testing.TB, def int) int { return benchEnv(tb, "BENCH_MESSAGES", def) }
+
+// benchEnv is the number the environment variable name holds, or def.
+func benchEnv(tb testing.TB, name string, def int) int {
+	if s := os.Getenv(name); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 10 {
-			tb.Fatalf("BENCH_MESSAGES=%q: want a number of at least 10", s)
+			tb.Fatalf("%s=%q: want a number of at least 10", name, s)
 		}
 		return n
 	}
@@ -102,7 +106,8 @@ func (b *testBroker) produceFast(topic string, n int, kv func(i int) (key, value
 	tr := b.transport()
 	defer tr.CloseIdleConnections()
 	w := &kafkago.Writer{Addr: kafkago.TCP(b.addrs...), Topic: topic, Balancer: &kafkago.Hash{},
-		RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 2000, BatchBytes: 4 << 20, Transport: tr}
+		RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 2000, BatchBytes: 900 << 10, // a batch fits the broker's 1 MB message.max.bytes
+		Transport: tr}
 	defer w.Close()
 	const chunk = 20_000
 	for i := 0; i < n; i += chunk {
