@@ -11,6 +11,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/consumerkit/consumerkit/pkg/consumertest"
 )
 
 // TestFetchersFollowTheLeaderWhenItMoves: on three brokers, every
@@ -74,12 +76,15 @@ func TestSessionFetcherRunsOneSessionPerBroker(t *testing.T) {
 	const topic, partitions = "per-broker", 24
 	c := fakeCluster(t, 3, topic, partitions)
 	cl := fakeClient(t, c)
-	rig := newFetchRig(t, FetcherSession, c.ListenAddrs(), nil)
 	leaders := map[int32]bool{}
-	var readers []partitionReader
 	for p := range partitions {
 		produceEach(t, cl, topic, int32(p), "v0")
 		leaders[c.LeaderFor(topic, int32(p))] = true
+	}
+	cl.Close() // its connections are not the fetcher's
+	rig := newFetchRig(t, FetcherSession, c.ListenAddrs(), nil)
+	var readers []partitionReader
+	for p := range partitions {
 		readers = append(readers, rig.open(topic, p, 0))
 	}
 	for _, rd := range readers {
@@ -88,6 +93,9 @@ func TestSessionFetcherRunsOneSessionPerBroker(t *testing.T) {
 	if n := goroutinesRunning("(*brokerSession).run"); n != len(leaders) {
 		t.Fatalf("%d sessions for %d partitions led by %d brokers; want one per broker", n, partitions, len(leaders))
 	}
+	// The placer's connection lasts one round of lookups; a session's as
+	// long as the session.
+	consumertest.Eventually(t, "one connection per session", func() bool { return brokerConnections(t, c.ListenAddrs()) == len(leaders) })
 	if n := goroutinesRunning("(*placer).run"); n != 1 {
 		t.Fatalf("%d placers, want 1", n)
 	}
@@ -102,6 +110,9 @@ func TestSessionFetcherRunsOneSessionPerBroker(t *testing.T) {
 	}
 	if n := goroutinesRunning("(*brokerSession).run") + goroutinesRunning("(*placer).run"); n != 0 {
 		t.Fatalf("%d session and placer goroutines after every partition closed", n)
+	}
+	if n := brokerConnections(t, c.ListenAddrs()); n != 0 {
+		t.Fatalf("%d connections to the brokers after every partition closed", n)
 	}
 }
 

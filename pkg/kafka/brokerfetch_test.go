@@ -3,6 +3,8 @@
 package kafka
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -277,5 +279,43 @@ func TestEngineFetchesThroughTheConfiguredFetcher(t *testing.T) {
 		if got := fmt.Sprintf("%T", rd); got != want {
 			t.Fatalf("kafka.fetcher %s reads through %s, want %s", fetcher, got, want)
 		}
+	}
+}
+
+// TestSessionFetcherFetchesADamagedBatchAgain: a batch damaged on the way
+// (its CRC fails) is reported and returned by FetchMessage as an error;
+// the partition then fetches it again from where it was, and carries on.
+func TestSessionFetcherFetchesADamagedBatchAgain(t *testing.T) {
+	const topic = "damaged"
+	c := fakeCluster(t, 1, topic, 1)
+	produceEach(t, fakeClient(t, c), topic, 0, "v0")
+	damaged := encodeBatch(t, 2, 0, 0, rec("k", "v0"))
+	damaged[len(damaged)-1] ^= 0xff
+	c.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		res := req.ResponseKind().(*kmsg.FetchResponse)
+		for _, rt := range req.(*kmsg.FetchRequest).Topics {
+			st := kmsg.NewFetchResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewFetchResponseTopicPartition()
+				sp.Partition, sp.HighWatermark, sp.RecordBatches = rp.Partition, 1, damaged
+				st.Partitions = append(st.Partitions, sp)
+			}
+			res.Topics = append(res.Topics, st)
+		}
+		return res, nil, true // once: the next fetches reach the broker
+	})
+	rig := newFetchRig(t, FetcherSession, c.ListenAddrs(), nil)
+	rd := rig.open(topic, 0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), consumertest.Patience)
+	defer cancel()
+	if _, err := rd.FetchMessage(ctx); !errors.Is(err, errCorruptBatch) {
+		t.Fatalf("the damaged batch: %v, want errCorruptBatch", err)
+	}
+	if !rig.reported("CRC mismatch") {
+		t.Fatalf("reported %q, want the CRC mismatch", rig.allReports())
+	}
+	if got := read(t, rd, 1)[0]; got.Offset != 0 || string(got.Value) != "v0" {
+		t.Fatalf("after it: offset %d %q, want 0 v0 fetched again", got.Offset, got.Value)
 	}
 }
