@@ -108,6 +108,7 @@ func (f *brokerFetcher) startLocked(r *sessionReader) {
 		f.running.Add(1)
 		go func(pl *placer) {
 			defer f.running.Done()
+			defer close(pl.done)
 			pl.run()
 		}(f.placer)
 	}
@@ -168,6 +169,7 @@ func (f *brokerFetcher) assignLocked(r *sessionReader, id int32, addr string) {
 		f.running.Add(1)
 		go func() {
 			defer f.running.Done()
+			defer close(s.done)
 			s.run()
 		}()
 	}

@@ -72,8 +72,9 @@ func (pl *placer) halt() <-chan struct{} {
 	return pl.done
 }
 
+// run is the placer's goroutine; done is closed once it has returned (by
+// its starter).
 func (pl *placer) run() {
-	defer close(pl.done)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for pl.ctx.Err() == nil {

@@ -78,8 +78,9 @@ func (s *brokerSession) halt() {
 	}
 }
 
+// run is the session's goroutine; done is closed once it has returned
+// (by its starter, so that nothing of it is left running then).
 func (s *brokerSession) run() {
-	defer close(s.done)
 	defer s.closeConn()
 	for s.ctx.Err() == nil {
 		p := s.plan(time.Now())
