@@ -25,6 +25,7 @@ targets=(
   "./pkg/config FuzzLoadFlags"
   "./pkg/kafka FuzzRetryHeaderDecode"
   "./pkg/kafka FuzzLetterHeaderRoundTrip"
+  "./pkg/kafka FuzzRecordIter"
   "./pkg/kafka/dlq FuzzReplayFilter"
   "./pkg/admin FuzzPutLogLevel"
   "./internal/service FuzzOrdersEnricherDecode"

@@ -44,7 +44,10 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   liveness and status, metrics) is exercised only by the broker tests,
 #   and the packages beside it (conn, dlq, embedded, publish) are not the
 #   engine's units. inmemory*.go (RunInMemory, the test kit's seam)
-#   and kafkatest/ are the test kit's, tested with it. config_validate.go and config_subscriptions.go are left
+#   and kafkatest/ are the test kit's, tested with it. The session
+#   fetcher's broker-facing files (brokerfetch*.go but its record and
+#   response decoding, which are broker-free units) are exercised only by
+#   broker tests (kfake), so they are left out like fetch.go. config_validate.go and config_subscriptions.go are left
 #   out too: Validate is table-tested broker-free (config_test.go), but its
 #   137 mutants would double the run; it is not under mutation testing yet.
 #   Seven mutants are known to live, none changing behaviour: the
@@ -69,7 +72,7 @@ packages=(
   "config|./pkg/config|"
   "watchdog|./pkg/watchdog|"
   "scaffold|./pkg/scaffold|--exclude-files=^(callers|changes|declared|doc|layout|newhandler|register|render|repo|wiretool|service[a-z_]*)\\.go$"
-  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^((conn|dlq|embedded|publish|kafkatest)/|(config|config_subscriptions|config_validate|demofeed|doc|engine|fetch|generation|health|inmemory|inmemory_outcomes|inspect|live|live_metrics|metrics|partition|partition_health|partition_status|retrytopics|subscription|wire)\\.go$)"
+  "kafka-units|./pkg/kafka|--tags=brokerfree --exclude-files=^((conn|dlq|embedded|publish|kafkatest)/|(brokerfetch|brokerfetch_offsets|brokerfetch_partition|brokerfetch_placer|brokerfetch_round|brokerfetch_session|config|config_subscriptions|config_validate|demofeed|doc|engine|fetch|generation|health|inmemory|inmemory_outcomes|inspect|live|live_metrics|metrics|partition|partition_health|partition_status|retrytopics|subscription|wire)\\.go$)"
 )
 
 gobin=$(go env GOBIN)

@@ -41,6 +41,7 @@ func frameworkBindings(c *Config) []binding {
 		{"KAFKA_SASL_PASSWORD_FILE", "sasl-password-file", "file holding the SASL password (trailing newlines trimmed), instead of KAFKA_SASL_PASSWORD", &c.Kafka.SASL.PasswordFile},
 		{"MAX_INFLIGHT", "max-inflight", "fetched messages a partition may hold before fetching pauses", &c.Kafka.MaxInflight},
 		{"MAX_INFLIGHT_BYTES", "max-inflight-bytes", "fetched payload bytes per partition before fetching pauses", &c.Kafka.MaxInflightBytes},
+		{"KAFKA_FETCHER", "fetcher", "how partitions are fetched: reader (a kafka-go Reader per partition) or session (one fetch session per broker)", &c.Kafka.Fetcher},
 		{"COMMIT_INTERVAL", "commit-interval", "how often completed offsets are committed", &c.Kafka.CommitInterval},
 		{"HANDLER_TIMEOUT", "handler-timeout", "deadline of one handler call", &c.Kafka.HandlerTimeout},
 		{"STALL_TIMEOUT", "stall-timeout", "a partition with work that completes nothing this long fails /healthz", &c.Kafka.StallTimeout},

@@ -50,6 +50,11 @@ type Config struct {
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// FetchMaxWait is how long a fetch waits for data on an idle partition.
 	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
+	// Fetcher chooses how partitions are fetched: FetcherReader (one
+	// kafka-go Reader, its goroutine and its connection per assigned
+	// partition) or FetcherSession (one fetch session per broker, for all
+	// the partitions it leads).
+	Fetcher string `yaml:"fetcher"`
 	// RetryBackoff and MaxRetryBackoff pace the retry of a dead-letter or
 	// retry-topic write that failed for a passing reason (exponential with
 	// jitter); the handler is never called again for it.
@@ -71,6 +76,12 @@ type Config struct {
 	// empty.
 	Embedded embedded.Config `yaml:"embedded"`
 }
+
+// The fetchers kafka.fetcher chooses from.
+const (
+	FetcherReader  = "reader"
+	FetcherSession = "session"
+)
 
 // withDefaults fills what the configuration left zero, some from the
 // engine's configuration c.
@@ -126,6 +137,7 @@ func DefaultConfig() Config {
 		MaxInflight:          1000,
 		MaxInflightBytes:     8 << 20,
 		FetchMaxWait:         time.Second,
+		Fetcher:              FetcherReader,
 		RetryBackoff:         100 * time.Millisecond,
 		MaxRetryBackoff:      10 * time.Second,
 		WriteTimeout:         10 * time.Second,

@@ -256,3 +256,22 @@ func TestValidateChecksTheEmbeddedBrokerOnlyWhenItIsUsed(t *testing.T) {
 		t.Fatalf("with configured brokers: %v", errs)
 	}
 }
+
+// TestValidateTakesOnlyTheKnownFetchers: kafka.fetcher is reader (the
+// default) or session; anything else is refused, naming both.
+func TestValidateTakesOnlyTheKnownFetchers(t *testing.T) {
+	cfg := subscribedConfig()
+	if cfg.Fetcher != FetcherReader {
+		t.Fatalf("default fetcher %q, want %q", cfg.Fetcher, FetcherReader)
+	}
+	for _, f := range []string{FetcherReader, FetcherSession} {
+		cfg.Fetcher = f
+		if errs := cfg.Validate(); len(errs) != 0 {
+			t.Fatalf("fetcher %q: %v", f, errs)
+		}
+	}
+	cfg.Fetcher = "Session"
+	if errs := cfg.Validate(); len(errs) != 1 || problems(errs) != `kafka.fetcher "Session": must be reader or session` {
+		t.Fatalf("got %v", errs)
+	}
+}

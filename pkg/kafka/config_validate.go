@@ -42,7 +42,8 @@ func (c Config) validateBrokers() []error {
 	return bad
 }
 
-// validateGroup checks the group's identity and where it starts.
+// validateGroup checks the group's identity, where it starts and how it
+// fetches.
 func (c Config) validateGroup() []error {
 	var bad configErrors
 	if c.GroupID == "" {
@@ -50,6 +51,9 @@ func (c Config) validateGroup() []error {
 	}
 	if c.StartOffset != "earliest" && c.StartOffset != "latest" {
 		bad.add("kafka.start_offset %q: must be earliest or latest", c.StartOffset)
+	}
+	if c.Fetcher != FetcherReader && c.Fetcher != FetcherSession {
+		bad.add("kafka.fetcher %q: must be %s or %s", c.Fetcher, FetcherReader, FetcherSession)
 	}
 	return bad
 }

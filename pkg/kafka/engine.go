@@ -40,6 +40,9 @@ type Engine struct {
 	// openReader opens a partition's reader, which hands the errors it
 	// retries to report; tests replace it.
 	openReader func(topic string, partition int, report func(line string)) partitionReader
+	// sessions is the session fetcher (kafka.fetcher: session); it runs
+	// nothing under the Reader.
+	sessions *brokerFetcher
 	// groupNet is the group's trouble reaching the brokers: joining,
 	// heartbeats, commits (see NetworkState).
 	groupNet netTrouble
@@ -72,6 +75,14 @@ func NewEngine(cfg Config, brokers conn.Brokers, handlers *registry.Registry, me
 		letters: &letterProducer{Producer: publish.NewProducer("letters")},
 	}
 	e.openReader = e.openKafkaReader
+	e.sessions = newBrokerFetcher(brokerFetchConfig{
+		brokers: brokers.Addrs, settings: e.connSettings, maxWait: cfg.FetchMaxWait,
+		partitionMaxBytes: int32(min(cfg.MaxInflightBytes, 1<<20)), requestMaxBytes: maxRequestBytes,
+		requestTimeout: requestTimeout,
+	})
+	if cfg.Fetcher == FetcherSession {
+		e.openReader = e.openSessionReader
+	}
 	cfg.Subscriptions = handlers.Subscriptions(cfg.Subscriptions)
 	errs := cfg.validateSubscriptions()
 	for _, s := range cfg.Subscriptions {
@@ -191,6 +202,13 @@ func (e *Engine) run(ctx context.Context, cg *kafkago.ConsumerGroup) error {
 	}
 }
 
+// connSettings are the connection settings Start made.
+func (e *Engine) connSettings() conn.Settings {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.conn
+}
+
 // groupTrouble records an error of the group's clients (see NetworkState).
 func (e *Engine) groupTrouble(line string) { e.groupNet.failed(e.brokers.Addrs(), line, time.Now()) }
 
@@ -213,6 +231,11 @@ func (e *Engine) Stop(ctx context.Context) error {
 		if err := conn.CloseWithin(conn.Remaining(ctx, e.cfg.DrainTimeout+e.cfg.ZombieGrace+2*e.cfg.CloseTimeout), "consumer group", cg.Close); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// Every partition closed its reader when the generation ended; this
+	// stops what a close given up on (CloseWithin) left running.
+	if err := e.sessions.shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("session fetcher: %w", err))
 	}
 	if err := e.group.Stop(ctx); err != nil {
 		errs = append(errs, err)

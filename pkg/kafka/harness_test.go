@@ -101,6 +101,9 @@ func testConfig(subs []registry.Subscription) Config {
 	}
 	cfg.Subscriptions = subs
 	cfg.Embedded = embedded.Config{Partitions: 4}
+	if f := os.Getenv("KAFKA_FETCHER"); f != "" {
+		cfg.Fetcher = f // every engine test runs with the fetcher named, as the binary would
+	}
 	return cfg
 }
 

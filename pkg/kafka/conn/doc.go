@@ -5,8 +5,10 @@
 // their Validate methods list every problem, each naming its setting, and
 // read the certificate files, so a missing or unparsable file is found
 // before any connection. New turns them into Settings, from which each
-// client takes its Dialer (readers, the consumer group) or its own
-// Transport (writers, admin requests).
+// client takes its Dialer (readers, the consumer group), its own
+// Transport (writers, admin requests), or a BrokerConn (DialBroker: one
+// connection to one broker speaking kafka-go's protocol messages, which
+// the session fetcher owns).
 //
 // Settings.Check connects as every client will (TCP, TLS, SASL, a first
 // request) and names why the brokers cannot be used: refused credentials,
