@@ -309,3 +309,31 @@ func TestHoldingFindsTheCallWhoseOffsetsIncludeOne(t *testing.T) {
 		t.Errorf("holding(11) = %+v after the call returned", got)
 	}
 }
+
+// TestTheEnginesLookAtACallContextIsNoEscape: before it calls the chain,
+// the engine asks a call's context why it cannot run — nil while it can,
+// its parent's cause once the drain ended, its own error once its deadline
+// passed — without retiring it, as a handler's Err would.
+func TestTheEnginesLookAtACallContextIsNoEscape(t *testing.T) {
+	now := time.Now()
+	live := startedCall(context.Background(), now, now.Add(time.Hour))
+	if err := live.cause(); err != nil {
+		t.Fatalf("a live call's cause is %v", err)
+	}
+	live.cancel(context.DeadlineExceeded)
+	if err := live.cause(); err != context.DeadlineExceeded {
+		t.Fatalf("a call past its deadline: cause %v", err)
+	}
+	parent, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("drain timeout passed"))
+	cut := startedCall(parent, now, now.Add(time.Hour))
+	if err := cut.cause(); err == nil || err.Error() != "drain timeout passed" {
+		t.Fatalf("a call after the drain: cause %v", err)
+	}
+	for _, c := range []*callContext{live, cut} {
+		c.end(c.clock.now())
+		if !c.begin(c.clock.now(), c.clock.now()+int64(time.Hour), 1, 1) {
+			t.Fatal("the engine's look retired the context")
+		}
+	}
+}

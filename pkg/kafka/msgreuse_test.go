@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
@@ -190,4 +191,64 @@ func TestRunInMemoryKeepsEachMessagesOwnHeaders(t *testing.T) {
 			t.Fatalf("message %d reported with headers %s", i, got)
 		}
 	}
+}
+
+// TestAPooledMessageHoldsOnlyItsOwnRecord: a message given back keeps
+// none of its record's bytes; taken again and filled, it holds the new
+// record alone — no headers (nil, as an unpooled one) when the record has
+// none, else exactly its own, in the array kept from before.
+func TestAPooledMessageHoldsOnlyItsOwnRecord(t *testing.T) {
+	var pool messagePool
+	m := pool.get()
+	m.fill(&kafkago.Message{Topic: "t", Offset: 1, Key: []byte("k"), Value: []byte("v"),
+		Headers: []kafkago.Header{{Key: "a", Value: []byte("1")}, {Key: "b", Value: []byte("2")}}})
+	if got := fmt.Sprintf("%d %s %s %v", m.Offset, m.Key, m.Value, m.Headers); got != "1 k v [{a [49]} {b [50]}]" {
+		t.Fatalf("filled: %s", got)
+	}
+	array := &m.Headers[0]
+	pool.put(m)
+	if m.Key != nil || m.Value != nil || m.Headers != nil || m.headers[0].Value != nil || m.headers[1].Value != nil {
+		t.Fatalf("given back still holding its record's bytes: %+v", m)
+	}
+	again := pool.get()
+	if again != m {
+		t.Fatal("the message given back was not taken again")
+	}
+	again.fill(&kafkago.Message{Topic: "t", Offset: 2})
+	if again.Headers != nil || again.Offset != 2 || again.Key != nil {
+		t.Fatalf("a record without headers: %+v", again.Message)
+	}
+	pool.put(again)
+	again = pool.get()
+	again.fill(&kafkago.Message{Topic: "t", Offset: 3, Headers: []kafkago.Header{{Key: "c", Value: []byte("3")}}})
+	if got := fmt.Sprint(again.Headers); got != "[{c [51]}]" || &again.Headers[0] != array {
+		t.Fatalf("headers %s, in the kept array: %v", got, &again.Headers[0] == array)
+	}
+	if fresh := pool.get(); fresh == again {
+		t.Fatal("a message in use was taken again")
+	}
+}
+
+// TestACallsDurationIsObservedFromItsStartToItsEnd: the duration histogram
+// gets each call's time from its start to its end — also for a message
+// that was queued while the call before it ran, whose call starts at that
+// call's end without reading the clock again.
+func TestACallsDurationIsObservedFromItsStartToItsEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		handlers := registry.Empty().Add("h", message.HandlerFunc(func(_ context.Context, m *message.Message) error {
+			time.Sleep(time.Duration(m.Offset+1) * 500 * time.Millisecond) // on the bubble's clock
+			return nil
+		}))
+		r := runPartition(t, testConfig(nil), registry.Subscription{Handler: "h", Ordering: registry.OrderingPartition, Retry: fastRetry(1)}, handlers, "")
+		r.feed(keyed(0, "k", "k", "k")...) // 0.5s, 1s, 1.5s
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		var got dto.Metric
+		if err := r.e.metrics.handlerDuration.WithLabelValues("t", "h").(prometheus.Metric).Write(&got); err != nil {
+			t.Fatal(err)
+		}
+		if h := got.GetHistogram(); h.GetSampleCount() != 3 || h.GetSampleSum() != 3 {
+			t.Fatalf("%d calls observed, %gs in all; want 3 calls, 3s", h.GetSampleCount(), h.GetSampleSum())
+		}
+	})
 }

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,11 +172,12 @@ func TestWindowRejectsMisuse(t *testing.T) {
 		"same offset twice":  func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.tryAdmit(5, 1, 0) },
 		"unknown done":       func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.done(6, 0) },
 		"done twice":         func(w *offsetWindow) { w.tryAdmit(5, 1, 0); w.tryAdmit(6, 1, 0); w.done(6, 0); w.done(6, 0) },
+		"done when empty":    func(w *offsetWindow) { w.done(0, 0) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
-				if recover() == nil {
-					t.Fatal("misuse not detected")
+				if r := recover(); !strings.HasPrefix(fmt.Sprint(r), "offset window: ") {
+					t.Fatalf("misuse not detected as such: %v", r)
 				}
 			}()
 			f(newOffsetWindow(10, 1<<20))
