@@ -79,7 +79,7 @@ test-container: ## the image, built by the test with `make image`, run read-only
 
 .PHONY: bench
 bench: ## benchmarks with ratios against peers measured in the same run (real broker when KAFKA_BROKERS is set)
-	$(GO) test -run '^$$' -bench 'FetchToCommittable' -benchmem -count 6 ./pkg/kafka/
+	$(GO) test -run '^$$' -bench 'DispatchAndTrack|FetchToCommittable' -benchmem -count 6 ./pkg/kafka/
 	$(GO) test -run '^$$' -bench 'NoopThroughputVsKafkaGo' -benchtime 6x ./pkg/kafka/
 	$(GO) test -run '^$$' -bench 'KeyOrderingVsPartitionOrdering' -benchtime 3x ./pkg/kafka/
 

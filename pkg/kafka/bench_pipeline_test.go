@@ -59,54 +59,62 @@ func BenchmarkFetchToCommittablePerMessage(b *testing.B) {
 		{"key-8-workers", registry.Subscription{Ordering: registry.OrderingKey, Workers: 8}},
 	} {
 		b.Run(ordering.name, func(b *testing.B) {
-			// The handler only counts, so that the benchmark can wait for
-			// the last message without polling through the run.
-			var handled atomic.Int64
-			last := make(chan struct{})
-			n := int64(b.N)
-			noop := registry.Empty().Add("noop", message.HandlerFunc(func(context.Context, *message.Message) error {
-				if handled.Add(1) == n {
-					close(last)
-				}
-				return nil
-			}))
-			sub := ordering.sub
-			sub.Topic, sub.Handler = "bench", "noop"
-			cfg := testConfig([]registry.Subscription{sub})
-			m, err := NewMetrics(prometheus.NewRegistry())
-			if err != nil {
-				b.Fatal(err)
-			}
-			e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), noop, m, zap.NewNop())
-			if err != nil {
-				b.Fatal(err)
-			}
 			keys := make([][]byte, 64)
 			for i := range keys {
 				keys[i] = []byte{byte('a' + i%26), byte('0' + i/26)}
 			}
-			value := make([]byte, 100)
-			e.openReader = func(topic string, _ int, _ func(string)) partitionReader {
-				return &keyedMemoryReader{memoryReader: memoryReader{topic: topic, end: int64(b.N), value: value, at: time.Now()}, keys: keys}
-			}
-			g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
-			p := newPartitionRun(g, e.subs["bench"], 0, 0)
-			genCtx, endGeneration := context.WithCancel(context.Background())
-			ran := make(chan struct{})
+			reader := &keyedMemoryReader{memoryReader: memoryReader{topic: "bench", end: int64(b.N), value: make([]byte, 100), at: time.Now()}, keys: keys}
+			run := newPipelineBench(b, ordering.sub, reader, int64(b.N))
 			b.ReportAllocs()
 			b.ResetTimer()
-			go func() { defer close(ran); p.run(genCtx) }()
-			<-last
-			for next, _ := p.window.committable(); next != n; next, _ = p.window.committable() {
-				runtime.Gosched() // the last outcome is being recorded
-			}
-			b.StopTimer()
-			endGeneration()
-			<-ran
-			if got := int(testutil.ToFloat64(m.messages.WithLabelValues("bench", "noop", string(delivery.OutcomeSuccess)))); got != b.N {
-				b.Fatalf("%d successes for %d messages", got, b.N)
-			}
+			run()
 		})
+	}
+}
+
+// newPipelineBench builds a partition run of sub (its topic and handler
+// filled in) whose handler only counts, reading n records from reader, and
+// returns what runs it: started, waited for until the n-th record's outcome
+// is recorded and the commit point is past it (the timer stopped there),
+// then ended and checked.
+func newPipelineBench(b *testing.B, sub registry.Subscription, reader partitionReader, n int64) (run func()) {
+	// The handler only counts, so that the benchmark can wait for the
+	// last message without polling through the run.
+	var handled atomic.Int64
+	last := make(chan struct{})
+	noop := registry.Empty().Add("noop", message.HandlerFunc(func(context.Context, *message.Message) error {
+		if handled.Add(1) == n {
+			close(last)
+		}
+		return nil
+	}))
+	sub.Topic, sub.Handler = "bench", "noop"
+	cfg := testConfig([]registry.Subscription{sub})
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := NewEngine(cfg, NewCluster(cfg, zap.NewNop()), noop, m, zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.openReader = func(string, int, func(string)) partitionReader { return reader }
+	g := &generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}
+	p := newPartitionRun(g, e.subs["bench"], 0, 0)
+	return func() {
+		genCtx, endGeneration := context.WithCancel(context.Background())
+		ran := make(chan struct{})
+		go func() { defer close(ran); p.run(genCtx) }()
+		<-last
+		for next, _ := p.window.committable(); next != n; next, _ = p.window.committable() {
+			runtime.Gosched() // the last outcome is being recorded
+		}
+		b.StopTimer()
+		endGeneration()
+		<-ran
+		if got := int64(testutil.ToFloat64(m.messages.WithLabelValues("bench", "noop", string(delivery.OutcomeSuccess)))); got != n {
+			b.Fatalf("%d successes for %d messages", got, n)
+		}
 	}
 }
 

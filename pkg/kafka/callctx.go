@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -11,36 +10,52 @@ import (
 // carries the attempt's deadline and is cancelled by its partition's
 // deadline enforcer when the deadline passes, or at once when the drain
 // ends.
-// Compared with context.WithTimeout it costs one small allocation and no
-// runtime timer per call (measured: WithTimeout was 4 allocations and
-// about 1µs of the engine's 1.3µs per message).
+// Compared with context.WithTimeout it costs no runtime timer per call
+// (measured: WithTimeout was 4 allocations and about 1µs of the engine's
+// 1.3µs per message), and no allocation when it is reused (below).
 //
 // Err returns context.DeadlineExceeded or context.Canceled, as the context
 // contract requires; why a call was cancelled at revoke or shutdown is the
 // cause of its parent, which context.Cause finds. It implements AfterFunc,
 // so contexts a handler derives from it are cancelled without the
 // standard library starting a goroutine for each.
+//
+// Reuse. A worker makes its next call with the same callContext only when
+// no one can tell: its call returned in time (it was never a zombie nor
+// abandoned) and the context did not escape — neither Done, Err nor
+// AfterFunc was called on it, during the call or since, so no one waits
+// on it, polls it, or derived a context from it (context.WithCancel and
+// its kin call Done). A context that escaped is cancelled when its call
+// returns and is never used again: the worker allocates a new one. Every
+// field of a call is written under mu, and whoever acts on a call from
+// outside the worker — the deadline enforcer, the drain, liveness and
+// /debug/consumer — decides under mu, from the call the context holds at
+// that moment, so a context reused for a later call is never cancelled,
+// counted as a zombie or reported for the call before it. What a handler
+// may not do (message.Handler's contract) is use ctx after Handle
+// returned: that is the one use that could observe a later call.
 type callContext struct {
-	parent   context.Context
-	deadline time.Time
+	parent context.Context // the worker's handler context: the same for each call of the context
+	clock  clock
 
-	mu    sync.Mutex
-	done  chan struct{} // created on first Done
-	err   error
-	funcs map[*func()]struct{} // keyed by a pointer of their own: no counter to keep
-
-	// start, first and last say, for diagnostics, when the call began
-	// and which offsets it handles.
-	start       time.Time
-	first, last int64
-
-	// ended is when the context was cancelled (unix ns), for zombie
-	// detection; state is where the call is in its life (callRunning,
-	// callZombie, callAbandoned, callReturned), moved by compare-and-swap
-	// so that a call returning just as the deadline enforcer marks it is
+	mu sync.Mutex
+	// start and deadline (clock readings) and the offsets of the call's
+	// first and last messages; for the deadline, diagnostics and abandon.
+	start, deadline, first, last int64
+	done                         chan struct{} // created on first Done
+	err                          error
+	funcs                        map[*func()]struct{} // keyed by a pointer of their own: no counter to keep
+	// retired: the context never holds another call. Set when it
+	// escaped (Done, Err or AfterFunc was called: someone may wait on or
+	// poll it) and when its call ends as a zombie or abandoned.
+	retired bool
+	// ended is when the context was cancelled (a clock reading; 0 while
+	// it is not), for zombie detection; state is where the call is in its
+	// life (callRunning, callZombie, callAbandoned, callReturned), so
+	// that a call returning just as the deadline enforcer marks it is
 	// counted exactly once, and taken back exactly once.
-	ended atomic.Int64
-	state atomic.Int32
+	ended int64
+	state int32
 }
 
 const (
@@ -50,24 +65,58 @@ const (
 	// callAbandoned: a zombie its partition stopped waiting for at revoke
 	// or shutdown.
 	callAbandoned
+	// callReturned: the call returned; the context holds no call.
 	callReturned
 )
 
-func newCallContext(parent context.Context, start, deadline time.Time) *callContext {
-	c := &callContext{parent: parent, deadline: deadline, start: start}
-	if parent.Err() != nil {
-		c.err = context.Canceled
-		c.ended.Store(start.UnixNano())
-	}
-	return c
+// newCallContext returns a context that holds no call yet: begin starts
+// one.
+func newCallContext(parent context.Context, clk clock) *callContext {
+	return &callContext{parent: parent, clock: clk, state: callReturned}
 }
 
-func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
-func (c *callContext) Value(key any) any           { return c.parent.Value(key) }
+// begin makes c the context of a call started at start, with its
+// deadline, handling the offsets first to last. It returns false, changing
+// nothing, when c cannot be reused: it holds a call, or is retired.
+func (c *callContext) begin(start, deadline, first, last int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != callReturned || c.retired {
+		return false
+	}
+	c.start, c.deadline, c.first, c.last = start, deadline, first, last
+	c.err, c.ended, c.state = nil, 0, callRunning
+	return true
+}
+
+// end records that c's call returned at now, and returns the state it
+// left: a zombie's or an abandoned call's counts must be taken back. Only
+// a call that was still running leaves its context fit for reuse. The
+// context ends with the call (contexts derived from it end with it).
+func (c *callContext) end(now int64) (was int32) {
+	c.mu.Lock()
+	was, c.state = c.state, callReturned
+	if was != callRunning {
+		c.retired = true
+	}
+	funcs := c.cancelLocked(context.Canceled, now)
+	c.mu.Unlock()
+	runAfterFuncs(funcs)
+	return was
+}
+
+func (c *callContext) Deadline() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clock.time(c.deadline), true
+}
+
+func (c *callContext) Value(key any) any { return c.parent.Value(key) }
 
 func (c *callContext) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.retired = true
 	if c.done == nil {
 		c.done = make(chan struct{})
 		if c.err != nil {
@@ -80,6 +129,7 @@ func (c *callContext) Done() <-chan struct{} {
 func (c *callContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.retired = true
 	return c.err
 }
 
@@ -88,6 +138,7 @@ func (c *callContext) Err() error {
 func (c *callContext) AfterFunc(f func()) (stop func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.retired = true
 	if c.err != nil {
 		go f()
 		return func() bool { return false }
@@ -106,131 +157,52 @@ func (c *callContext) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
+// cause is why the call cannot run, or nil: the engine's own look at the
+// context before it calls the chain, which is no escape.
+func (c *callContext) cause() error {
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(c.parent); cause != nil {
+		return cause
+	}
+	return err
+}
+
 // cancel ends the context with err (context.Canceled or
 // context.DeadlineExceeded); later calls do nothing.
-func (c *callContext) cancel(err error) { c.cancelAt(err, time.Now()) }
+func (c *callContext) cancel(err error) { c.cancelAt(err, c.clock.now()) }
 
 // cancelAt is cancel for a caller that already read the clock: now is
 // when the context ended, from which a call still running becomes a
 // zombie after ZombieGrace.
-func (c *callContext) cancelAt(err error, now time.Time) {
+func (c *callContext) cancelAt(err error, now int64) {
 	c.mu.Lock()
+	funcs := c.cancelLocked(err, now)
+	c.mu.Unlock()
+	runAfterFuncs(funcs)
+}
+
+// cancelLocked cancels c, under c.mu, and returns the AfterFuncs to run
+// once c.mu is released.
+func (c *callContext) cancelLocked(err error, now int64) map[*func()]struct{} {
 	if c.err != nil {
-		c.mu.Unlock()
-		return
+		return nil
 	}
-	c.err = err
-	c.ended.Store(now.UnixNano())
+	c.err, c.ended = err, now
 	if c.done != nil {
 		close(c.done)
 	}
 	funcs := c.funcs
 	c.funcs = nil
-	c.mu.Unlock()
+	return funcs
+}
+
+func runAfterFuncs(funcs map[*func()]struct{}) {
 	for f := range funcs {
 		go (*f)()
 	}
-}
-
-// markZombie marks a running call as a zombie, and reports whether this
-// call did so (false once it was marked or has returned).
-func (c *callContext) markZombie() bool { return c.state.CompareAndSwap(callRunning, callZombie) }
-
-// markAbandoned marks a call that has not returned as abandoned. ok says
-// whether it was running (not yet abandoned); wasRunning whether it had
-// not even been counted as a zombie yet.
-func (c *callContext) markAbandoned() (ok, wasRunning bool) {
-	for {
-		s := c.state.Load()
-		if s == callReturned || s == callAbandoned {
-			return false, false
-		}
-		if c.state.CompareAndSwap(s, callAbandoned) {
-			return true, s == callRunning
-		}
-	}
-}
-
-// returned records that the call returned, and returns the state it left:
-// a zombie's or an abandoned call's counts must be taken back.
-func (c *callContext) returned() (was int32) { return c.state.Swap(callReturned) }
-
-// callSlots are a partition's running handler calls, one slot per worker,
-// for its deadline enforcer.
-type callSlots struct {
-	slots []atomic.Pointer[callContext]
-}
-
-func newCallSlots(workers int) *callSlots {
-	return &callSlots{slots: make([]atomic.Pointer[callContext], workers)}
-}
-
-// expire cancels every running call whose deadline has passed at now.
-func (s *callSlots) expire(now time.Time) {
-	for i := range s.slots {
-		if c := s.slots[i].Load(); c != nil && !now.Before(c.deadline) {
-			c.cancelAt(context.DeadlineExceeded, now)
-		}
-	}
-}
-
-// zombies marks, and returns how many newly became, calls still running
-// at least grace after their context ended.
-func (s *callSlots) zombies(now time.Time, grace time.Duration) int {
-	n := 0
-	for i := range s.slots {
-		c := s.slots[i].Load()
-		if c == nil {
-			continue
-		}
-		if ended := c.ended.Load(); ended != 0 && now.Sub(time.Unix(0, ended)) >= grace && c.markZombie() {
-			n++
-		}
-	}
-	return n
-}
-
-// abandon cancels every call still running and marks it abandoned; it
-// returns the offsets of those it marked, and how many of them had not yet
-// been counted as zombies.
-func (s *callSlots) abandon() (offsets []int64, newZombies int) {
-	for i := range s.slots {
-		c := s.slots[i].Load()
-		if c == nil {
-			continue
-		}
-		c.cancel(context.Canceled)
-		if ok, wasRunning := c.markAbandoned(); ok {
-			offsets = append(offsets, c.first)
-			if wasRunning {
-				newZombies++
-			}
-		}
-	}
-	return offsets, newZombies
-}
-
-// cancelAll cancels every running call.
-func (s *callSlots) cancelAll() {
-	for i := range s.slots {
-		if c := s.slots[i].Load(); c != nil {
-			c.cancel(context.Canceled)
-		}
-	}
-}
-
-// holding returns the running call whose messages include offset.
-func (s *callSlots) holding(offset int64) (*callContext, bool) {
-	for i := range s.slots {
-		if c := s.slots[i].Load(); c != nil && c.first <= offset && offset <= c.last {
-			return c, true
-		}
-	}
-	return nil, false
-}
-
-// deadlineTick is how often a partition's deadline enforcer checks its
-// calls' deadlines: a twentieth of the timeout, between 10ms and 250ms.
-func deadlineTick(timeout time.Duration) time.Duration {
-	return min(max(timeout/20, 10*time.Millisecond), 250*time.Millisecond)
 }

@@ -38,25 +38,33 @@ import (
 // being given up interrupts this: revoke and shutdown end every wait, and
 // a message whose call was cut by the drain deadline, or that is still
 // waiting, gets no outcome and stays uncommitted for the next owner.
-func (w *worker) deliver(msgs []*message.Message) {
+//
+// start is when the first call starts (a clock reading), or 0 to read the
+// clock. It returns when its last call ended if nothing that may block (a
+// letter's write) followed it, else 0.
+func (w *worker) deliver(msgs []*message.Message, start int64) (tail int64) {
 	p := w.p
 	first, last := msgs[0].Offset, msgs[len(msgs)-1].Offset
 	pending, recs := msgs, w.records(len(msgs)) // recs[i] is pending[i]'s record
+	if start == 0 {
+		start = p.clock.now()
+	}
 	for {
 		for i, m := range pending {
 			recs[i].attempts++ // the handler sees the attempt it is in
 			recs[i].show(m)
 		}
-		end, err := w.invoke(pending)
+		end, err := w.invoke(pending, start)
 		if p.window.isClosed() {
-			return // abandoned: the messages were released for redelivery
+			return 0 // abandoned: the messages were released for redelivery
 		}
 		// A call cut short by the drain deadline may have failed because of
 		// it, not because of its messages: no outcome for those.
 		cut := w.handlerCtx.Err() != nil
-		if !cut {
+		if !cut && err != nil {
 			w.logPanic(err, pending, recs[0].attempts)
 		}
+		tail = end
 		// again and its records reuse pending's and recs' arrays: writes
 		// never overtake reads.
 		again, againRecs := pending[:0], recs[:0]
@@ -72,22 +80,24 @@ func (w *worker) deliver(msgs []*message.Message) {
 			if cut {
 				continue
 			}
-			r.failed(end)
+			r.failed(p.clock.time(end))
 			if message.IsPermanent(merr) || r.attempts >= p.sub.Retry.MaxAttempts {
 				w.settle(m, r, merr, first, last)
+				tail = 0
 			} else {
 				again, againRecs = append(again, m), append(againRecs, *r)
 			}
 		}
 		if cut || len(again) == 0 {
-			return
+			return tail
 		}
 		pending, recs = again, againRecs
 		if !sleep(w.genCtx, p.sub.Retry.Delay(recs[0].attempts)) {
 			p.log.Info("stopped retrying: the generation ended; messages left uncommitted for redelivery",
 				zap.Int("messages", len(pending)), zap.Int64("first_offset", pending[0].Offset))
-			return
+			return 0
 		}
+		start = p.clock.now()
 	}
 }
 
@@ -105,7 +115,7 @@ func (w *worker) logPanic(err error, msgs []*message.Message, attempt int) {
 		zap.Int("attempt", attempt), zap.Error(err), zap.ByteString("stack", pe.Stack))
 }
 
-func (w *worker) succeeded(m *message.Message, attempts int, at time.Time) {
+func (w *worker) succeeded(m *message.Message, attempts int, at int64) {
 	if attempts <= 1 {
 		w.p.finish(m, delivery.OutcomeSuccess, at)
 		return
@@ -134,19 +144,19 @@ func (w *worker) settle(m *message.Message, r *deliveryRecord, cause error, firs
 	// ifs, not a switch, for the coverage of their conditions (see deliver).
 	if p.sub.rescheduleTo != "" && exhausted && retryRound(m) < p.sub.RetryTopic.Rounds {
 		letter := retryLetter(m, cause, p.sub.rescheduleTo, time.Now().Add(p.sub.RetryTopic.Delay))
-		if w.handOff(m, letter, toRetryTopic, first, last) && p.finish(m, delivery.OutcomeRescheduled, time.Now()) {
+		if w.handOff(m, letter, toRetryTopic, first, last) && p.finish(m, delivery.OutcomeRescheduled, p.clock.now()) {
 			p.log.Warn("message rescheduled to its retry topic", append(fields, zap.String("retry_topic", p.sub.rescheduleTo))...)
 		}
 		return
 	}
 	if p.sub.deadLetterTopic != "" {
 		letter := deadLetter(m, cause, p.sub.deadLetterTopic, time.Now())
-		if w.handOff(m, letter, toDeadLetter, first, last) && p.finish(m, delivery.OutcomeDeadLettered, time.Now()) {
+		if w.handOff(m, letter, toDeadLetter, first, last) && p.finish(m, delivery.OutcomeDeadLettered, p.clock.now()) {
 			p.log.Error("message dead-lettered", append(fields, zap.String("dead_letter_topic", p.sub.deadLetterTopic))...)
 		}
 		return
 	}
-	if p.finish(m, delivery.OutcomeFailed, time.Now()) {
+	if p.finish(m, delivery.OutcomeFailed, p.clock.now()) {
 		p.log.Error("message failed and there is no dead-letter topic; committing past it", fields...)
 	}
 }
@@ -223,13 +233,13 @@ func (w *worker) writeLetter(letter message.Message) error {
 	return nil
 }
 
-// finish records m's outcome and frees its place in the window. It
-// returns false, recording nothing, once the partition has released its
-// messages (abandoned at revoke or shutdown).
-func (p *partitionRun) finish(m *message.Message, o delivery.Outcome, at time.Time) bool {
-	if !p.window.done(m.Offset, at.UnixNano()) {
+// finish records m's outcome, reached at (a clock reading), and frees its
+// place in the window. It returns false, recording nothing, once the
+// partition has released its messages (abandoned at revoke or shutdown).
+func (p *partitionRun) finish(m *message.Message, o delivery.Outcome, at int64) bool {
+	if !p.window.done(m.Offset, at) {
 		return false
 	}
-	p.sub.metrics.outcomes[o].Inc()
+	p.sub.metrics.outcomes[outcomeIndex(o)].Inc()
 	return true
 }

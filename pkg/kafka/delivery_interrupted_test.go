@@ -64,14 +64,14 @@ func TestZombieCountIsTakenBackExactlyOnce(t *testing.T) {
 	slots := newCallSlots(1)
 	var count atomic.Int64
 	for range rounds {
-		c := newCallContext(context.Background(), time.Now(), time.Now())
+		c := startedCall(context.Background(), time.Now(), time.Now())
 		c.cancel(context.DeadlineExceeded)
 		slots.slots[0].Store(c)
 		var wg sync.WaitGroup
 		wg.Go(func() { count.Add(int64(slots.zombies(time.Now(), 0))) })
 		wg.Go(func() {
 			slots.slots[0].Store(nil)
-			if c.returned() == callZombie {
+			if c.end(c.clock.now()) == callZombie {
 				count.Add(-1)
 			}
 		})

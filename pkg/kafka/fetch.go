@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consumerkit/consumerkit/pkg/internal/delivery"
-	"github.com/consumerkit/consumerkit/pkg/message"
 )
 
 // partitionReader is what a partition run needs of kafka-go's Reader.
@@ -68,30 +67,33 @@ func (p *partitionRun) fetch(ctx, fetching context.Context, reader partitionRead
 			continue
 		}
 		p.net.succeeded()
-		msg := toMessage(km)
-		size, now := delivery.Size(msg), time.Now().UnixNano()
-		if !p.window.tryAdmit(msg.Offset, size, now) {
+		m := p.pool.get()
+		m.fill(&km)
+		size, now := delivery.Size(&m.Message), p.clock.now()
+		if !p.window.tryAdmit(km.Offset, size, now) {
 			p.pmetrics.paused.Set(1)
-			err := p.window.admit(ctx, msg.Offset, size, now)
+			err := p.window.admit(ctx, km.Offset, size, now)
 			p.pmetrics.paused.Set(0)
 			if err != nil {
 				return // never admitted, never counted: redelivered
 			}
 		}
 		p.pmetrics.fetched.Inc()
-		if p.highWater.Load() < 0 {
-			p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
+		if hw := p.highWater.Load(); hw < 0 || hw != km.HighWaterMark {
+			if hw < 0 {
+				p.position.CompareAndSwap(p.start, km.Offset) // a start of "earliest" or "latest" becomes concrete
+			}
+			p.highWater.Store(km.HighWaterMark)
 		}
-		p.highWater.Store(km.HighWaterMark)
-		inbox := lanes.route(msg)
+		inbox := lanes.route(m)
 		select {
-		case inbox <- msg:
+		case inbox <- m:
 			continue
 		default:
 		}
 		p.pmetrics.paused.Set(1)
 		select {
-		case inbox <- msg:
+		case inbox <- m:
 			p.pmetrics.paused.Set(0)
 		case <-ctx.Done():
 			return
@@ -125,20 +127,6 @@ func (p *partitionRun) waitWhileZombies(ctx context.Context) bool {
 		}
 	}
 	return true
-}
-
-func toMessage(km kafkago.Message) *message.Message {
-	m := &message.Message{
-		Topic: km.Topic, Partition: km.Partition, Offset: km.Offset,
-		Key: km.Key, Value: km.Value, Time: km.Time,
-	}
-	if len(km.Headers) > 0 {
-		m.Headers = make([]message.Header, len(km.Headers))
-		for i, h := range km.Headers {
-			m.Headers[i] = message.Header{Key: h.Key, Value: h.Value}
-		}
-	}
-	return m
 }
 
 // kafkaLogger routes kafka-go's error log to zap, so its errors are never

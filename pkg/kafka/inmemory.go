@@ -73,8 +73,9 @@ func RunInMemory(ctx context.Context, cfg Config, handlers *registry.Registry, s
 	}
 	e.openReader = func(string, int, func(string)) partitionReader { return reader }
 	s.call = mem.observe(s.call)
-	for o, c := range s.metrics.outcomes {
-		s.metrics.outcomes[o] = countedOutcome{Counter: c, outcome: o, run: mem}
+	for _, o := range delivery.Outcomes() {
+		i := outcomeIndex(o)
+		s.metrics.outcomes[i] = countedOutcome{Counter: s.metrics.outcomes[i], outcome: o, run: mem}
 	}
 
 	p := newPartitionRun(&generationRun{engine: e, gen: &kafkago.Generation{ID: 1}, log: e.log}, s, 0, 0)

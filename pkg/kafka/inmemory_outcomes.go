@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -53,11 +54,16 @@ func (r *inMemoryRun) observe(next message.Call) message.Call {
 	}
 }
 
+// called records a call's messages as the handler saw them: copies, with
+// headers of their own, since the engine reuses a Message, and the array
+// of its Headers, once its call returned.
 func (r *inMemoryRun) called(msgs []*message.Message, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, m := range msgs {
-		r.calls[m.Offset] = inMemoryCall{msg: *m, err: delivery.ErrorAt(err, i)}
+		msg := *m
+		msg.Headers = slices.Clone(m.Headers)
+		r.calls[m.Offset] = inMemoryCall{msg: msg, err: delivery.ErrorAt(err, i)}
 	}
 }
 

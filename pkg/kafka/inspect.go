@@ -118,8 +118,10 @@ func (p *partitionRun) state(now time.Time) PartitionState {
 	if slots := p.calls.Load(); slots != nil {
 		for i := range slots.slots {
 			if c := slots.slots[i].Load(); c != nil {
-				ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: c.first, LastOffset: c.last, RunningSeconds: now.Sub(c.start).Seconds(),
-					Cancelled: c.Err() != nil, Zombie: c.state.Load() != callRunning})
+				if call, ok := c.info(); ok {
+					ps.Calls = append(ps.Calls, CallState{Worker: i, Offset: call.first, LastOffset: call.last, RunningSeconds: now.Sub(call.start).Seconds(),
+						Cancelled: call.cancelled, Zombie: call.zombie})
+				}
 			}
 		}
 	}

@@ -1,16 +1,13 @@
 package kafka
 
-import (
-	"github.com/consumerkit/consumerkit/pkg/message"
-	"github.com/consumerkit/consumerkit/pkg/registry"
-)
+import "github.com/consumerkit/consumerkit/pkg/registry"
 
 // lanes route one partition's messages to its workers. Partition ordering
 // has one lane and one worker. Key ordering has one lane per worker and
 // routes by a hash of the key, so a key always meets the same worker, in
 // offset order. None ordering has one lane shared by every worker.
 type lanes struct {
-	queues  []chan *message.Message
+	queues  []chan *pooledMessage
 	keyed   bool
 	nworker int
 }
@@ -23,20 +20,20 @@ func newLanes(sub *subscription, maxInflight int) *lanes {
 		per := max(4, 2*maxInflight/sub.Workers)
 		l := &lanes{keyed: true, nworker: sub.Workers}
 		for range sub.Workers {
-			l.queues = append(l.queues, make(chan *message.Message, min(per, maxInflight)))
+			l.queues = append(l.queues, make(chan *pooledMessage, min(per, maxInflight)))
 		}
 		return l
 	case registry.OrderingNone:
-		return &lanes{queues: []chan *message.Message{make(chan *message.Message, maxInflight)}, nworker: sub.Workers}
+		return &lanes{queues: []chan *pooledMessage{make(chan *pooledMessage, maxInflight)}, nworker: sub.Workers}
 	default:
-		return &lanes{queues: []chan *message.Message{make(chan *message.Message, maxInflight)}, nworker: 1}
+		return &lanes{queues: []chan *pooledMessage{make(chan *pooledMessage, maxInflight)}, nworker: 1}
 	}
 }
 
 func (l *lanes) workers() int { return l.nworker }
 
 // inbox is worker i's queue.
-func (l *lanes) inbox(i int) <-chan *message.Message {
+func (l *lanes) inbox(i int) <-chan *pooledMessage {
 	if l.keyed {
 		return l.queues[i]
 	}
@@ -44,7 +41,7 @@ func (l *lanes) inbox(i int) <-chan *message.Message {
 }
 
 // route returns the queue m goes to.
-func (l *lanes) route(m *message.Message) chan<- *message.Message {
+func (l *lanes) route(m *pooledMessage) chan<- *pooledMessage {
 	if !l.keyed {
 		return l.queues[0]
 	}

@@ -98,7 +98,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // subscriptionMetrics are the label children of one subscription.
 type subscriptionMetrics struct {
-	outcomes map[delivery.Outcome]prometheus.Counter
+	outcomes outcomeCounters
 	duration prometheus.Observer
 	panics   prometheus.Counter
 	// letterErrors counts failed letter writes, by handoffTarget.
@@ -107,7 +107,6 @@ type subscriptionMetrics struct {
 
 func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 	s := subscriptionMetrics{
-		outcomes: map[delivery.Outcome]prometheus.Counter{},
 		duration: m.handlerDuration.WithLabelValues(topic, handler),
 		panics:   m.panics.WithLabelValues(topic, handler),
 		letterErrors: [2]prometheus.Counter{
@@ -116,9 +115,32 @@ func (m *Metrics) forSubscription(topic, handler string) subscriptionMetrics {
 		},
 	}
 	for _, o := range delivery.Outcomes() {
-		s.outcomes[o] = m.messages.WithLabelValues(topic, handler, string(o))
+		s.outcomes[outcomeIndex(o)] = m.messages.WithLabelValues(topic, handler, string(o))
 	}
 	return s
+}
+
+// outcomeCounters are a subscription's kafka_consumer_messages_total
+// children, one per outcome at its outcomeIndex: an array, not a map,
+// because one is counted per message (a map lookup hashed the outcome's
+// name each time).
+type outcomeCounters [5]prometheus.Counter
+
+// outcomeIndex is o's place in outcomeCounters.
+func outcomeIndex(o delivery.Outcome) int {
+	switch o {
+	case delivery.OutcomeSuccess:
+		return 0
+	case delivery.OutcomeRetried:
+		return 1
+	case delivery.OutcomeDeadLettered:
+		return 2
+	case delivery.OutcomeFailed:
+		return 3
+	case delivery.OutcomeRescheduled:
+		return 4
+	}
+	panic(fmt.Sprintf("no counter for outcome %q", o))
 }
 
 // partitionMetrics are the label children of one topic partition.

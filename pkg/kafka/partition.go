@@ -29,6 +29,10 @@ type partitionRun struct {
 	window    *offsetWindow
 	pmetrics  partitionMetrics
 	log       *zap.Logger
+	// clock times the per-message bookkeeping; pool recycles the
+	// messages the fetch loop hands to the workers.
+	clock clock
+	pool  messagePool
 
 	// For lag: the partition's high-water mark as last fetched, and the
 	// offset last committed (or, before any commit, the first fetched).
@@ -61,6 +65,7 @@ func newPartitionRun(g *generationRun, sub *subscription, partition int, start i
 		window:   newOffsetWindow(cfg.MaxInflight, cfg.MaxInflightBytes),
 		pmetrics: g.engine.metrics.forPartition(sub.Topic, partition),
 		log:      g.log.With(zap.String("topic", sub.Topic), zap.Int("partition", partition), zap.String("handler", sub.Handler)),
+		clock:    newClock(),
 	}
 	p.highWater.Store(-1)
 	p.position.Store(start)
@@ -184,9 +189,9 @@ func (p *partitionRun) abandon(calls *callSlots, drain time.Duration) {
 }
 
 // callReturned accounts for a call that returned after it was counted as a
-// zombie, or abandoned.
-func (p *partitionRun) callReturned(c *callContext) {
-	switch c.returned() {
+// zombie, or abandoned: was is the state it left.
+func (p *partitionRun) callReturned(was int32) {
+	switch was {
 	case callZombie:
 		p.zombies.Add(-1)
 		p.gen.engine.metrics.zombies.Sub(1)

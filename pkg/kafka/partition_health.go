@@ -13,7 +13,7 @@ type hold struct {
 	held time.Duration
 	// call is the running call that includes the head, if any; writing
 	// the letter write that holds it, if any (blocked when it failed).
-	call    *callContext
+	call    *callInfo
 	writing *blockedState
 }
 
@@ -34,7 +34,9 @@ func (p *partitionRun) holding(now time.Time) (h hold, ok bool) {
 	}
 	h = hold{head: head, held: now.Sub(head.since)}
 	if calls := p.calls.Load(); calls != nil {
-		h.call, _ = calls.holding(head.offset)
+		if call, ok := calls.holding(head.offset); ok {
+			h.call = &call
+		}
 	}
 	if blocks := p.blocks.Load(); blocks != nil {
 		h.writing = blocks.holding(head.offset)

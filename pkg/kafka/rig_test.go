@@ -143,22 +143,22 @@ func messages(from, n int) []*message.Message {
 func (r *rig) deliver(msgs ...*message.Message) {
 	r.t.Helper()
 	for _, m := range msgs {
-		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), time.Now().UnixNano()) {
+		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), r.p.clock.now()) {
 			r.t.Fatalf("window full at offset %d", m.Offset)
 		}
 	}
-	r.w.deliver(msgs)
+	r.w.deliver(msgs, 0)
 }
 
 // deliverAsync delivers in the background; wait returns when it is done.
 func (r *rig) deliverAsync(msgs ...*message.Message) (wait func()) {
 	for _, m := range msgs {
-		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), time.Now().UnixNano()) {
+		if !r.p.window.tryAdmit(m.Offset, delivery.Size(m), r.p.clock.now()) {
 			r.t.Fatalf("window full at offset %d", m.Offset)
 		}
 	}
 	done := make(chan struct{})
-	go func() { defer close(done); r.w.deliver(msgs) }()
+	go func() { defer close(done); r.w.deliver(msgs, 0) }()
 	return func() {
 		r.t.Helper()
 		select {

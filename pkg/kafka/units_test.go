@@ -74,10 +74,10 @@ func TestRedactedHidesPassword(t *testing.T) {
 func TestKeyRoutingIsStableAndSpreads(t *testing.T) {
 	sub := &subscription{Subscription: registry.Subscription{Ordering: registry.OrderingKey, Workers: 8}}
 	l := newLanes(sub, 100)
-	used := map[chan<- *message.Message]bool{}
+	used := map[chan<- *pooledMessage]bool{}
 	for i := range 1000 {
 		key := []byte(strconv.Itoa(i % 50))
-		a, b := l.route(&message.Message{Key: key}), l.route(&message.Message{Key: key})
+		a, b := l.route(&pooledMessage{Message: message.Message{Key: key}}), l.route(&pooledMessage{Message: message.Message{Key: key}})
 		if a != b {
 			t.Fatal("one key routed to two lanes")
 		}

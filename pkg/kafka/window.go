@@ -42,7 +42,10 @@ type offsetWindow struct {
 	// closed is set once the partition released its messages: written
 	// under mu, read without it.
 	closed atomic.Bool
-	wake   chan struct{} // signalled when room frees; one waiter at most
+	// wake is signalled when room frees while the fetch loop waits for
+	// it (waiting): the one waiter there can be.
+	wake    chan struct{}
+	waiting bool
 }
 
 type windowEntry struct {
@@ -61,6 +64,10 @@ func newOffsetWindow(maxMsgs int, maxBytes int64) *offsetWindow {
 func (w *offsetWindow) tryAdmit(offset int64, size int, now int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.admitLocked(offset, size, now)
+}
+
+func (w *offsetWindow) admitLocked(offset int64, size int, now int64) bool {
 	n := len(w.entries) - w.head
 	if n >= w.maxMsgs || (n > 0 && w.bytes+int64(size) > w.maxBytes) {
 		return false
@@ -80,14 +87,20 @@ func (w *offsetWindow) tryAdmit(offset int64, size int, now int64) bool {
 // admit waits until the window has room and adds the offset, or returns
 // ctx's error.
 func (w *offsetWindow) admit(ctx context.Context, offset int64, size int, now int64) error {
-	for !w.tryAdmit(offset, size, now) {
+	for {
+		w.mu.Lock()
+		admitted := w.admitLocked(offset, size, now)
+		w.waiting = !admitted
+		w.mu.Unlock()
+		if admitted {
+			return nil
+		}
 		select {
 		case <-w.wake:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	return nil
 }
 
 // done marks a fetched offset as finished at now and moves the commit
@@ -101,7 +114,10 @@ func (w *offsetWindow) done(offset int64, now int64) bool {
 		return false
 	}
 	live := w.entries[w.head:]
-	i := sort.Search(len(live), func(i int) bool { return live[i].offset >= offset })
+	i := 0 // the oldest, as always in partition ordering
+	if len(live) == 0 || live[0].offset != offset {
+		i = sort.Search(len(live), func(i int) bool { return live[i].offset >= offset })
+	}
 	if i == len(live) || live[i].offset != offset {
 		panic(fmt.Sprintf("offset window: offset %d marked done but never admitted", offset))
 	}
@@ -126,9 +142,12 @@ func (w *offsetWindow) done(offset int64, now int64) bool {
 		w.entries = w.entries[:n]
 		w.head = 0
 	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
+	if w.waiting {
+		w.waiting = false
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
 	}
 	return true
 }

@@ -17,6 +17,8 @@
 //     message's letters are built from it); its delivery fields
 //     (Attempts, FirstFailure, LastFailure) are copies of the engine's
 //     record, so writing them changes nothing.
+//   - The *Message and ctx a call is given are valid until it returns:
+//     the engine reuses both (Message says what to copy to keep).
 //
 // What becomes of each message — outcomes, backoffs, letters, commits — is
 // the engine's and is not part of this package. A handler written against

@@ -11,6 +11,13 @@ import "context"
 // the same message. Handle must return promptly once ctx is done (deadline,
 // revoke or shutdown). Delivery is at-least-once, so Handle must be
 // idempotent. Handle must not start goroutines that outlive the call.
+//
+// msg and ctx are valid until Handle returns, and no longer: the engine
+// reuses the Message for a later record (see Message for what to copy to
+// keep), and a context that was not looked at (neither Done, Err nor
+// AfterFunc called on it, nor a context derived from it) for its worker's
+// next call. A context that was looked at ends when the call returns and
+// is never reused, so a context derived from it ends with the call.
 type Handler interface {
 	Handle(ctx context.Context, msg *Message) error
 }
@@ -22,7 +29,8 @@ type HandlerFunc func(ctx context.Context, msg *Message) error
 func (f HandlerFunc) Handle(ctx context.Context, msg *Message) error { return f(ctx, msg) }
 
 // BatchHandler processes messages of one partition in groups, in offset
-// order. The contract of Handler applies to the whole call. To fail only
+// order. The contract of Handler applies to the whole call, to msgs and
+// to each of its messages. To fail only
 // some messages, return a *BatchError; any other error fails them all.
 // Messages that failed are retried (in a smaller batch) or dead-lettered
 // one by one; messages that succeeded are never passed again.

@@ -4,11 +4,16 @@ import "time"
 
 // Message is one record as consumed from a topic partition.
 //
-// The engine owns a Message's byte slices for the duration of one call; a
-// handler that keeps Key, Value or header values beyond the call must copy
-// them. A handler must not change Key, Value or Headers: a message's
-// retry and dead letters are built from them. What it writes into
-// Attempts, FirstFailure and LastFailure is not read back.
+// Ownership: a *Message given to a handler (or a middleware) is valid
+// until that call returns. The engine reuses the Message, and the array
+// behind its Headers, for a later record of the partition once every call
+// with it has returned; a retry of the message is called with the same
+// Message. A handler that keeps anything beyond its call copies it: the
+// Message by value (kept := *msg) with its Headers (slices.Clone), and Key,
+// Value and header values (bytes.Clone), which belong to the client that
+// fetched them. A handler must not change Key, Value or Headers: a
+// message's retry and dead letters are built from them. What it writes
+// into Attempts, FirstFailure and LastFailure is not read back.
 type Message struct {
 	Topic     string
 	Partition int
