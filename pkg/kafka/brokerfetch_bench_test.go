@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,15 +86,6 @@ func withCPU(run consumer, n int, into map[string][]float64, name string) consum
 		}
 		return d
 	}
-}
-
-// processCPU is the user and system time this process has used.
-func processCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // produceFast writes n messages whose key and value kv(i) gives, in large
