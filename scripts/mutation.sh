@@ -50,9 +50,8 @@ timeout_coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
 #   broker tests (kfake), so they are left out like fetch.go. config_validate.go and config_subscriptions.go are left
 #   out too: Validate is table-tested broker-free (config_test.go), but its
 #   137 mutants would double the run; it is not under mutation testing yet.
-#   Seven mutants are known to live, none changing behaviour: the
-#   arithmetic inside window.go's misuse panic message (2); the
-#   thresholds of its memory reclaim, which only move when the slice is
+#   Five mutants are known to live, none changing behaviour: the
+#   thresholds of window.go's memory reclaim, which only move when the slice is
 #   compacted (3); committable's commit >= 0, where commit is never 0
 #   (a next offset is a done offset + 1); and worker.go's d > 0 before a
 #   due wait, where sleeping 0 returns at once either way.
