@@ -25,7 +25,15 @@ const (
 // partition ordering: one worker per partition, strict offset order.
 func consumerkitPartition(ctx context.Context, s Spec, sw *Stopwatch) error {
 	sub := registry.Subscription{Topic: s.Topic, Ordering: registry.OrderingPartition}
-	return runEngine(ctx, s, sw, registry.Handler("bench", perMessage(sw, s.HandlerDelay), sub))
+	return runEngine(ctx, s, sw, registry.Handler("bench", perMessage(sw, s.HandlerDelay), sub), kafka.FetcherReader)
+}
+
+// consumerkitSession is consumerkitPartition on the session fetcher
+// (kafka.fetcher: session): one fetch session and connection per broker
+// instead of a kafka-go Reader per partition.
+func consumerkitSession(ctx context.Context, s Spec, sw *Stopwatch) error {
+	sub := registry.Subscription{Topic: s.Topic, Ordering: registry.OrderingPartition}
+	return runEngine(ctx, s, sw, registry.Handler("bench", perMessage(sw, s.HandlerDelay), sub), kafka.FetcherSession)
 }
 
 // consumerkitKey is consumerkit with a per-message handler in key
@@ -35,7 +43,7 @@ func consumerkitKey(ctx context.Context, s Spec, sw *Stopwatch) error {
 		return fmt.Errorf("key ordering needs workers, got %d", s.Workers)
 	}
 	sub := registry.Subscription{Topic: s.Topic, Ordering: registry.OrderingKey, Workers: s.Workers}
-	return runEngine(ctx, s, sw, registry.Handler("bench", perMessage(sw, s.HandlerDelay), sub))
+	return runEngine(ctx, s, sw, registry.Handler("bench", perMessage(sw, s.HandlerDelay), sub), kafka.FetcherReader)
 }
 
 // consumerkitBatch is consumerkit with a batch handler (partition
@@ -50,7 +58,7 @@ func consumerkitBatch(ctx context.Context, s Spec, sw *Stopwatch) error {
 		sw.Mark(int64(len(msgs)))
 		return nil
 	})
-	return runEngine(ctx, s, sw, registry.Batch("bench", h, sub))
+	return runEngine(ctx, s, sw, registry.Batch("bench", h, sub), kafka.FetcherReader)
 }
 
 func perMessage(sw *Stopwatch, delay time.Duration) message.Handler {
@@ -63,14 +71,14 @@ func perMessage(sw *Stopwatch, delay time.Duration) message.Handler {
 // runEngine builds consumerkit's engine the way a service outside the
 // module does (registry, metrics on their own registry, the cluster and
 // the engine from pkg/kafka's defaults), with the suite's commit
-// interval, and runs it until sw is done; Stop makes the final commit.
-func runEngine(ctx context.Context, s Spec, sw *Stopwatch, reg registry.Registration) error {
+// interval and fetcher, and runs it until sw is done; Stop makes the final commit.
+func runEngine(ctx context.Context, s Spec, sw *Stopwatch, reg registry.Registration, fetcher string) error {
 	handlers, err := registry.New(reg)
 	if err != nil {
 		return err
 	}
 	cfg := kafka.DefaultConfig()
-	cfg.Brokers, cfg.GroupID, cfg.CommitInterval = s.Brokers, s.Group, CommitInterval
+	cfg.Brokers, cfg.GroupID, cfg.CommitInterval, cfg.Fetcher = s.Brokers, s.Group, CommitInterval, fetcher
 	metrics, err := kafka.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		return err

@@ -76,6 +76,7 @@ type consumeFunc func(ctx context.Context, spec Spec, sw *Stopwatch) error
 func all() map[string]consumeFunc {
 	return map[string]consumeFunc{
 		"consumerkit-partition": consumerkitPartition,
+		"consumerkit-session":   consumerkitSession,
 		"consumerkit-key":       consumerkitKey,
 		"consumerkit-batch":     consumerkitBatch,
 		"kafka-go":              kafkaGoReader,

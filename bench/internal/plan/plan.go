@@ -59,6 +59,7 @@ var QuickSizes = Sizes{Small: 20_000, Large: 4_000, Key: 1_000, Scaling: 10_000,
 func throughputContenders() []Entry {
 	return []Entry{
 		{Contender: "consumerkit-partition", Label: "consumerkit, partition ordering"},
+		{Contender: "consumerkit-session", Label: "consumerkit, partition ordering, session fetcher"},
 		{Contender: "consumerkit-key", Label: "consumerkit, key ordering (8 workers)", Workers: 8},
 		{Contender: "consumerkit-batch", Label: "consumerkit, batch handler (500, 100ms)"},
 		{Contender: "kafka-go", Label: "plain kafka-go group Reader (FetchMessage, commit every 1 s)"},
@@ -98,6 +99,7 @@ func Plan(s Sizes) []Workload {
 			Shape: topics.Shape{Name: name("scale", p, s.Scaling), Partitions: p, N: s.Scaling, ValueBytes: 200, Keys: 1000},
 			Contenders: []Entry{
 				{Contender: "consumerkit-partition", Label: "consumerkit, partition ordering"},
+				{Contender: "consumerkit-session", Label: "consumerkit, session fetcher"},
 				{Contender: "kafka-go", Label: "plain kafka-go group Reader"},
 				{Contender: "franz-go", Label: "franz-go kgo group"},
 			},
