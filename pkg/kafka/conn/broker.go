@@ -47,17 +47,13 @@ func (c Settings) DialBroker(ctx context.Context, addr, clientID string) (*Broke
 
 // establish does, over raw, what DialBroker does after the TCP dial.
 func (c Settings) establish(ctx context.Context, raw net.Conn, host, addr, clientID string) (*BrokerConn, error) {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = raw.SetDeadline(dl) // a broker that accepts and says nothing does not hang the dial
+	// A broker that accepts and says nothing does not hang the dial.
+	if err := boundByContext(ctx, raw); err != nil {
+		return nil, fmt.Errorf("broker %s: %w", addr, err)
 	}
 	established := raw
 	if c.tls != nil {
-		tc := c.tls
-		if tc.ServerName == "" {
-			tc = tc.Clone()
-			tc.ServerName = host // as kafka-go's dialer does
-		}
-		tlsConn := tls.Client(raw, tc)
+		tlsConn := c.tlsClient(raw, host)
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("broker %s: TLS handshake: %w", addr, err)
 		}
@@ -88,6 +84,33 @@ func (c Settings) establish(ctx context.Context, raw net.Conn, host, addr, clien
 		versions[key] = key.SelectVersion(k.MinVersion, k.MaxVersion)
 	}
 	pc.SetVersions(versions)
-	_ = established.SetDeadline(time.Time{})
+	if err := established.SetDeadline(time.Time{}); err != nil {
+		return nil, fmt.Errorf("broker %s: clear the dial deadline: %w", addr, err)
+	}
 	return &BrokerConn{Conn: pc, Versions: versions}, nil
+}
+
+// tlsClient wraps raw in TLS with c's configuration. As kafka-go's dialer
+// does, the certificate must name host, the address's host, unless the
+// configuration names a server itself.
+func (c Settings) tlsClient(raw net.Conn, host string) *tls.Conn {
+	tc := c.tls
+	if tc.ServerName == "" {
+		tc = tc.Clone()
+		tc.ServerName = host
+	}
+	return tls.Client(raw, tc)
+}
+
+// boundByContext gives conn ctx's deadline, if it has one, so that a peer
+// that accepts and then says nothing cannot hang what runs over it.
+func boundByContext(ctx context.Context, conn net.Conn) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return nil
+	}
+	if err := conn.SetDeadline(dl); err != nil {
+		return fmt.Errorf("set deadline: %w", err)
+	}
+	return nil
 }

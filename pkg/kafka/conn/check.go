@@ -2,7 +2,6 @@ package conn
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -70,19 +69,13 @@ func (c Settings) checkOne(ctx context.Context, addr string) error {
 		return fmt.Errorf("broker %s: %w", addr, err)
 	}
 	defer raw.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = raw.SetDeadline(dl) // a listener that accepts and says nothing does not hang the check
+	// A listener that accepts and says nothing does not hang the check.
+	if err := boundByContext(ctx, raw); err != nil {
+		return fmt.Errorf("broker %s: %w", addr, err)
 	}
 	established := raw
 	if c.tls != nil {
-		tc := c.tls
-		if tc.ServerName == "" {
-			// As kafka-go's dialer does: the certificate must name the
-			// host as the address gives it.
-			tc = tc.Clone()
-			tc.ServerName = host
-		}
-		tlsConn := tls.Client(raw, tc)
+		tlsConn := c.tlsClient(raw, host)
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
 			return c.tlsFailure(ctx, addr, err)
 		}
@@ -96,8 +89,8 @@ func (c Settings) checkOne(ctx context.Context, addr string) error {
 		return c.connectedFailure(ctx, addr, "SASL", err)
 	}
 	defer kc.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = kc.SetDeadline(dl)
+	if err := boundByContext(ctx, kc); err != nil {
+		return fmt.Errorf("broker %s: %w", addr, err)
 	}
 	if _, err := kc.Brokers(); err != nil {
 		return c.connectedFailure(ctx, addr, "first request", err)
